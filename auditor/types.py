@@ -1,0 +1,184 @@
+"""The data that flows through an audit: touchpoints in, findings and scores out.
+
+Everything here is immutable. Collectors build ``Touchpoint`` values, the scorer turns them
+into ``TouchpointResult`` values, and an ``AuditRun`` holds one whole audit. ``report.json``
+(see ``reports.json_report``) is a direct view of ``AuditRun``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Mapping
+
+Status = Literal["ok", "warn", "diverges"]
+Severity = Literal["info", "warning", "error"]
+
+#: Channels a touchpoint can belong to; each is also a config section name.
+CHANNELS = ("web", "social", "calls", "chat", "email", "sms", "files")
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Where a piece of copy lives, precise enough to go and fix it.
+
+    ``source`` is a URL or a file path. The rest is whatever the collector knows:
+    a line and column in a file, a CSS path in a page, a time span in a call.
+    """
+
+    source: str
+    line: int | None = None
+    column: int | None = None
+    css: str | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+    def describe(self) -> str:
+        """``path:line:col``, ``url#css`` or ``file@mm:ss`` for people to read."""
+        text = self.source
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        if self.css:
+            text += f" ({self.css})"
+        if self.start_ms is not None:
+            seconds = self.start_ms // 1000
+            text += f" @{seconds // 60:02d}:{seconds % 60:02d}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of copy with its dotted scope, e.g. ``web.heading.h1`` or ``call.agent.turn``.
+
+    ``scored`` is False for context that must never count as brand copy
+    (a customer's turn in a call, a quoted reply in an e-mail).
+    """
+
+    text: str
+    scope: str
+    locator: Locator
+    scored: bool = True
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    """One place where the brand speaks: a page, a post, a call, an e-mail, a file."""
+
+    id: str
+    channel: str
+    source: str
+    title: str
+    language: str
+    blocks: tuple[Block, ...]
+    captured_at: datetime | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def agent_id(self) -> str | None:
+        return self.metadata.get("agent_id")
+
+    @property
+    def scored_blocks(self) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.scored and b.text.strip())
+
+    @property
+    def locator(self) -> Locator:
+        return self.blocks[0].locator if self.blocks else Locator(self.source)
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """A passage of approved copy, shown next to a finding as what on-brand sounds like."""
+
+    text: str
+    source: str
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a reviewer should look at, with the evidence and what to do about it."""
+
+    rule: str
+    severity: Severity
+    message: str
+    evidence: str
+    locator: Locator | None = None
+    span: tuple[int, int] | None = None  # character offsets of evidence in the block text
+    suggestion: str | None = None
+    exemplar: Exemplar | None = None
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class TouchpointResult:
+    touchpoint: Touchpoint
+    score: float
+    status: Status
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class CollectionError:
+    """A source that could not be collected; the run goes on without it."""
+
+    source: str
+    error: str
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class ChannelSummary:
+    channel: str
+    score: float | None
+    touchpoints: int
+    diverging: int
+    warnings: int
+
+
+@dataclass(frozen=True)
+class AgentSummary:
+    agent_id: str
+    touchpoints: int
+    score: float | None
+    status: Status
+
+
+@dataclass(frozen=True)
+class Comparison:
+    previous_run: str
+    new: tuple[str, ...]       # fingerprints of findings that were not in the previous run
+    resolved: tuple[str, ...]  # fingerprints of findings that are gone
+    score_delta: float | None
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    id: str
+    started_at: datetime
+    finished_at: datetime
+    baseline: str
+    model: str
+    tool_version: str
+    results: tuple[TouchpointResult, ...]
+    channels: tuple[ChannelSummary, ...]
+    agents: tuple[AgentSummary, ...]
+    errors: tuple[CollectionError, ...]
+    score: float | None
+    comparison: Comparison | None = None
+    #: Things the HTML view may show beyond the JSON contract (thresholds, brand name).
+    context: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def diverging(self) -> int:
+        return sum(r.status == "diverges" for r in self.results)
+
+    @property
+    def warnings(self) -> int:
+        return sum(r.status == "warn" for r in self.results)

@@ -1,0 +1,42 @@
+"""Collectors: each config section (``[[channels.web]]``, ``[[channels.files]]``, ...) names one.
+
+A channel kind is an options dataclass (its fields are the keys allowed in the config section,
+validated by ``auditor.config``) and a ``collect`` function that yields touchpoints, or
+``CollectionError`` values for inputs it could not read, so one bad file never stops a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from auditor.types import CollectionError, Touchpoint
+
+CollectResult = Touchpoint | CollectionError
+
+USER_AGENT = "brand-audit/0.1 (+https://github.com/brand-audit/brand-audit; brand consistency audit)"
+
+
+@dataclass(frozen=True)
+class CollectContext:
+    """What every collector may need besides its own options."""
+
+    base_dir: Path  # relative paths in the config are resolved against this folder
+    user_agent: str = USER_AGENT
+
+
+@dataclass(frozen=True)
+class ChannelKind:
+    name: str                                   # the config section name and touchpoint channel
+    options: type                               # a frozen dataclass; its fields are the config keys
+    collect: Callable[[Any, CollectContext], Iterator[CollectResult]]
+    description: str = ""
+
+
+def channel_kinds() -> dict[str, ChannelKind]:
+    """Every channel kind brand-audit knows, by config section name."""
+    from channels import calls, files, social, web
+
+    kinds = [web.KIND, files.KIND, social.KIND, calls.KIND]
+    return {k.name: k for k in kinds}
