@@ -1,0 +1,74 @@
+"""``brand-audit demo``: the whole product on the bundled demo brand, offline.
+
+The demo website is served from the package on 127.0.0.1 (an ephemeral port) and crawled
+like any site; the demo's social posts and call transcripts are read from the package.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from auditor.config import AuditConfig, ChannelSection, build_options
+from auditor.engine import Progress, _quiet, run_audit, write_reports
+from auditor.types import AuditRun
+from baselines import DEMO_BASELINE
+
+SOURCES = DEMO_BASELINE / "sources"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on 127.0.0.1 for as long as the block runs; yield its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def demo_config(site_url: str, out: Path, model: str | None = None) -> AuditConfig:
+    from channels import channel_kinds
+
+    kinds = channel_kinds()
+    tables = [
+        ("web", {"start": [site_url], "max_pages": 50}),
+        ("social", {"kind": "jsonl", "path": str(SOURCES / "social" / "posts.jsonl")}),
+        ("social", {"kind": "csv", "path": str(SOURCES / "social" / "posts.csv")}),
+        ("calls", {"path": str(SOURCES / "calls")}),
+    ]
+    sections = []
+    counts: dict[str, int] = {}
+    for kind, table in tables:
+        index = counts.get(kind, 0)
+        counts[kind] = index + 1
+        options = build_options(kinds[kind].options, table, "demo", "",
+                                prefix=f"channels.{kind}[{index}].")
+        sections.append(ChannelSection(kind, options, index))
+    return AuditConfig(path=out / "audit.toml", name="Sosna (demo)", baseline=DEMO_BASELINE,
+                       store=out / ".brand-audit" / "audit.db", out=out, fail_on="never",
+                       model=model, channels=tuple(sections))
+
+
+def run_demo(out: Path, *, model: str | None = None, progress: Progress = _quiet,
+             say: Callable[[str], None] = print) -> tuple[AuditRun, dict[str, Path]]:
+    out.mkdir(parents=True, exist_ok=True)
+    with serve_folder(SOURCES / "site") as url:
+        say(f"Serving the demo website at {url}")
+        config = demo_config(url, out, model)
+        audit_run, report = run_audit(config, progress=progress)
+    paths = write_reports(report, out, ("json", "html", "markdown"))
+    return audit_run, paths

@@ -1,0 +1,80 @@
+"""Each rule against its pass / fail texts in English and Russian (fixtures/checks/rules.toml)."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from auditor.checks import rule_checks, rule_docs, touchpoint_sentences
+from auditor.types import Block, Locator, Touchpoint
+from tests.conftest import FIXTURES
+
+CASES = tomllib.loads((FIXTURES / "checks" / "rules.toml").read_text(encoding="utf-8"))["case"]
+
+
+def _touchpoint(text: str) -> Touchpoint:
+    return Touchpoint(id="t", channel="social", source="x", title="t", language="en",
+                      blocks=(Block(text, "social.post", Locator("x", line=1)),))
+
+
+def _rules(text: str, banned=None, preferred=None) -> list:
+    tp = _touchpoint(text)
+    sentences = touchpoint_sentences(tp)
+    return [f for c in rule_checks(banned, preferred) for f in c.run(tp, sentences)]
+
+
+def _params(kind: str):
+    return [pytest.param(case["rule"], text, id=f"{case['rule']}-{kind}-{i}")
+            for case in CASES for i, text in enumerate(case[kind])]
+
+
+@pytest.mark.parametrize(("rule", "text"), _params("fail"))
+def test_rule_flags_fail_text(rule: str, text: str) -> None:
+    findings = [f for f in _rules(text) if f.rule.startswith(rule)]
+    assert findings, f"{rule} missed: {text}"
+    finding = findings[0]
+    assert finding.evidence in text
+    start, end = finding.span
+    assert text[start:end].strip(), "the span points at the triggering phrase"
+    assert finding.suggestion
+
+
+@pytest.mark.parametrize(("rule", "text"), _params("pass"))
+def test_rule_passes_clean_text(rule: str, text: str) -> None:
+    assert [f.rule for f in _rules(text) if f.rule.startswith(rule)] == []
+
+
+def test_respect_finding_names_the_phrase() -> None:
+    (finding,) = [f for f in _rules("Only 2 hours left, act now.") if f.rule ==
+                  "respect.false_urgency"]
+    assert "“" in finding.message and ("2 hours left" in finding.message
+                                       or "act now" in finding.message)
+
+
+def test_terminology_matches_russian_word_forms() -> None:
+    banned = {"дешёвый": "говорите «доступный»", "cheap": "say 'affordable'"}
+    found = _rules("Самые дешёвые тарифы в городе. Cheap plans for all.", banned=banned)
+    terms = [f for f in found if f.rule == "terms.banned"]
+    assert len(terms) == 2
+    assert not [f for f in _rules("Доступные тарифы.", banned=banned) if f.rule.startswith("terms")]
+
+
+def test_preferred_term_suggests_the_brand_word() -> None:
+    found = _rules("Our clients love it.", preferred={"clients": "customers"})
+    (f,) = [f for f in found if f.rule == "terms.preferred"]
+    assert "customers" in f.suggestion
+
+
+def test_fingerprint_is_stable_and_distinct() -> None:
+    a = _rules("Buy now! Last chance.")
+    b = _rules("Buy now! Last chance.")
+    assert [f.fingerprint for f in a] == [f.fingerprint for f in b]
+    assert len({f.fingerprint for f in a}) == len({(f.rule, f.evidence) for f in a})
+
+
+def test_every_rule_is_documented() -> None:
+    docs = rule_docs()
+    for case in CASES:
+        assert case["rule"] in docs and docs[case["rule"]].strip()
+    assert "message.off_brand" in docs
