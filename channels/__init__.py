@@ -7,15 +7,16 @@ validated by ``auditor.config``) and a ``collect`` function that yields touchpoi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from auditor.types import CollectionError, Touchpoint
 
 CollectResult = Touchpoint | CollectionError
 
-USER_AGENT = "brand-audit/0.1 (+https://github.com/brand-audit/brand-audit; brand consistency audit)"
+USER_AGENT = "brand-audit/0.1 (+https://github.com/brand-audit/brand-audit)"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,330 @@
+"""HTML copy extraction: one page in, its title, language, scoped copy blocks and links out.
+
+Used by the web crawler for fetched pages and by the files channel for ``.html`` content files.
+Copy inside site chrome (``nav``, the page-level ``header``/``footer``, cookie/consent banners) is
+kept apart in ``Page.chrome_blocks`` so the crawler can report it once per site instead of once
+per page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
+
+from auditor.text import detect_language, normalize_space
+from auditor.types import Block, Locator
+
+# Never copy: code, styling, hidden templates, vector graphics, form option lists.
+_SKIP = {
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+    "canvas", "select", "datalist", "textarea", "head",
+}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Elements that start a new block of text; inline text around them is a separate block.
+_BLOCK_LEVEL = _HEADINGS | {
+    "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup",
+    "hr", "html", "legend", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}
+# Inside these, a <header>/<footer> belongs to the content, not to the site chrome
+# (the HTML "banner"/"contentinfo" landmark rule).
+_SECTIONING = {"article", "aside", "main", "section"}
+_CHROME_ROLES = {"navigation", "banner", "contentinfo"}
+_CHROME_MARKERS = ("cookie", "consent")
+_CTA_CLASS = re.compile(r"btn|button|cta", re.IGNORECASE)
+_SUBMIT_TYPES = {"submit", "button", "reset"}
+_NOT_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What one HTML document says, split into main copy and site chrome."""
+
+    url: str
+    title: str
+    language: str
+    blocks: tuple[Block, ...]         # main copy, in document order
+    chrome_blocks: tuple[Block, ...]  # nav, page header/footer, cookie banners
+    links: tuple[str, ...]            # absolute http(s) hrefs, in document order, no repeats
+    canonical: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The main copy as one string (used to recognise identical pages)."""
+        return "\n".join(b.text for b in self.blocks)
+
+
+def extract_page(html: str, url: str, *, parser: str = "lxml") -> Page:
+    """Parse ``html`` (fetched from or stored at ``url``) into a ``Page``.
+
+    ``parser`` is a BeautifulSoup tree builder; ``"html.parser"`` records source line numbers,
+    which the files channel puts in the locators (lxml does not report them).
+    """
+    soup = BeautifulSoup(html, parser)
+    base = url
+    base_tag = soup.find("base", href=True)
+    if isinstance(base_tag, Tag):
+        base = urljoin(url, str(base_tag["href"]))
+
+    walker = _Walker(url)
+    head_blocks = _head_blocks(soup, url)
+    root = soup.body or soup
+    walker.walk(root, chrome=False)
+
+    blocks = tuple(b for _, b in sorted(head_blocks + walker.blocks, key=lambda item: item[0]))
+    chrome = tuple(b for _, b in sorted(walker.chrome, key=lambda item: item[0]))
+
+    title = next((b.text for b in blocks if b.scope == "web.title"), "")
+    if not title:
+        title = next((b.text for b in blocks if b.scope.startswith("web.heading")), "") or url
+
+    return Page(
+        url=url,
+        title=title,
+        language=_language(soup, blocks),
+        blocks=blocks,
+        chrome_blocks=chrome,
+        links=_links(soup, base),
+        canonical=_canonical(soup, base),
+    )
+
+
+def _head_blocks(soup: BeautifulSoup, url: str) -> list[tuple[int, Block]]:
+    found: list[tuple[int, Block]] = []
+    title = soup.find("title")
+    if isinstance(title, Tag):
+        text = normalize_space(title.get_text(" "))
+        if text:
+            found.append((-3, Block(text, "web.title", _locator(url, title, "title"))))
+    for order, (attr, name, scope) in enumerate((
+        ("name", "description", "web.meta.description"),
+        ("property", "og:description", "web.og.description"),
+    )):
+        meta = soup.find("meta", attrs={attr: re.compile(f"^{re.escape(name)}$", re.I)})
+        if isinstance(meta, Tag):
+            text = normalize_space(str(meta.get("content") or ""))
+            if text:
+                css = f'meta[{attr}="{name}"]'
+                found.append((order - 2, Block(text, scope, _locator(url, meta, css))))
+    return found
+
+
+class _Walker:
+    """Walks the body once, collecting scoped blocks in document order."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.order = 0
+        self.blocks: list[tuple[int, Block]] = []
+        self.chrome: list[tuple[int, Block]] = []
+
+    def emit(self, order: int, text: str, scope: str, el: Tag, chrome: bool) -> None:
+        text = normalize_space(text)
+        if not text:
+            return
+        block = Block(text, scope, _locator(self.url, el, css_path(el)))
+        (self.chrome if chrome else self.blocks).append((order, block))
+
+    def walk(self, el: Tag, chrome: bool) -> None:
+        """Emit ``el``'s own inline text runs under its scope, and recurse into block children."""
+        scope = _text_scope(el)
+        run: list[str] = []
+        run_order: int | None = None
+
+        def flush() -> None:
+            nonlocal run, run_order
+            if run_order is not None:
+                self.emit(run_order, "".join(run), scope, el, chrome)
+            run, run_order = [], None
+
+        for child in el.children:
+            self.order += 1
+            if isinstance(child, NavigableString):
+                if isinstance(child, _NOT_TEXT):
+                    continue
+                if run_order is None and str(child).strip():
+                    run_order = self.order
+                run.append(str(child))
+                continue
+            if not isinstance(child, Tag) or child.name in _SKIP or _hidden(child):
+                continue
+            child_chrome = chrome or _is_chrome(child)
+            if _is_cta(child):
+                self.emit(self.order, _cta_text(child), "web.cta", child, child_chrome)
+                run.append(" ")
+                continue
+            if child.name == "img":
+                self.emit(self.order, str(child.get("alt") or ""), "web.alt", child, child_chrome)
+                continue
+            if child.name == "br":
+                run.append(" ")
+                continue
+            if child.name in _BLOCK_LEVEL:
+                flush()
+                self.walk(child, child_chrome)
+                continue
+            # Inline element (a, span, strong...): its text joins the current run, but blocks
+            # nested in it (an <img>, a button, a stray <div>) are still found.
+            if run_order is None and visible_text(child).strip():
+                run_order = self.order
+            run.append(self.inline_text(child, child_chrome))
+        flush()
+
+    def inline_text(self, el: Tag, chrome: bool) -> str:
+        parts: list[str] = []
+        for child in el.children:
+            self.order += 1
+            if isinstance(child, NavigableString):
+                if not isinstance(child, _NOT_TEXT):
+                    parts.append(str(child))
+            elif isinstance(child, Tag) and child.name not in _SKIP and not _hidden(child):
+                child_chrome = chrome or _is_chrome(child)
+                if _is_cta(child):
+                    self.emit(self.order, _cta_text(child), "web.cta", child, child_chrome)
+                    parts.append(" ")
+                elif child.name == "img":
+                    alt = str(child.get("alt") or "")
+                    self.emit(self.order, alt, "web.alt", child, child_chrome)
+                elif child.name == "br":
+                    parts.append(" ")
+                elif child.name in _BLOCK_LEVEL:
+                    self.walk(child, child_chrome)
+                    parts.append(" ")
+                else:
+                    parts.append(self.inline_text(child, child_chrome))
+        return "".join(parts)
+
+
+def _text_scope(el: Tag) -> str:
+    if el.name in _HEADINGS:
+        return f"web.heading.{el.name}"
+    if el.name == "li":
+        return "web.list_item"
+    return "web.paragraph"
+
+
+def _hidden(el: Tag) -> bool:
+    return el.has_attr("hidden") or str(el.get("aria-hidden", "")).lower() == "true"
+
+
+def _classes(el: Tag) -> str:
+    classes = el.get("class") or []
+    if isinstance(classes, str):
+        classes = [classes]
+    return " ".join(classes)
+
+
+def _is_chrome(el: Tag) -> bool:
+    if el.name == "nav" or str(el.get("role", "")).lower() in _CHROME_ROLES:
+        return True
+    if el.name in ("header", "footer") and not any(
+        p.name in _SECTIONING for p in el.parents if isinstance(p, Tag)
+    ):
+        return True
+    marker = f"{el.get('id', '')} {_classes(el)}".lower()
+    return any(m in marker for m in _CHROME_MARKERS)
+
+
+def _is_cta(el: Tag) -> bool:
+    if el.name == "button":
+        return True
+    if el.name == "input":
+        return str(el.get("type", "")).lower() in _SUBMIT_TYPES
+    if el.name == "a":
+        return bool(_CTA_CLASS.search(_classes(el))) or el.get("role") == "button"
+    return False
+
+
+def _cta_text(el: Tag) -> str:
+    if el.name == "input":
+        return str(el.get("value") or "")
+    text = normalize_space(visible_text(el))
+    if text:
+        return text
+    # Icon buttons: what a screen reader would announce.
+    img = el.find("img", alt=True)
+    alt = str(img["alt"]) if isinstance(img, Tag) else ""
+    return str(el.get("aria-label") or el.get("title") or alt)
+
+
+def visible_text(el: Tag) -> str:
+    """``el``'s text without scripts, styles, SVG and hidden elements."""
+    parts: list[str] = []
+    for child in el.children:
+        if isinstance(child, Tag):
+            if child.name not in _SKIP and not _hidden(child):
+                parts.append(" " if child.name in _BLOCK_LEVEL or child.name == "br" else "")
+                parts.append(visible_text(child))
+        elif isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
+            parts.append(str(child))
+    return "".join(parts)
+
+
+def _locator(url: str, el: Tag, css: str) -> Locator:
+    line = getattr(el, "sourceline", None)
+    pos = getattr(el, "sourcepos", None)
+    return Locator(
+        source=url,
+        line=line,
+        column=pos + 1 if line is not None and pos is not None else None,
+        css=css,
+    )
+
+
+def css_path(el: Tag) -> str:
+    """A short CSS path to ``el``, e.g. ``main > section:nth-of-type(2) > p:nth-of-type(1)``.
+
+    It starts below ``<body>``, or at the nearest ancestor with an id (``#pricing > p``);
+    ``:nth-of-type`` is added only where the parent has several children of the same tag.
+    """
+    parts: list[str] = []
+    node: Tag | None = el
+    while isinstance(node, Tag) and node.name not in ("body", "html", "[document]"):
+        if node.get("id") and " " not in str(node["id"]):
+            parts.append(f"{node.name}#{node['id']}")
+            break
+        parent = node.parent
+        step = node.name
+        if isinstance(parent, Tag):
+            same = parent.find_all(node.name, recursive=False)
+            if len(same) > 1:
+                index = next(i for i, sib in enumerate(same, 1) if sib is node)
+                step += f":nth-of-type({index})"
+        parts.append(step)
+        node = parent
+    return " > ".join(reversed(parts)) or el.name
+
+
+def _language(soup: BeautifulSoup, blocks: tuple[Block, ...]) -> str:
+    html = soup.find("html")
+    lang = str(html.get("lang") or html.get("xml:lang") or "") if isinstance(html, Tag) else ""
+    primary = re.split(r"[-_]", lang.strip())[0].lower()
+    if primary.isalpha():
+        return primary
+    return detect_language(" ".join(b.text for b in blocks))
+
+
+def _links(soup: BeautifulSoup, base: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for a in soup.find_all(["a", "area"], href=True):
+        href = str(a["href"]).strip()
+        if not href:
+            continue
+        absolute = urljoin(base, href)
+        if urlsplit(absolute).scheme in ("http", "https"):
+            seen.setdefault(absolute, None)
+    return tuple(seen)
+
+
+def _canonical(soup: BeautifulSoup, base: str) -> str | None:
+    for link in soup.find_all("link", href=True):
+        rel = link.get("rel") or []
+        rels = rel.split() if isinstance(rel, str) else rel
+        if any(r.lower() == "canonical" for r in rels):
+            return urljoin(base, str(link["href"]).strip())
+    return None

@@ -1,0 +1,94 @@
+"""HTML extraction: scopes, CSS paths, chrome, links (tests/fixtures/channels/html)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from channels.html import Page, extract_page
+
+FIXTURES = Path(__file__).parent / "fixtures" / "channels" / "html"
+URL = "https://acme.example/en/pricing"
+
+
+@pytest.fixture(scope="module")
+def page() -> Page:
+    return extract_page((FIXTURES / "landing.html").read_text(encoding="utf-8"), URL)
+
+
+def scoped(page: Page) -> list[tuple[str, str]]:
+    return [(b.scope, b.text) for b in page.blocks]
+
+
+def test_main_copy_scopes_in_document_order(page):
+    assert scoped(page) == [
+        ("web.title", "Acme Pricing"),
+        ("web.meta.description", "Simple prices, no surprises."),
+        ("web.og.description", "Pick a plan in a minute."),
+        ("web.heading.h1", "Simple pricing"),
+        ("web.paragraph", "Pay for what you use."),
+        ("web.heading.h2", "Plans"),
+        ("web.paragraph", "Every plan includes support."),
+        ("web.paragraph", "Cancel any time. No questions asked."),
+        ("web.list_item", "Starter: one team"),
+        ("web.list_item", "Business: every team"),
+        ("web.cta", "Start free trial"),
+        ("web.cta", "Talk to sales"),
+        ("web.cta", "Get the price list"),
+        ("web.alt", "Price chart for three plans"),
+        ("web.heading.h3", "Customer story"),
+        ("web.paragraph", "Loose text in a div with inline parts."),
+    ]
+
+
+def test_page_fields(page):
+    assert page.title == "Acme Pricing"
+    assert page.language == "en"
+    assert page.canonical == "https://acme.example/en/pricing"
+    assert page.links == (
+        "https://acme.example/privacy",
+        "https://acme.example/",
+        "https://acme.example/en/pricing#faq",
+        "https://acme.example/en/business",
+        "https://acme.example/en/signup",
+    )
+
+
+def test_chrome_is_kept_apart(page):
+    assert [(b.scope, b.text) for b in page.chrome_blocks] == [
+        ("web.paragraph", "Cookies keep this site working. Privacy"),
+        ("web.paragraph", "Home Pricing"),
+        ("web.paragraph", "Acme Ltd, 1 Widget Way"),
+        ("web.paragraph", "Write to us"),
+    ]
+
+
+def test_css_paths(page):
+    css = {b.text: b.locator.css for b in page.blocks}
+    assert css["Simple pricing"] == "main > section:nth-of-type(1) > h1"
+    assert css["Cancel any time. No questions asked."] == "section#plans > p:nth-of-type(2)"
+    assert css["Business: every team"] == "section#plans > ul > li:nth-of-type(2)"
+    assert css["Get the price list"] == "section#plans > form > input:nth-of-type(1)"
+    assert css["Customer story"] == "main > article > header > h3"
+    assert css["Acme Pricing"] == "title"
+    assert {b.locator.source for b in page.blocks} == {URL}
+
+
+def test_nothing_hidden_or_code_is_copy(page):
+    everything = " ".join(b.text for b in page.blocks + page.chrome_blocks)
+    for hidden in ("Organization", "icon", "Hidden", "JavaScript", "ignored"):
+        assert hidden not in everything
+
+
+def test_language_from_text_when_no_lang_attribute():
+    page = extract_page("<html><body><p>Привет, это наш сайт.</p></body></html>", "http://x/")
+    assert page.language == "ru"
+    assert page.title == "http://x/"
+
+
+def test_html_parser_gives_source_lines():
+    html = (FIXTURES / "landing.html").read_text(encoding="utf-8")
+    page = extract_page(html, "landing.html", parser="html.parser")
+    h1 = next(b for b in page.blocks if b.scope == "web.heading.h1")
+    assert (h1.locator.line, h1.locator.column) == (17, 7)
