@@ -1,0 +1,48 @@
+"""Report renderers. ``report.json`` (``json_report.to_dict``) is the source of truth; every
+format here is a view of that dict, so a stored report can be re-rendered without re-crawling.
+
+    from reports import render, write
+    from reports.json_report import to_dict
+    write(to_dict(run), "html", Path("out/report.html"))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.errors import BrandAuditError
+from auditor.types import AuditRun
+
+from .html import render_html
+from .json_report import dumps, load_json, to_dict, write_json
+from .text import render_markdown, render_text
+
+FORMATS = ("json", "html", "text", "markdown")
+
+__all__ = ["FORMATS", "load_json", "render", "render_html", "render_markdown", "render_text",
+           "to_dict", "write", "write_json"]
+
+
+def render(report: dict | AuditRun, fmt: str) -> str:
+    """``report`` (the report dict, or an ``AuditRun`` to convert first) as ``fmt`` text."""
+    if isinstance(report, AuditRun):
+        report = to_dict(report)
+    if fmt == "json":
+        return dumps(report)
+    if fmt == "html":
+        return render_html(report)
+    if fmt == "text":
+        return render_text(report, color=False)
+    if fmt == "markdown":
+        return render_markdown(report)
+    raise BrandAuditError(f"unknown report format {fmt!r}", key="format",
+                          hint=f"choose one of: {', '.join(FORMATS)}")
+
+
+def write(report: dict | AuditRun, fmt: str, path: Path | str) -> Path:
+    """Render ``report`` as ``fmt`` into ``path`` (UTF-8; folders created) and return the path."""
+    text = render(report, fmt)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,400 @@
+"""Report renderers: the JSON contract, round trips, and the HTML/text/Markdown views."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import math
+import os
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import BrandAuditError, InputError
+from auditor.types import (
+    AuditRun,
+    Block,
+    ChannelSummary,
+    Locator,
+    Touchpoint,
+    TouchpointResult,
+)
+from reports import FORMATS, render, write
+from reports.html import render_html, script_json
+from reports.json_report import load_json, to_dict, write_json
+from reports.text import render_markdown, render_text
+from tests.report_samples import FIXTURES, XSS_MARKER, sample_run
+
+GOLDEN_JSON = FIXTURES / "sample_report.json"
+GOLDEN_TEXT = FIXTURES / "sample_report.txt"
+UPDATE_GOLDEN = os.environ.get("BRAND_AUDIT_UPDATE_GOLDEN") == "1"
+
+RUN_KEYS = {"id", "started_at", "finished_at", "baseline", "model", "tool_version"}
+SUMMARY_KEYS = {"score", "touchpoints", "diverging", "warnings", "by_channel"}
+CHANNEL_KEYS = {"score", "touchpoints", "diverging", "warnings"}
+TOUCHPOINT_KEYS = {"id", "channel", "source", "locator", "title", "language", "score", "status",
+                   "findings"}
+FINDING_KEYS = {"rule", "severity", "message", "evidence", "fingerprint"}
+FINDING_OPTIONAL = {"span", "suggestion", "exemplar", "locator"}
+STATUS_RANK = {"diverges": 0, "warn": 1, "ok": 2}
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    return to_dict(sample_run())
+
+
+@pytest.fixture(scope="module")
+def html(report) -> str:
+    return render_html(report)
+
+
+def _minimal_run(**changes) -> AuditRun:
+    tp = Touchpoint(id="f", channel="files", source="content/a.md", title="A", language="en",
+                    blocks=(Block("Hello there.", "files.paragraph",
+                                  Locator("content/a.md", line=3, column=1)),))
+    run = AuditRun(
+        id="r1", started_at=datetime(2024, 5, 1, 9, 0), finished_at=datetime(2024, 5, 1, 9, 1),
+        baseline="baselines/acme", model="fake", tool_version="0.1.0",
+        results=(TouchpointResult(tp, 91.234, "ok"),),
+        channels=(ChannelSummary("files", 91.234, 1, 0, 0),), agents=(), errors=(),
+        score=91.234,
+    )
+    return dataclasses.replace(run, **changes)
+
+
+def _assert_score(value) -> None:
+    assert value is None or (isinstance(value, float) and round(value, 1) == value)
+
+
+# The JSON contract -----------------------------------------------------------------------
+
+def test_to_dict_has_exactly_the_contract_keys(report):
+    assert set(report) == {"schema", "schema_version", "run", "summary", "touchpoints", "agents",
+                           "errors", "comparison", "context"}
+    assert report["schema"] == "brand-audit/report"
+    assert report["schema_version"] == 1
+    assert set(report["run"]) == RUN_KEYS
+    assert all(isinstance(report["run"][k], str) for k in RUN_KEYS)
+    assert set(report["summary"]) == SUMMARY_KEYS
+    _assert_score(report["summary"]["score"])
+    for key in ("touchpoints", "diverging", "warnings"):
+        assert isinstance(report["summary"][key], int)
+    assert set(report["summary"]["by_channel"]) == {"web", "social", "calls", "files"}
+    for channel in report["summary"]["by_channel"].values():
+        assert set(channel) == CHANNEL_KEYS
+        _assert_score(channel["score"])
+
+    for tp in report["touchpoints"]:
+        assert TOUCHPOINT_KEYS <= set(tp) <= TOUCHPOINT_KEYS | {"agent_id"}
+        assert isinstance(tp["locator"], dict) and tp["locator"]["source"]
+        assert tp["status"] in STATUS_RANK
+        _assert_score(tp["score"])
+        for finding in tp["findings"]:
+            assert FINDING_KEYS <= set(finding) <= FINDING_KEYS | FINDING_OPTIONAL
+            assert finding["severity"] in ("info", "warning", "error")
+            assert isinstance(finding["fingerprint"], str) and finding["fingerprint"]
+            if "span" in finding:
+                assert isinstance(finding["span"], list) and len(finding["span"]) == 2
+            if "exemplar" in finding:
+                assert {"text", "source"} <= set(finding["exemplar"]) <= {
+                    "text", "source", "similarity"}
+            if "locator" in finding:
+                assert isinstance(finding["locator"], dict)
+
+    for agent in report["agents"]:
+        assert set(agent) == {"agent_id", "touchpoints", "score", "status"}
+    for error in report["errors"]:
+        assert {"source", "error"} <= set(error) <= {"source", "error", "channel"}
+    assert set(report["comparison"]) == {"previous_run", "new", "resolved", "score_delta"}
+    assert isinstance(report["comparison"]["new"], list)
+    assert report["context"] == {"brand": "Northwind Coffee", "thresholds": {"ok": 75, "warn": 55}}
+    json.dumps(report, allow_nan=False)  # plain JSON, no NaN, no objects
+
+
+def test_optional_keys_are_omitted_not_null(report):
+    by_id = {tp["id"]: tp for tp in report["touchpoints"]}
+    assert by_id["calls:2024-05-02-0915"]["agent_id"] == "agent-17"
+    assert "agent_id" not in by_id["web:pricing"]
+    shouting = by_id["web:pricing"]["findings"][1]
+    assert "exemplar" not in shouting and "locator" not in shouting
+    deadline = by_id["social:telegram-128"]["findings"][1]
+    assert "suggestion" not in deadline
+    assert [("channel" in e) for e in report["errors"]] == [True, False]
+    assert by_id["social:x-archive-0042"]["score"] is None  # null scores are allowed
+    minimal = to_dict(_minimal_run())
+    assert "comparison" not in minimal and "context" not in minimal
+    assert all(v is not None for v in minimal["touchpoints"][0]["locator"].values())
+
+
+def test_values_are_rounded_and_times_are_utc(report):
+    assert report["run"]["started_at"] == "2024-05-06T06:00:04Z"
+    minimal = to_dict(_minimal_run())
+    assert minimal["run"]["started_at"] == "2024-05-01T09:00:00Z"  # naive is taken as UTC
+    assert minimal["summary"]["score"] == 91.2
+    assert minimal["summary"]["by_channel"]["files"]["score"] == 91.2
+    by_id = {tp["id"]: tp for tp in report["touchpoints"]}
+    assert by_id["web:pricing"]["score"] == 41.3
+    assert by_id["web:pricing"]["findings"][0]["exemplar"]["similarity"] == 0.742
+    assert report["comparison"]["score_delta"] == -3.4
+    nan = to_dict(_minimal_run(score=math.nan))
+    assert nan["summary"]["score"] is None
+
+
+def test_context_is_made_json_safe():
+    when = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    report = to_dict(_minimal_run(context={"brand": "Acme", "langs": ("en", "ru"),
+                                           "built": when, "path": Path("b/acme")}))
+    assert report["context"] == {"brand": "Acme", "langs": ["en", "ru"],
+                                 "built": "2024-05-01T12:00:00Z", "path": "b/acme"}
+
+
+def test_touchpoints_are_sorted_worst_first(report):
+    keys = [(STATUS_RANK[tp["status"]], -math.inf if tp["score"] is None else tp["score"])
+            for tp in report["touchpoints"]]
+    assert keys == sorted(keys)
+    assert [tp["status"] for tp in report["touchpoints"]][:3] == ["diverges"] * 3
+    assert report["touchpoints"][0]["id"] == "social:telegram-128"
+    # Within "warn" the unscored touchpoint comes first: a missing score is never a pass.
+    warns = [tp for tp in report["touchpoints"] if tp["status"] == "warn"]
+    assert warns[0]["score"] is None
+
+
+def test_report_matches_golden_file(report):
+    if UPDATE_GOLDEN:
+        write_json(report, GOLDEN_JSON)
+    assert report == json.loads(GOLDEN_JSON.read_text(encoding="utf-8")), (
+        "report.json changed; if on purpose, rerun with BRAND_AUDIT_UPDATE_GOLDEN=1")
+
+
+def test_json_round_trip(report, tmp_path):
+    path = write_json(report, tmp_path / "out" / "report.json")
+    text = path.read_text(encoding="utf-8")
+    assert "Купите сейчас" in text  # UTF-8, not \u escapes
+    assert text.startswith('{\n  "schema": "brand-audit/report"')
+    assert load_json(path) == report
+    assert render_html(load_json(path)) == render_html(report)
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("{not json", "not valid JSON"),
+    ('{"schema": "something/else", "schema_version": 1}', "not a brand-audit report"),
+    ('{"summary": {}}', "not a brand-audit report"),
+    ("[1, 2, 3]", "not a brand-audit report"),
+    ('{"schema": "brand-audit/report", "schema_version": 99}', "newer"),
+    ('{"schema": "brand-audit/report"}', "schema_version"),
+])
+def test_load_json_rejects_what_is_not_a_report(tmp_path, content, expected):
+    path = tmp_path / "wrong.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_json(path)
+    assert str(path) in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_load_json_names_a_missing_file(tmp_path):
+    with pytest.raises(InputError, match="missing.json"):
+        load_json(tmp_path / "missing.json")
+
+
+# HTML ----------------------------------------------------------------------------------
+
+class _Resources(HTMLParser):
+    """Every URL-bearing attribute, by tag."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+        self.anchors: list[dict] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        attrs = dict(attrs)
+        if tag == "a":
+            self.anchors.append(attrs)
+        for name in ("src", "href", "srcset", "poster", "data", "action", "formaction",
+                     "background", "xlink:href"):
+            if attrs.get(name):
+                self.urls.append((tag, name, attrs[name]))
+
+
+def test_html_requests_nothing_from_the_network(html, report):
+    parser = _Resources()
+    parser.feed(html)
+    sources = {tp["source"] for tp in report["touchpoints"]}
+    for tag, _attr, url in parser.urls:
+        if tag == "a":
+            assert url.startswith("#") or url in sources, url
+        else:
+            assert url.startswith("data:"), f"<{tag}> loads {url}"
+    assert "iframe" not in parser.tags and "img" not in parser.tags
+    for anchor in parser.anchors:
+        if anchor["href"].startswith("http"):
+            assert anchor.get("rel") == "noopener noreferrer"
+    style = html[html.index("<style>"):html.index("</style>")]
+    assert "url(" not in style and "@import" not in style
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""",
+                         html.replace('href="https://', "A").replace('href="http://', "A"))
+
+
+def test_collected_copy_cannot_break_out(html, report):
+    assert "<script>window.__pwned" not in html
+    assert "<img src=x" not in html
+    assert html.count("<script") == html.count("</script>") == 2
+    assert XSS_MARKER in html  # shown, as text
+    assert "Launch notes &lt;/script&gt;&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    start = html.index('<script type="application/json" id="report-data">')
+    payload = html[html.index(">", start) + 1:html.index("</script>", start)]
+    assert not set("<>&") & set(payload)
+    assert json.loads(payload) == report
+
+
+def test_script_json_escapes_line_separators():
+    text = script_json({"a": "x\u2028y\u2029z</script>&"})
+    assert "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == {"a": "x\u2028y\u2029z</script>&"}
+
+
+def test_only_web_sources_become_links():
+    report = to_dict(_minimal_run())
+    report["touchpoints"][0]["source"] = "javascript:alert(1)"
+    report["touchpoints"][0]["locator"] = {"source": "javascript:alert(1)"}
+    html = render_html(report)
+    assert 'href="javascript' not in html
+    assert "javascript:alert(1)" in html
+
+
+def test_html_shows_the_report(html):
+    assert "<h1>Northwind Coffee</h1>" in html
+    assert "Needs attention" in html  # 61.4 with the sample's thresholds (75 / 55)
+    for section in ('id="urgent"', 'id="channels"', 'id="touchpoints"', 'id="agents"',
+                    'id="errors"'):
+        assert section in html
+    assert "On-brand example" in html
+    assert "Your first bag ships free." in html
+    assert 'rel="noopener noreferrer"' in html
+    assert "content/blog/launch.md" in html and "line 1, column 1" in html
+    assert 'lang="ru"' in html
+    assert '<th scope="col">' in html
+    assert '<label for="f-search"' in html
+    assert "@media print" in html
+
+
+def test_html_without_agents_errors_or_divergence():
+    html = render_html(to_dict(_minimal_run()))
+    assert 'id="agents"' not in html and 'id="errors"' not in html
+    assert "No touchpoint diverges from the brand." in html
+    assert "<h1>baselines/acme</h1>" in html  # no brand in context: the baseline names it
+
+
+def test_html_renders_a_sparse_stored_report():
+    """A stored report with only the contract's required keys still renders."""
+    sparse = {"schema": "brand-audit/report", "schema_version": 1,
+              "run": {"id": "r", "started_at": "2024-05-01T09:00:00Z",
+                      "finished_at": "2024-05-01T09:00:30Z", "baseline": "b", "model": "m",
+                      "tool_version": "0"},
+              "summary": {"score": None, "touchpoints": 1, "diverging": 1,
+                          "by_channel": {"web": {"score": None, "touchpoints": 1,
+                                                 "diverging": 1}}},
+              "touchpoints": [{"id": "t", "channel": "web", "source": "https://a.example/",
+                               "locator": {"source": "https://a.example/"}, "title": "T",
+                               "language": "en", "score": None, "status": "diverges",
+                               "findings": [{"rule": "r", "severity": "error", "message": "M",
+                                             "evidence": "E"}]}],
+              "agents": [], "errors": []}
+    html = render_html(sparse)
+    assert "Not scored" in html
+    assert "30 s" in html
+
+
+# Text and Markdown ------------------------------------------------------------------------
+
+LINE = re.compile(
+    r"^(?P<where>\S.*?)  (?P<severity>error|warning|info)  (?P<rule>\S+)  (?P<message>.+)$")
+
+
+def test_text_lines(report):
+    text = render_text(report, color=False)
+    lines = text.splitlines()
+    assert "\x1b" not in text
+    assert all(LINE.match(line) for line in lines[:-1]), lines
+    assert "content/blog/launch.md:12:5  warning  terminology.banned  " in text
+    assert "exports/x-archive/tweets.js:212:5  info  scoring.too-short  " in text
+    assert "transcripts/2024-05-02-0915.vtt @01:23  error  respect.guilt-tripping  " in text
+    assert "https://t.me/northwind_ru/128  error  respect.pressure  " in text
+    assert any(line.startswith("transcripts/2024-05-04-1130.json  error  collection  ")
+               for line in lines)
+    assert lines[-1].startswith("brand-audit: score 61.4, 9 touchpoints, 3 diverging")
+    assert len(lines) == 8 + 2 + 1  # findings, collection errors, summary
+
+
+def test_text_matches_golden_file(report):
+    text = render_text(report, color=False)
+    if UPDATE_GOLDEN:
+        GOLDEN_TEXT.write_text(text, encoding="utf-8")
+    assert text == GOLDEN_TEXT.read_text(encoding="utf-8")
+
+
+def test_text_colour_only_on_request(report):
+    coloured = render_text(report, color=True)
+    assert "\x1b[31merror\x1b[0m" in coloured
+    assert re.sub(r"\x1b\[\d+m", "", coloured) == render_text(report, color=False)
+
+
+def test_text_strips_terminal_escapes_from_copy():
+    report = to_dict(_minimal_run())
+    report["touchpoints"][0]["findings"] = [{"rule": "r", "severity": "error",
+                                             "message": "bad\x1b[2J\nnext", "evidence": "",
+                                             "fingerprint": "f"}]
+    text = render_text(report, color=False)
+    assert "\x1b" not in text
+    assert "content/a.md:3:1  error  r  bad[2J next" in text
+
+
+def test_markdown_summary(report):
+    md = render_markdown(report)
+    assert md.startswith("## brand-audit: Northwind Coffee\n")
+    assert "**Brand score: 61.4/100**" in md
+    assert "| Channel | Score | Touchpoints | Diverging | To review |" in md
+    assert "| web | 64.2 | 3 | 1 | 1 |" in md
+    assert "`respect.pressure` in `https://t.me/northwind_ru/128`" in md
+    assert "<script>" not in md and "&lt;" not in md.split("### Top findings")[0]
+    assert "### Could not be collected (2)" in md
+
+
+# The package API ---------------------------------------------------------------------------
+
+def test_render_and_write_every_format(report, tmp_path):
+    assert FORMATS == ("json", "html", "text", "markdown")
+    for fmt in FORMATS:
+        path = write(report, fmt, tmp_path / f"report.{fmt}")
+        assert path.read_text(encoding="utf-8") == render(report, fmt)
+    assert json.loads(render(report, "json")) == report
+    assert render(sample_run(), "text") == render_text(report, color=False)
+
+
+def test_unknown_format_is_a_usage_error(report):
+    with pytest.raises(BrandAuditError, match="choose one of: json, html, text, markdown"):
+        render(report, "pdf")
+
+
+def test_reports_import_only_the_core_types():
+    """Dependency direction: reports may use auditor.types and auditor.errors, nothing else."""
+    root = Path(__file__).resolve().parent.parent / "reports"
+    for module in root.glob("*.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                name = node.module
+            elif isinstance(node, ast.Import):
+                name = node.names[0].name
+            else:
+                continue
+            if name.split(".")[0] in ("auditor", "channels", "baselines"):
+                assert name in ("auditor.types", "auditor.errors"), f"{module.name}: {name}"
