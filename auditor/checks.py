@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import ClassVar
 
 from auditor.text import split_sentences
 from auditor.types import Block, Finding, Severity, Touchpoint
@@ -179,13 +180,13 @@ class TerminologyCheck(Check):
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
-            for term, pattern, why in self.banned:
+            for _term, pattern, why in self.banned:
                 match = pattern.search(sentence.text)
                 if match:
                     yield self.finding(touchpoint, sentence, "warning",
                                        f"Banned term “{match.group(0)}”: {why}", why,
                                        match.span(), rule="terms.banned")
-            for term, pattern, use in self.preferred:
+            for _term, pattern, use in self.preferred:
                 match = pattern.search(sentence.text)
                 if match:
                     yield self.finding(touchpoint, sentence, "info",

@@ -133,9 +133,10 @@ def baseline_show(directory: Path) -> None:
     b = load_baseline(directory)
     click.echo(f"Brand:        {b.name}")
     click.echo(f"Languages:    {', '.join(b.languages)}")
+    by_language = Counter(e.language for e in b.exemplars)
     click.echo(f"Exemplars:    {len(b.exemplars)} files, "
                f"{sum(len(e.paragraphs) for e in b.exemplars)} paragraphs "
-               f"({', '.join(f'{k}: {v}' for k, v in Counter(e.language for e in b.exemplars).items())})")
+               f"({', '.join(f'{k}: {v}' for k, v in by_language.items())})")
     if b.counter_examples:
         click.echo(f"Off-brand examples: {len(b.counter_examples)} files")
     click.echo("Key messages:")
@@ -247,7 +248,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], baseline_dir: Path, fmt: 
     from auditor.store import Store
     from baselines import load_baseline
     from channels import CollectContext
-    from channels.files import KIND as FILES, FilesOptions
+    from channels.files import KIND as FILES
+    from channels.files import FilesOptions
     from reports import render
     from reports.json_report import to_dict
 

@@ -7,7 +7,7 @@ baseline = "baselines/acme"          # folder with brand.toml and exemplars/
 store = ".brand-audit/audit.db"      # history and embedding cache (SQLite)
 out = "brand-audit-report"           # where report.json and report.html go
 fail_on = "error"                    # error | warning | never
-model = "use"                        # embedding backend: use, minilm, or a sentence-transformers name/path
+model = "use"                        # use, minilm, or a sentence-transformers name/path
 
 [[channels.files]]
 path = "content/"
@@ -100,7 +100,8 @@ def parse_config(data: dict, path: Path, text: str = "") -> AuditConfig:
     fail_on = audit.get("fail_on", "error")
     if fail_on not in FAIL_ON:
         raise ConfigError(f"unknown value {fail_on!r}", source=src, key="audit.fail_on",
-                          line=_line_of(text, "fail_on"), hint=f"expected one of {', '.join(FAIL_ON)}")
+                          line=_line_of(text, "fail_on"),
+                          hint=f"expected one of {', '.join(FAIL_ON)}")
     base = path.parent
     channels = _parse_channels(data.get("channels", {}), src, text, base)
     return AuditConfig(
@@ -220,8 +221,9 @@ def _line_of(text: str, key: str) -> int | None:
     if not text:
         return None
     bare = key.split(".")[-1]
-    pattern = re.compile(rf"^\s*(\[\[?\s*{re.escape(key)}\s*\]\]?|\"?{re.escape(bare)}\"?\s*=)",
-                         re.MULTILINE)
+    table = rf"\[\[?[ \t]*{re.escape(key)}[ \t]*\]\]?"
+    assignment = rf"\"?{re.escape(bare)}\"?[ \t]*="
+    pattern = re.compile(rf"^[ \t]*({table}|{assignment})", re.MULTILINE)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from auditor.config import AuditConfig, ChannelSection, build_options
 from auditor.engine import Progress, _quiet, run_audit, write_reports

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -187,7 +187,7 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
           progress: Progress = _quiet, started_at: datetime | None = None,
           index: BaselineIndex | None = None) -> AuditRun:
     """Score collected touchpoints against a baseline and build the run."""
-    started_at = started_at or datetime.now(timezone.utc)
+    started_at = started_at or datetime.now(UTC)
     if embedder is not None and index is None:
         progress("building baseline index", 0, 1)
         index = build_index(baseline, embedder)
@@ -198,7 +198,7 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
         context["calibration"] = index.calibration.as_dict()
     return AuditRun(
         id=started_at.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6],
-        started_at=started_at, finished_at=datetime.now(timezone.utc),
+        started_at=started_at, finished_at=datetime.now(UTC),
         baseline=str(baseline.root), model=embedder.model_id if embedder else "none (rules only)",
         tool_version=__version__, results=tuple(results), channels=channels, agents=agents,
         errors=tuple(errors), score=score, comparison=compare(results, score, previous),
@@ -210,7 +210,7 @@ def run_audit(config: AuditConfig, *, embedder: Embedder | None = None,
     """A full audit of every configured channel; the run is stored in the history."""
     from reports.json_report import to_dict
 
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     baseline = load_baseline(config.baseline)
     config.store.parent.mkdir(parents=True, exist_ok=True)
     with Store(config.store) as store:

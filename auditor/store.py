@@ -1,0 +1,321 @@
+"""The one history store: runs, touchpoint scores, findings and cached vectors in SQLite.
+
+One file (default ``.brand-audit/audit.db``) that scheduled audits, CI checks and the vector
+cache share. WAL mode and a busy timeout let two processes use it at once (a cron audit and a
+reviewer re-rendering a report). The stored ``report.json`` dict is the source of truth for a
+run; the ``touchpoints`` and ``findings`` tables are flat copies of it for queries.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from auditor.errors import ToolError
+
+DEFAULT_STORE_PATH = Path(".brand-audit") / "audit.db"
+SCHEMA_VERSION = 1
+#: How long a writer waits for another process's transaction before giving up.
+BUSY_TIMEOUT_MS = 30_000
+# Well under SQLite's bound-parameter limit on every build.
+_CHUNK = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    started_at TEXT,
+    finished_at TEXT,
+    baseline TEXT,
+    model TEXT,
+    score REAL,
+    report_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_started_at ON runs (started_at);
+CREATE TABLE IF NOT EXISTS touchpoints (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    touchpoint_id TEXT NOT NULL,
+    channel TEXT,
+    source TEXT,
+    language TEXT,
+    agent_id TEXT,
+    score REAL,
+    status TEXT,
+    content_hash TEXT
+);
+CREATE INDEX IF NOT EXISTS touchpoints_run ON touchpoints (run_id, channel);
+CREATE TABLE IF NOT EXISTS findings (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    touchpoint_id TEXT NOT NULL,
+    rule TEXT,
+    severity TEXT,
+    message TEXT,
+    fingerprint TEXT
+);
+CREATE INDEX IF NOT EXISTS findings_run ON findings (run_id);
+CREATE INDEX IF NOT EXISTS findings_fingerprint ON findings (fingerprint);
+CREATE TABLE IF NOT EXISTS embeddings (
+    model_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model_id, key)
+) WITHOUT ROWID;
+"""
+
+
+class Store:
+    """Embedded SQLite store for audit history and the embedding cache.
+
+    Usable as a context manager; implements the ``VectorCache`` protocol of
+    ``auditor.embedding`` (``get_vectors`` / ``put_vectors``).
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_STORE_PATH) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ToolError(
+                    f"cannot create the folder for the history store: {exc.strerror}",
+                    source=str(self.path),
+                    hint="set [audit] store in audit.toml to a writable path",
+                ) from exc
+            if self.path.is_dir():
+                raise ToolError("the history store path is a folder, not a file",
+                                source=str(self.path),
+                                hint="point [audit] store at a file such as "
+                                     ".brand-audit/audit.db")
+        try:
+            # isolation_level=None: transactions are explicit (see _transaction).
+            self._conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                         isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._open_error(exc) from exc
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not in_memory:
+                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise sqlite3.OperationalError(f"journal_mode is {mode}, WAL unavailable")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster
+            self._migrate()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise self._open_error(exc) from exc
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _open_error(self, exc: sqlite3.Error) -> ToolError:
+        return ToolError(
+            f"cannot open the history store as a SQLite database ({exc})",
+            source=str(self.path),
+            hint="if this file is not a brand-audit store, point [audit] store in audit.toml "
+                 "elsewhere; if it is damaged, move it aside and a new one will be created "
+                 "(history in it is lost)",
+        )
+
+    def _migrate(self) -> None:
+        with self._transaction() as conn:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            version = row[0]
+            if version is None:
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)",
+                             (SCHEMA_VERSION,))
+            elif version > SCHEMA_VERSION:
+                raise ToolError(
+                    f"the history store has schema version {version}; this brand-audit "
+                    f"understands up to {SCHEMA_VERSION}",
+                    source=str(self.path),
+                    hint="upgrade brand-audit, or use another store path",
+                )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front, so two processes queue on the busy
+        # timeout instead of one failing when it upgrades a read into a write.
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def journal_mode(self) -> str:
+        with self._lock:
+            return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+    # ------------------------------------------------------------------ runs
+
+    def save_run(self, report: dict) -> None:
+        """Store one ``report.json`` dict (runs, touchpoints and findings, one transaction).
+
+        Saving a run id again replaces the earlier copy.
+        """
+        run = report.get("run") or {}
+        run_id = run.get("id")
+        if not run_id:
+            raise ValueError("report['run']['id'] is required to save a run")
+        summary = report.get("summary") or {}
+        report_json = json.dumps(report, ensure_ascii=False, default=str)
+        touchpoint_rows = []
+        finding_rows = []
+        for tp in report.get("touchpoints") or []:
+            tp_id = str(tp.get("id", ""))
+            touchpoint_rows.append((
+                run_id, tp_id, tp.get("channel"), tp.get("source"), tp.get("language"),
+                tp.get("agent_id"), tp.get("score"), tp.get("status"), tp.get("content_hash"),
+            ))
+            for finding in tp.get("findings") or []:
+                finding_rows.append((
+                    run_id, tp_id, finding.get("rule"), finding.get("severity"),
+                    finding.get("message"), finding.get("fingerprint"),
+                ))
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM findings WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM touchpoints WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+            conn.execute(
+                "INSERT INTO runs (id, started_at, finished_at, baseline, model, score, "
+                "report_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (run_id, _text(run.get("started_at")), _text(run.get("finished_at")),
+                 run.get("baseline"), run.get("model"), summary.get("score"), report_json),
+            )
+            conn.executemany(
+                "INSERT INTO touchpoints (run_id, touchpoint_id, channel, source, language, "
+                "agent_id, score, status, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                touchpoint_rows,
+            )
+            conn.executemany(
+                "INSERT INTO findings (run_id, touchpoint_id, rule, severity, message, "
+                "fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
+                finding_rows,
+            )
+
+    def get_run(self, run_id: str) -> dict | None:
+        """The stored report dict of ``run_id``, or None."""
+        row = self._query_one("SELECT report_json FROM runs WHERE id = ?", (run_id,))
+        return json.loads(row[0]) if row else None
+
+    def latest_run(self, exclude: str | None = None) -> dict | None:
+        """The most recently started run's report, skipping ``exclude`` (usually this run)."""
+        row = self._query_one(
+            "SELECT report_json FROM runs WHERE id IS NOT ? "
+            "ORDER BY started_at DESC, rowid DESC LIMIT 1",
+            (exclude,),
+        )
+        return json.loads(row[0]) if row else None
+
+    def list_runs(self, limit: int = 50) -> list[dict]:
+        """Newest first: id, started_at, finished_at, baseline, model, score, by_channel."""
+        rows = self._query(
+            "SELECT id, started_at, finished_at, baseline, model, score, "
+            "json_extract(report_json, '$.summary.by_channel') FROM runs "
+            "ORDER BY started_at DESC, rowid DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            {"id": r[0], "started_at": r[1], "finished_at": r[2], "baseline": r[3],
+             "model": r[4], "score": r[5], "by_channel": json.loads(r[6]) if r[6] else {}}
+            for r in rows
+        ]
+
+    def channel_history(self, channel: str | None = None) -> list[dict]:
+        """Per-run channel scores, oldest first: run_id, started_at, channel, score,
+        touchpoints, diverging. ``channel=None`` gives every channel."""
+        rows = self._query(
+            "SELECT r.id, r.started_at, c.key, json_extract(c.value, '$.score'), "
+            "json_extract(c.value, '$.touchpoints'), json_extract(c.value, '$.diverging') "
+            "FROM runs AS r, json_each(r.report_json, '$.summary.by_channel') AS c "
+            "WHERE ?1 IS NULL OR c.key = ?1 "
+            "ORDER BY r.started_at, r.rowid, c.key",
+            (channel,),
+        )
+        return [
+            {"run_id": r[0], "started_at": r[1], "channel": r[2], "score": r[3],
+             "touchpoints": r[4], "diverging": r[5]}
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ vectors
+
+    def get_vectors(self, model_id: str, keys: list[str]) -> dict[str, np.ndarray]:
+        """Cached vectors of ``model_id`` for those ``keys`` that are stored, as float32."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT key, dim, vector FROM embeddings WHERE model_id = ? AND key IN ({marks})",
+                (model_id, *chunk),
+            )
+            for key, dim, blob in rows:
+                vector = np.frombuffer(blob, dtype=np.float16)
+                if vector.shape[0] == dim:
+                    found[key] = vector.astype(np.float32)
+        return found
+
+    def put_vectors(self, model_id: str, items: dict[str, np.ndarray]) -> None:
+        """Store vectors (as float16: half the size, cosine error ~1e-4)."""
+        rows = []
+        for key, vector in items.items():
+            vec = np.asarray(vector, dtype=np.float16).reshape(-1)
+            rows.append((model_id, key, int(vec.shape[0]), vec.tobytes()))
+        if not rows:
+            return
+        with self._transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (model_id, key, dim, vector) "
+                "VALUES (?, ?, ?, ?)",
+                rows,
+            )
+
+    def vector_count(self, model_id: str | None = None) -> int:
+        row = self._query_one(
+            "SELECT COUNT(*) FROM embeddings WHERE ?1 IS NULL OR model_id = ?1", (model_id,))
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def _query_one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple | None:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchone()
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
