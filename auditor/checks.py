@@ -123,14 +123,15 @@ class RespectCheck(Check):
 
 # Two or more capitalised words in a row; a lone short word is an acronym (SMS, FAQ, ТВ).
 _CAPS_RUN = re.compile(r"\b[A-ZА-ЯЁ]{2,}(?:[\s,]+[A-ZА-ЯЁ]{2,})+\b")
+_CAPS_BANG = re.compile(r"\b[A-ZА-ЯЁ]{3,}\s*!")  # "СРОЧНО!", "NOW!"
 
 
 class ShoutingCheck(Check):
     """Flags shouting: words in capitals and runs of exclamation marks.
 
     Capitals and "!!!" read as raised voice in every channel. A lone short acronym (SMS,
-    FAQ, ТВ) is not shouting; two or more capitalised words in a row, any word of five or
-    more capital letters, or two or more exclamation marks in a row, are.
+    FAQ, EBITDA) is not shouting; two or more capitalised words in a row, a capitalised word
+    with an exclamation mark, or two or more exclamation marks in a row, are.
 
     Example:  "ONLY TODAY!!! MEGA SALE"
     Fix:      "Today only: 20% off your first three months."
@@ -141,15 +142,13 @@ class ShoutingCheck(Check):
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
-            words = re.findall(r"[^\W\d_]+", sentence.text)
-            run = _CAPS_RUN.search(sentence.text)
-            caps = run.group(0).split() if run else []
-            long_caps = [w for w in words if len(w) >= 5 and w.isupper()]
+            run = _CAPS_RUN.search(sentence.text) or _CAPS_BANG.search(sentence.text)
+            caps = re.findall(r"[^\W\d_]+", run.group(0)) if run else []
             bangs = re.search(r"[!?]*![!?]*!+", sentence.text)
-            if len(caps) >= 2 or long_caps or bangs:
+            if caps or bangs:
                 what = []
-                if len(caps) >= 2 or long_caps:
-                    what.append(f"capitals ({' '.join((caps or long_caps)[:4])})")
+                if caps:
+                    what.append(f"capitals ({' '.join(caps[:4])})")
                 if bangs:
                     what.append(f"“{bangs.group(0)}”")
                 yield self.finding(

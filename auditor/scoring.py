@@ -21,6 +21,8 @@ from baselines import Baseline
 
 K_NEAREST = 5
 MIN_WORDS = 3  # shorter sentences ("Thanks!", "Okay.") carry no message of their own
+# Copy that describes rather than speaks: checked by the rules, not held to the message.
+DESCRIPTIVE_SCOPES = ("web.alt", "files.alt")
 
 # Score anchors: the approved copy's median scores 90, the warn threshold 70, the diverge
 # threshold 50. Bands follow: ok >= 70 > warn >= 50 > diverges.
@@ -83,8 +85,13 @@ class BaselineIndex:
         return np.nan_to_num(np.nanmean(top, axis=1), nan=0.0), np.argmax(sims, axis=1)
 
 
+def word_count(text: str) -> int:
+    """Words with letters in them: a phone number or a price is not a message."""
+    return sum(any(ch.isalpha() for ch in word) for word in text.split())
+
+
 def _weight(text: str) -> float:
-    return math.sqrt(min(len(text.split()), 40))
+    return math.sqrt(min(word_count(text), 40))
 
 
 def build_index(baseline: Baseline, embedder: Embedder) -> BaselineIndex:
@@ -94,7 +101,7 @@ def build_index(baseline: Baseline, embedder: Embedder) -> BaselineIndex:
         for paragraph in exemplar.paragraphs:
             for start, end in split_sentences(paragraph):
                 sentence = paragraph[start:end]
-                if len(sentence.split()) >= MIN_WORDS:
+                if word_count(sentence) >= MIN_WORDS:
                     units.append(Unit(sentence, paragraph, exemplar.path, doc))
     key_doc = len(baseline.exemplars)
     for message in baseline.key_messages:
@@ -146,7 +153,8 @@ class MessageScore:
 def score_message(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np.ndarray,
                   index: BaselineIndex) -> MessageScore:
     """Similarity of a touchpoint's sentences to the approved copy, with the evidence."""
-    keep = [i for i, s in enumerate(sentences) if len(s.text.split()) >= MIN_WORDS]
+    keep = [i for i, s in enumerate(sentences)
+            if word_count(s.text) >= MIN_WORDS and s.block.scope not in DESCRIPTIVE_SCOPES]
     if not keep:
         return MessageScore(None, None, ())
     sims, nearest = index.nearest(vectors[keep])
@@ -177,7 +185,7 @@ def score_message(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np
         # An on-brand touchpoint may still carry one sentence far from the brand.
         for pos in order[:2]:
             sentence = sentences[keep[pos]]
-            if sims[pos] < cal.sentence_diverge and len(sentence.text.split()) >= 6:
+            if sims[pos] < cal.sentence_diverge and word_count(sentence.text) >= 6:
                 unit = index.units[nearest[pos]]
                 findings.append(Finding(
                     rule="message.off_brand_sentence", severity="info",

@@ -8,6 +8,7 @@ import unicodedata
 _SENTENCE_END = re.compile(
     r"""(?<=[.!?…])["»”')\]]*\s+(?=["«“(\[]?[A-ZА-ЯЁ0-9])   # end mark, space, capital next
       |\n\s*\n                                             # blank line
+      |\s+[·•|]\s+                                         # "Home · Pricing · Support"
       |(?<=[.!?…])["»”')\]]*\s*\n                          # end mark at line end
     """,
     re.VERBOSE,

@@ -22,3 +22,28 @@ def fixtures() -> Path:
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Commands without a store of their own cache embeddings here, not in ~/.cache."""
     monkeypatch.setenv("BRAND_AUDIT_CACHE", str(tmp_path_factory.getbasetemp() / "cache.db"))
+
+
+CHROMIUM = os.environ.get("BRAND_AUDIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. Missing Chromium skips locally, fails in CI."""
+    import shutil
+
+    if not (os.path.isfile(CHROMIUM) or shutil.which(CHROMIUM)):
+        message = f"Chromium not found at {CHROMIUM} (set BRAND_AUDIT_CHROMIUM to another path)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; `make test` installs Debian's chromium")
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -6,8 +6,6 @@ and console message. Saves a full-page screenshot to ``docs/img/report-sample.pn
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,25 +16,7 @@ from tests.report_samples import XSS_MARKER, sample_run
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("BRAND_AUDIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 DOCS_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "report-sample.png"
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.isfile(CHROMIUM) or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (set BRAND_AUDIT_CHROMIUM to another path)")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture()

@@ -1,0 +1,101 @@
+"""The command line as a user meets it: help, exit codes, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from baselines import DEMO_BASELINE
+from tests.conftest import FIXTURES
+
+CONTENT = FIXTURES / "content"
+
+
+def brand_audit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "auditor", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("command", [
+    [], ["demo"], ["init"], ["baseline"], ["baseline", "build"], ["baseline", "show"],
+    ["baseline", "check"], ["run"], ["check"], ["report"], ["history"], ["explain"],
+])
+def test_every_command_has_help(command) -> None:
+    result = brand_audit(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout and len(result.stdout.splitlines()) > 4
+
+
+def test_check_exit_codes_with_the_default_model() -> None:
+    on = brand_audit("check", str(CONTENT / "on_brand.md"), "--baseline", str(DEMO_BASELINE))
+    assert on.returncode == 0, on.stdout + on.stderr
+    off = brand_audit("check", str(CONTENT / "off_brand.md"), "--baseline", str(DEMO_BASELINE))
+    assert off.returncode == 1
+    assert "off_brand.md:3:1" in off.stdout and "message.off_brand" in off.stdout
+
+
+def test_check_rules_only_and_formats(tmp_path) -> None:
+    out = tmp_path / "report.json"
+    result = brand_audit("check", str(CONTENT), "--baseline", str(DEMO_BASELINE),
+                         "--no-embeddings", "--format", "json", "--output", str(out))
+    assert result.returncode == 1  # pushy.md diverges on rules alone
+    report = json.loads(out.read_text())
+    assert report["schema"] == "brand-audit/report"
+    assert len(report["touchpoints"]) == len(list(CONTENT.glob("*.md")))
+    never = brand_audit("check", str(CONTENT / "pushy.md"), "--baseline", str(DEMO_BASELINE),
+                        "--no-embeddings", "--fail-on", "never")
+    assert never.returncode == 0
+
+
+def test_usage_errors_exit_2_without_traceback(tmp_path) -> None:
+    missing = brand_audit("check", str(tmp_path / "nope.md"), "--baseline", str(DEMO_BASELINE))
+    assert missing.returncode == 2 and "nope.md" in missing.stderr
+    bad_config = brand_audit("run", "--config", str(FIXTURES / "config" / "unknown_key.toml"))
+    assert bad_config.returncode == 2
+    assert "unknown_key.toml:7" in bad_config.stderr and "pathh" in bad_config.stderr
+    bad_baseline = brand_audit("baseline", "show",
+                               str(FIXTURES / "baselines" / "toml_syntax"))
+    assert bad_baseline.returncode == 2 and "brand.toml:" in bad_baseline.stderr
+    for result in (missing, bad_config, bad_baseline):
+        assert "Traceback" not in result.stderr
+
+
+def test_init_then_run_on_markdown(tmp_path) -> None:
+    result = brand_audit("init", str(tmp_path), "--name", "Sosna Test")
+    assert result.returncode == 0, result.stderr
+    config = tmp_path / "audit.toml"
+    baseline = tmp_path / "baselines" / "sosna-test"
+    assert config.is_file() and (baseline / "brand.toml").is_file()
+    # Before approved copy exists, the run says where it goes.
+    early = brand_audit("run", "--config", str(config))
+    assert early.returncode == 2 and "exemplars" in early.stderr
+    shutil.copytree(DEMO_BASELINE / "exemplars", baseline / "exemplars", dirs_exist_ok=True)
+    for name in ("on_brand.md", "off_brand.md"):
+        shutil.copy(CONTENT / name, tmp_path / "content" / name)
+    run = brand_audit("run", "--config", str(config))
+    assert run.returncode == 1, run.stderr  # off_brand.md diverges; fail_on = "error"
+    report = json.loads((tmp_path / "brand-audit-report" / "report.json").read_text())
+    status = {Path(t["source"]).name: t["status"] for t in report["touchpoints"]}
+    assert status == {"on_brand.md": "ok", "off_brand.md": "diverges"}
+    assert run.stdout.strip().endswith("report.html")
+    # History and re-rendering from the store.
+    store = tmp_path / ".brand-audit" / "audit.db"
+    history = brand_audit("history", "--store", str(store))
+    assert history.returncode == 0 and report["run"]["id"] in history.stdout
+    html = tmp_path / "again.html"
+    again = brand_audit("report", "latest", "--store", str(store), "--output", str(html))
+    assert again.returncode == 0 and "<html" in html.read_text()
+    assert brand_audit("init", str(tmp_path)).returncode == 2, "init never overwrites"
+
+
+def test_explain_rules() -> None:
+    listing = brand_audit("explain")
+    assert "respect.pressure" in listing.stdout and "message.off_brand" in listing.stdout
+    one = brand_audit("explain", "respect.false_urgency")
+    assert one.returncode == 0 and "Fix" in one.stdout
+    assert brand_audit("explain", "no.such.rule").returncode == 2

@@ -1,0 +1,92 @@
+"""The demo brand end to end with the real default model: the product's acceptance test.
+
+Every planted divergence in ``baselines/demo/sources/expected.toml`` must be flagged and every
+on-brand source must pass; the report must open in Chromium with no errors and no requests.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from auditor.demo import SOURCES, run_demo
+
+pytestmark = pytest.mark.model
+
+EXPECTED = tomllib.loads((SOURCES / "expected.toml").read_text(encoding="utf-8"))
+SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "demo-overview.png"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    run, paths = run_demo(out, say=lambda message: None)
+    report = json.loads(paths["json"].read_text(encoding="utf-8"))
+    return run, paths, report
+
+
+def _find(report: dict, source: str) -> dict:
+    path, _, post_id = source.partition("#")
+    kind, _, rest = path.partition("/")
+    for tp in report["touchpoints"]:
+        if kind == "site" and not tp["id"].endswith("#site-wide"):
+            url = tp["source"].split("/", 3)[-1] if tp["channel"] == "web" else None
+            candidates = {rest, rest.removesuffix("index.html")}
+            if url in candidates:
+                return tp
+        elif kind == "social" and tp["channel"] == "social":
+            if tp["id"].endswith(f":{post_id}") and tp["locator"]["source"].endswith(rest):
+                return tp
+        elif kind == "calls" and tp["channel"] == "calls" and tp["source"].endswith(rest):
+            return tp
+    raise AssertionError(f"{source} not in the report")
+
+
+@pytest.mark.parametrize("entry", EXPECTED["divergent"], ids=lambda e: e["source"])
+def test_planted_divergence_is_flagged(demo, entry) -> None:
+    tp = _find(demo[2], entry["source"])
+    assert tp["status"] in ("warn", "diverges"), (tp["score"], tp["findings"])
+    assert tp["language"] == entry["language"]
+    rules = {f["rule"].split(".")[0] for f in tp["findings"]}
+    wanted = {"message": "message", "respect": "respect", "terminology": "terms"}
+    assert rules & {wanted[c] for c in entry["checks"]}
+
+
+@pytest.mark.parametrize("entry", EXPECTED["on_brand"], ids=lambda e: e["source"])
+def test_on_brand_source_is_ok(demo, entry) -> None:
+    tp = _find(demo[2], entry["source"])
+    assert tp["status"] == "ok", (tp["score"], tp["findings"])
+
+
+def test_report_covers_channels_languages_and_agents(demo) -> None:
+    report = demo[2]
+    assert {"web", "social", "calls"} <= {tp["channel"] for tp in report["touchpoints"]}
+    assert {"en", "ru"} <= {tp["language"] for tp in report["touchpoints"]}
+    agents = {a["agent_id"]: a for a in report["agents"]}
+    for agent in EXPECTED["agents"]["on_brand"]:
+        assert agents[agent]["status"] == "ok"
+    for agent in EXPECTED["agents"]["divergent"]:
+        assert agents[agent]["status"] == "diverges"
+    ordered = [a["agent_id"] for a in report["agents"]]
+    assert ordered[0] in EXPECTED["agents"]["divergent"], "worst agent first"
+    assert report["errors"] == []
+
+
+def test_demo_report_opens_offline_in_chromium(demo, browser) -> None:
+    url = demo[1]["html"].resolve().as_uri()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(300)
+    assert errors == []
+    assert requests == [url]
+    assert "Sosna" in page.title() or "Sosna" in page.content()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    page.close()

@@ -1,0 +1,116 @@
+"""The audit engine with the deterministic hashing embedder: logic, not model quality."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.config import load_config
+from auditor.embedding import HashingEmbedder
+from auditor.engine import audit, run_audit
+from auditor.scoring import build_index
+from baselines import DEMO_BASELINE, load_baseline
+from channels import CollectContext
+from channels.files import KIND as FILES
+from channels.files import FilesOptions
+from tests.conftest import FIXTURES
+
+CONTENT = FIXTURES / "content"
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_baseline(DEMO_BASELINE)
+
+
+def _touchpoints(*names: str):
+    out = []
+    for name in names:
+        out += list(FILES.collect(FilesOptions(path=str(CONTENT / name)), CollectContext(CONTENT)))
+    return out
+
+
+def test_calibration_orders_thresholds(baseline) -> None:
+    cal = build_index(baseline, HashingEmbedder()).calibration
+    assert cal.diverge <= cal.warn <= cal.median <= cal.top
+    assert cal.samples >= 100
+    assert cal.score(cal.median) == pytest.approx(90)
+    assert cal.score(cal.warn) == pytest.approx(70)
+    assert cal.score(cal.diverge) == pytest.approx(50)
+
+
+def test_on_brand_ok_off_brand_diverges(baseline) -> None:
+    run = audit(_touchpoints("on_brand.md", "off_brand.md", "pushy.md"), [], baseline,
+                HashingEmbedder())
+    status = {Path(r.touchpoint.source).name: r for r in run.results}
+    assert status["on_brand.md"].status == "ok"
+    # The hashing embedder only sees shared words: it ranks, the real model decides.
+    assert status["off_brand.md"].score < status["on_brand.md"].score - 20
+    pushy = status["pushy.md"]
+    assert pushy.status == "diverges"
+    assert {"respect.false_urgency", "respect.pressure", "respect.shouting"} <= {
+        f.rule for f in pushy.findings}
+    assert all(f.exemplar is not None for f in pushy.findings), "every flag shows on-brand copy"
+    assert run.score is not None and run.channels[0].channel == "files"
+
+
+def test_rules_only_without_embeddings(baseline) -> None:
+    run = audit(_touchpoints("on_brand.md", "pushy.md"), [], baseline, None)
+    by_name = {Path(r.touchpoint.source).name: r for r in run.results}
+    assert by_name["on_brand.md"].status == "ok"
+    assert by_name["pushy.md"].status == "diverges"
+    assert run.model.startswith("none")
+
+
+def _project(tmp_path: Path) -> Path:
+    project = shutil.copytree(FIXTURES / "project", tmp_path / "project")
+    config = project / "audit.toml"
+    config.write_text(config.read_text().replace("../../../baselines/demo",
+                                                 DEMO_BASELINE.as_posix()))
+    return project
+
+
+def test_run_audit_stores_history_and_compares(tmp_path) -> None:
+    project = _project(tmp_path)
+    config = load_config(project / "audit.toml")
+    first, report1 = run_audit(config, embedder=HashingEmbedder())
+    assert report1["errors"] and "broken.txt" in report1["errors"][0]["source"]
+    assert any(tp["channel"] == "calls" for tp in report1["touchpoints"]), \
+        "the good transcript is collected next to the broken one"
+    assert "comparison" not in report1
+    (project / "content" / "pushy.md").unlink()
+    second, report2 = run_audit(config, embedder=HashingEmbedder())
+    comparison = report2["comparison"]
+    assert comparison["previous_run"] == first.id
+    assert comparison["resolved"], "the pushy file's findings are resolved"
+    assert comparison["new"] == []
+    from auditor.store import Store
+
+    with Store(config.store) as store:
+        assert [r["id"] for r in store.list_runs()] == [second.id, first.id]
+
+
+def test_agents_are_ranked_worst_first(tmp_path) -> None:
+    project = _project(tmp_path)
+    _, report = run_audit(load_config(project / "audit.toml"), embedder=HashingEmbedder())
+    agents = [a["agent_id"] for a in report["agents"]]
+    assert agents == ["rude", "kind"]
+
+
+@pytest.mark.model
+def test_real_model_flags_off_message_copy_in_any_language(baseline) -> None:
+    from auditor.embedding import make_embedder
+
+    run = audit(_touchpoints("on_brand.md", "off_brand.md", "ru_on_brand.md"), [], baseline,
+                make_embedder("use"))
+    by_name = {Path(r.touchpoint.source).name: r for r in run.results}
+    assert by_name["on_brand.md"].status == "ok"
+    assert by_name["ru_on_brand.md"].status == "ok"
+    off = by_name["off_brand.md"]
+    assert off.status == "diverges"
+    finding = off.findings[0]
+    assert finding.rule == "message.off_brand" and finding.exemplar is not None
+    assert finding.locator.line is not None and finding.evidence in (CONTENT / "off_brand.md"
+                                                                     ).read_text()

@@ -1,0 +1,28 @@
+from auditor.text import detect_language, sentences, split_sentences
+
+
+def test_sentences_english_and_russian() -> None:
+    assert sentences("We answer in minutes. Call us any time! Is it free? Yes.") == [
+        "We answer in minutes.", "Call us any time!", "Is it free?", "Yes."]
+    assert sentences("Мы отвечаем за минуты. Звоните в любое время, т.е. когда удобно вам.") == [
+        "Мы отвечаем за минуты.", "Звоните в любое время, т.е. когда удобно вам."]
+
+
+def test_abbreviations_do_not_split() -> None:
+    assert len(sentences("Prices start at 20 EUR, e.g. for the Basic plan. Done.")) == 2
+
+
+def test_navigation_separators_split_items() -> None:
+    assert sentences("Home · Pricing | Support • About") == ["Home", "Pricing", "Support", "About"]
+
+
+def test_spans_point_into_the_text() -> None:
+    text = "  First one.  Second one.\n\nThird"
+    assert [text[s:e] for s, e in split_sentences(text)] == ["First one.", "Second one.", "Third"]
+
+
+def test_detect_language_by_script() -> None:
+    assert detect_language("Подключите интернет") == "ru"
+    assert detect_language("Fast fibre at home") == "en"
+    assert detect_language("Sosna: интернет для дома") == "ru"
+    assert detect_language("12345", default="und") == "und"
