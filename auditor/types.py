@@ -115,6 +115,7 @@ class Finding:
     suggestion: str | None = None
     exemplar: Exemplar | None = None
     fingerprint: str = ""
+    block: int | None = None  # index of the block in ``Touchpoint.blocks`` the span refers to
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,12 @@ class TouchpointResult:
     score: float
     status: Status
     findings: tuple[Finding, ...] = ()
+    #: Voice dimension -> position on it, -1.0 .. +1.0 (see ``auditor.tone``).
+    tone: Mapping[str, float] = field(default_factory=dict)
+    #: Raw similarity to the approved copy, before calibration (None: nothing to judge).
+    similarity: float | None = None
+    #: Where the touchpoint sits on the 2-D brand map (same projection as the exemplars).
+    position: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,16 @@ class ChannelSummary:
     touchpoints: int
     diverging: int
     warnings: int
+    tone: Mapping[str, float] = field(default_factory=dict)  # mean of its touchpoints
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which channels express each key message: share of touchpoints that do, 0.0 .. 1.0."""
+
+    messages: tuple[str, ...]
+    channels: tuple[str, ...]
+    matrix: tuple[tuple[float, ...], ...]  # [message][channel]
 
 
 @dataclass(frozen=True)
@@ -173,6 +190,7 @@ class AuditRun:
     errors: tuple[CollectionError, ...]
     score: float | None
     comparison: Comparison | None = None
+    coverage: Coverage | None = None
     #: Things the HTML view may show beyond the JSON contract (thresholds, brand name).
     context: Mapping[str, object] = field(default_factory=dict)
 
