@@ -10,14 +10,19 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterator
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from auditor.text import split_sentences
+from auditor.terms import Term, TermMatcher, terms_from_tables
+from auditor.text import detect_language, split_sentences
 from auditor.types import Block, Finding, Severity, Touchpoint
+
+if TYPE_CHECKING:
+    from baselines import Baseline
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "baselines" / "rules"
 
@@ -163,54 +168,192 @@ class TerminologyCheck(Check):
     """Flags banned terms and terms the brand prefers to say differently.
 
     The terms come from the baseline's ``[terminology]`` table: ``banned`` (term → why or
-    what to say instead) and ``preferred`` (avoid → use). Matching ignores case and, for
-    words of five letters or more, accepts other endings of the same word ("дешёвый",
-    "дешёвые"), so Russian word forms are caught.
+    what to say instead) and ``preferred`` (avoid → use), plus the existence and
+    substitution rules of a Vale style named by ``vale`` in brand.toml (rules
+    ``vale.<Style>.<Rule>``, with Vale's level and message). Case never matters. Russian
+    words match every form of the same word by dictionary lemma ("дешёвый" finds "дешёвые",
+    "дешевого"; "скрытые платежи" finds "скрытых платежей"; ё = е), English words their
+    plurals and tenses ("hurry" finds "hurried"). Comparatives are different words
+    ("дешевле", "cheaper"). A term with regex characters is a pattern ("безлимит\\w*").
 
     Example:  "Cheap internet for everyone" with banned "cheap" → "say 'affordable'".
+    Fix:      Use the brand's word, or say what the person gets.
     """
 
     rule = "terms"
     title = "Terminology"
 
-    def __init__(self, banned: dict[str, str], preferred: dict[str, str]) -> None:
-        self.banned = [(t, _term_pattern(t), why) for t, why in banned.items()]
-        self.preferred = [(t, _term_pattern(t), use) for t, use in preferred.items()]
+    def __init__(self, banned: dict[str, str], preferred: dict[str, str],
+                 terms: Sequence[Term] = (), source: str | None = None) -> None:
+        self.matcher = TermMatcher([*terms_from_tables(banned, preferred, source), *terms])
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
-            for _term, pattern, why in self.banned:
-                match = pattern.search(sentence.text)
-                if match:
-                    yield self.finding(touchpoint, sentence, "warning",
-                                       f"Banned term “{match.group(0)}”: {why}", why,
-                                       match.span(), rule="terms.banned")
-            for _term, pattern, use in self.preferred:
-                match = pattern.search(sentence.text)
-                if match:
-                    yield self.finding(touchpoint, sentence, "info",
-                                       f"“{match.group(0)}”: the brand says “{use}”.",
-                                       f"Write “{use}” instead of “{match.group(0)}”.",
-                                       match.span(), rule="terms.preferred")
+            for match in self.matcher.find(sentence.text):
+                term = match.term
+                message, suggestion = term.explain(match.text)
+                finding = self.finding(touchpoint, sentence, term.severity, message,
+                                       suggestion, (match.start, match.end), rule=term.rule)
+                # Two terms in one sentence are two findings to waive or resolve separately.
+                yield replace(finding, fingerprint=fingerprint(
+                    term.rule, touchpoint.id, f"{sentence.text}\0{term.text}"))
 
 
-def _term_pattern(term: str) -> re.Pattern[str]:
-    words = term.split()
-    parts = []
-    for word in words:
-        if len(word) >= 5 and word.isalpha():
-            parts.append(re.escape(word[: max(4, len(word) - 2)]) + r"\w*")
+class ReadabilityCheck(Check):
+    """Flags copy harder to read than the brand's approved copy (a warning), or choppier
+    than it (information only).
+
+    Measures Flesch reading ease in the touchpoint's language (English: the classic formula;
+    Russian: Oborneva's constants, syllables as vowel letters) over its prose sentences
+    (three words or more), when it has at least 40 words of them. The target is the
+    baseline's ``[readability] range``, or else the range the brand's own approved copy
+    spans in that language (10th to 90th percentile of its exemplar files). Below the range
+    is a warning naming the longest sentence; above it, only copy in clipped fragments
+    (under 8 words a sentence on average) is noted, as information.
+
+    Example:  "Pursuant to the provisions of the subscriber agreement, the termination of
+              services necessitates the submission of a written notification ..." (Flesch 5)
+    Fix:      Short sentences and everyday words: "To cancel, write to us. We stop the
+              service the same day."
+    """
+
+    rule = "readability"
+    title = "Readability"
+
+    def __init__(self, ranges: Mapping[str, tuple[float, float]], learned: bool = False
+                 ) -> None:
+        """``ranges``: language → (low, high) Flesch; the key "*" applies to every language."""
+        self.ranges = dict(ranges)
+        self.learned = learned
+
+    def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
+        from auditor import readability
+
+        prose = [s for s in sentences
+                 if len(readability.words_of(s.text)) >= readability.PROSE_MIN_WORDS]
+        if not prose:
+            return
+        language = touchpoint.language
+        if language.split("-")[0] not in readability.FLESCH:
+            language = detect_language(" ".join(s.text for s in prose))
+        target = self.ranges.get(language.split("-")[0], self.ranges.get("*"))
+        if target is None:
+            return
+        result = readability.measure_sentences([s.text for s in prose], language)
+        if result.flesch is None or result.words < readability.MIN_WORDS:
+            return
+        low, high = target
+        clipped = result.avg_sentence_words < CLIPPED_SENTENCE_WORDS
+        if low <= result.flesch and (result.flesch <= high or not clipped):
+            return  # above the range only clipped copy is noted: plain words never hurt
+        lengths = [len(readability.words_of(s.text)) for s in prose]
+        brand = (f"the brand's approved {_LANGUAGE_NAMES.get(result.language, result.language)}"
+                 f" copy scores between {low:.0f} and {high:.0f}" if self.learned
+                 else f"the brand writes between {low:.0f} and {high:.0f}")
+        long_share = 100 * result.long_words / result.words
+        if result.flesch < low:
+            severity: Severity = "warning"
+            worst = prose[lengths.index(max(lengths))]
+            sentences_are = ("long sentences" if result.avg_sentence_words >= 20
+                             else "sentences")
+            message = (f"Harder to read than the brand's copy: Flesch {result.flesch:.0f}, "
+                       f"{brand}; {sentences_are} of {result.avg_sentence_words:.0f} words on "
+                       f"average, {long_share:.0f}% of words longer than six letters.")
+            suggestion = (f"Split long sentences (this one has {max(lengths)} words; aim for "
+                          "under 20) and prefer short, everyday words.")
         else:
-            parts.append(re.escape(word))
-    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
+            # Easier than the brand's range is a nudge, not a problem: plain copy never hurts
+            # a reader, clipped slogans only sound unlike the brand.
+            severity = "info"
+            worst = prose[lengths.index(min(lengths))]
+            message = (f"Choppier than the brand's copy: Flesch {result.flesch:.0f}, {brand}; "
+                       f"short sentences of {result.avg_sentence_words:.0f} words on average.")
+            suggestion = ("Join clipped fragments into whole sentences that say what the "
+                          "person gets and why.")
+        yield self.finding(touchpoint, worst, severity, message, suggestion)
+
+
+class ObfuscationCheck(Check):
+    """Flags disguised text: letters of another alphabet hidden inside words.
+
+    Spammers write "Нyжны люди" with a Latin "y", or "Ηавοркала" with Greek letters, so
+    filters miss the words. Customers and platforms read it as spam. A word counts as
+    disguised when it mixes Cyrillic with Latin or Greek letters and is not a known mixed form
+    (a hyphenated "iPhone-ом" is fine); two such words, or one of four letters or more inside
+    Cyrillic text, are flagged.
+
+    Example:  "Ищем нa зaвтpa 2 гpyзчикa, oплaтa cpaзy"
+    Fix:      write every word in one alphabet.
+    """
+
+    rule = "respect.obfuscated"
+    title = "Disguised text"
+
+    def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
+        for sentence in sentences:
+            mixed = [m for m in _WORD.finditer(sentence.text) if _is_disguised(m.group(0))]
+            if len(mixed) >= 2 or (mixed and len(mixed[0].group(0)) >= 4):
+                words = ", ".join(f"“{m.group(0)}”" for m in mixed[:3])
+                yield self.finding(
+                    touchpoint, sentence, "error",
+                    f"Disguised text: {words} mix letters of two alphabets, a spammer's trick to "
+                    "slip past filters.",
+                    "Write every word in one alphabet; if a filter blocks the message, the "
+                    "message is the problem.", mixed[0].span())
+                return
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _is_disguised(word: str) -> bool:
+    scripts = set()
+    for ch in word:
+        name = unicodedata.name(ch, "")
+        if name.startswith("CYRILLIC"):
+            scripts.add("cyrillic")
+        elif name.startswith(("LATIN", "GREEK")):
+            scripts.add("other")
+    return len(scripts) == 2
+
+
+_LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
+#: Copy above the readability range is noted only when its sentences are this short on
+#: average: slogans and fragments, not merely plain words.
+CLIPPED_SENTENCE_WORDS = 8
 
 
 def rule_checks(banned: dict[str, str] | None = None,
-                preferred: dict[str, str] | None = None) -> list[Check]:
-    """The rule-based checks that run on every touchpoint (no embeddings needed)."""
-    checks: list[Check] = [RespectCheck(), ShoutingCheck()]
-    if banned or preferred:
-        checks.append(TerminologyCheck(dict(banned or {}), dict(preferred or {})))
+                preferred: dict[str, str] | None = None, *,
+                baseline: Baseline | None = None) -> list[Check]:
+    """The rule-based checks that run on every touchpoint (no embeddings needed).
+
+    With ``baseline``, its terms (unless ``banned`` / ``preferred`` are given), its Vale
+    style and its readability range (or the one learned from its exemplars) are used too.
+    Raises :class:`auditor.errors.BaselineError` for a broken term pattern or Vale rule.
+    """
+    checks: list[Check] = [RespectCheck(), ShoutingCheck(), ObfuscationCheck()]
+    terms: list[Term] = []
+    source = None
+    if baseline is not None:
+        from auditor.readability import learn_range
+        from auditor.vale import load_vale_style
+
+        source = str(baseline.root / "brand.toml")
+        banned = dict(baseline.banned_terms) if banned is None else banned
+        preferred = dict(baseline.preferred_terms) if preferred is None else preferred
+        if baseline.vale is not None:
+            terms = list(load_vale_style(baseline.vale).terms)
+    if banned or preferred or terms:
+        checks.append(TerminologyCheck(dict(banned or {}), dict(preferred or {}), terms,
+                                       source))
+    if baseline is not None:
+        if baseline.readability is not None:
+            checks.append(ReadabilityCheck({"*": baseline.readability}))
+        else:
+            learned = learn_range(baseline)
+            if learned:
+                checks.append(ReadabilityCheck(learned, learned=True))
     return checks
 
 
@@ -219,10 +362,16 @@ def rule_docs() -> dict[str, str]:
     from auditor import scoring
 
     docs = {c.rule: (c.__doc__ or "").strip() for c in (RespectCheck, ShoutingCheck,
-                                                         TerminologyCheck)}
+                                                         TerminologyCheck, ReadabilityCheck)}
     for category in _respect_categories():
+        if not category.patterns:
+            continue  # detected in code; documented by its class below
         docs[f"respect.{category.name}"] = (
             f"{category.title}. {category.why}\nFix: {category.fix}\n\n{RespectCheck.__doc__}")
+    docs[ObfuscationCheck.rule] = (ObfuscationCheck.__doc__ or "").strip()
     docs["terms.banned"] = docs["terms.preferred"] = docs["terms"]
+    from auditor import vale
+
+    docs["vale"] = (vale.__doc__ or "").strip()
     docs.update(scoring.rule_docs())
     return docs

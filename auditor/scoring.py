@@ -1,14 +1,25 @@
 """Message scoring: how much a touchpoint sounds like the brand's approved copy.
 
-Each sentence is compared with its k nearest approved sentences (not a centroid, so a brand
-that talks about several topics still works). The thresholds come from the baseline's own
-copy: every approved paragraph is scored against the rest of the baseline with its own file
-left out, and "diverges" means less like the brand than 95% of that approved copy.
+Two signals, both measured against the approved copy itself:
+
+* **Nearest approved copy.** Each paragraph (a block: a web paragraph, a post, an agent's turn)
+  is compared with its k most similar approved paragraphs, not with a centroid, so a brand
+  that talks about several topics still works.
+* **Contrast.** A linear model learns what sets the approved copy apart from other copy: the
+  copy of peers or competitors when the baseline names some (``peers/``), otherwise the whole
+  body of copy under audit (positive-unlabelled learning: the approved copy against everything
+  audited, each paragraph scored by a model that did not see it). The audited copy is mostly
+  on-brand, so the model learns the brand's particular voice and topics rather than "marketing
+  copy in general"; it needs some volume, so small checks use the nearest-copy signal alone.
+
+Thresholds come from the baseline's own copy: every approved paragraph is scored the same way
+with its own file left out, and "diverges" means less like the brand than 95% of it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,17 +28,48 @@ from auditor.checks import Sentence, fingerprint
 from auditor.embedding import Embedder
 from auditor.text import split_sentences
 from auditor.types import Exemplar, Finding, Status, Touchpoint
-from baselines import Baseline
+from baselines import Baseline, ExemplarDoc
 
 K_NEAREST = 5
 MIN_WORDS = 3  # shorter sentences ("Thanks!", "Okay.") carry no message of their own
 # Copy that describes rather than speaks: checked by the rules, not held to the message.
 DESCRIPTIVE_SCOPES = ("web.alt", "files.alt")
+# The contrast model needs volume on both sides to learn anything stable.
+MIN_CONTRAST_APPROVED = 30
+MIN_CONTRAST_BACKGROUND = 60
+CONTRAST_FOLDS = 5
 
 # Score anchors: the approved copy's median scores 90, the warn threshold 70, the diverge
 # threshold 50. Bands follow: ok >= 70 > warn >= 50 > diverges.
 SCORE_AT_MEDIAN, SCORE_AT_WARN, SCORE_AT_DIVERGE = 90.0, 70.0, 50.0
 PENALTY = {"error": 30.0, "warning": 12.0, "info": 0.0}
+
+
+def word_count(text: str) -> int:
+    """Words with letters in them: a phone number or a price is not a message."""
+    return sum(any(ch.isalpha() for ch in word) for word in text.split())
+
+
+def weight(text: str) -> float:
+    return math.sqrt(max(min(word_count(text), 40), 1))
+
+
+def message_sentences(text: str) -> list[str]:
+    """The sentences of a paragraph long enough to carry a message."""
+    return [text[s:e] for s, e in split_sentences(text) if word_count(text[s:e]) >= MIN_WORDS]
+
+
+def paragraph_vectors(groups: Sequence[Sequence[int]], sentence_vectors: np.ndarray
+                      ) -> np.ndarray:
+    """A paragraph's vector: the normalised mean of its sentences' vectors."""
+    dim = sentence_vectors.shape[1] if sentence_vectors.ndim == 2 else 1
+    out = np.zeros((len(groups), dim), dtype=np.float32)
+    for i, members in enumerate(groups):
+        if members:
+            v = sentence_vectors[list(members)].mean(axis=0)
+            norm = np.linalg.norm(v)
+            out[i] = v / norm if norm else v
+    return out
 
 
 @dataclass(frozen=True)
@@ -42,7 +84,7 @@ class Unit:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Leave-one-out similarities of the approved copy and the thresholds drawn from them."""
+    """The approved copy's own scores (leave-one-file-out) and the thresholds drawn from them."""
 
     median: float
     warn: float
@@ -50,14 +92,18 @@ class Calibration:
     top: float
     sentence_diverge: float
     samples: int
+    method: str = "nearest"
 
-    def score(self, similarity: float) -> float:
-        """Map a raw similarity to 0-100 through the calibrated anchors."""
+    def score(self, raw: float) -> float:
+        """Map a raw brand similarity to 0-100 through the calibrated anchors."""
         floor = self.diverge - 2.0 * max(self.median - self.diverge, 1e-3)
         points = [(floor, 0.0), (self.diverge, SCORE_AT_DIVERGE), (self.warn, SCORE_AT_WARN),
                   (self.median, SCORE_AT_MEDIAN), (max(self.top, self.median + 1e-3), 100.0)]
         xs, ys = zip(*points)
-        return float(np.clip(np.interp(similarity, xs, ys), 0.0, 100.0))
+        return float(np.clip(np.interp(raw, xs, ys), 0.0, 100.0))
+
+    def share_above(self, raw: float, approved: np.ndarray) -> float:
+        return float((approved > raw).mean()) if len(approved) else 1.0
 
     def as_dict(self) -> dict:
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in self.__dict__.items()}
@@ -65,147 +111,265 @@ class Calibration:
 
 @dataclass(frozen=True)
 class BaselineIndex:
+    """The approved copy embedded: sentences for evidence, paragraphs for the brand score."""
+
     baseline: Baseline
     model_id: str
-    units: tuple[Unit, ...]
-    vectors: np.ndarray           # (n, dim), normalised
-    calibration: Calibration
-    loo_paragraphs: tuple[tuple[str, str, float], ...]  # (source, paragraph, similarity)
+    units: tuple[Unit, ...]                 # approved sentences (and key messages)
+    vectors: np.ndarray                     # (sentences, dim)
+    paragraphs: tuple[tuple[str, str, int], ...]  # (text, source, doc) of approved paragraphs
+    paragraph_vectors: np.ndarray           # (paragraphs, dim)
+    key_vectors: np.ndarray                 # (key messages, dim)
+    peer_vectors: np.ndarray                # (peer paragraphs, dim), maybe empty
+    calibration: Calibration                # nearest-copy only; a run may recalibrate
+    loo: np.ndarray                         # approved paragraphs' own raw scores
 
-    def nearest(self, vectors: np.ndarray, exclude_doc: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def doc_ids(self) -> np.ndarray:
+        return np.array([p[2] for p in self.paragraphs])
+
+    def nearest_sentences(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean similarity of the k nearest approved sentences, and the index of the nearest."""
         sims = vectors @ self.vectors.T
-        if exclude_doc is not None:
-            doc_ids = np.array([u.doc for u in self.units])
-            sims = np.where(doc_ids[None, :] == exclude_doc[:, None], -np.inf, sims)
         k = min(K_NEAREST, sims.shape[1])
-        top = -np.sort(-sims, axis=1)[:, :k]
-        top = np.where(np.isfinite(top), top, np.nan)
-        return np.nan_to_num(np.nanmean(top, axis=1), nan=0.0), np.argmax(sims, axis=1)
+        top = np.sort(sims, axis=1)[:, -k:]
+        return top.mean(axis=1), np.argmax(sims, axis=1)
+
+    @property
+    def loo_paragraphs(self) -> list[tuple[str, str, float]]:
+        """(source, paragraph, raw score) of the approved paragraphs, least on-brand first."""
+        rows = [(src, text, float(v)) for (text, src, _), v in zip(self.paragraphs, self.loo)]
+        return sorted(rows, key=lambda r: r[2])
 
 
-def word_count(text: str) -> int:
-    """Words with letters in them: a phone number or a price is not a message."""
-    return sum(any(ch.isalpha() for ch in word) for word in text.split())
+def _embed_docs(docs: Sequence[ExemplarDoc], embedder: Embedder
+                ) -> tuple[list[tuple[str, str, int]], list[list[int]], list[str]]:
+    paragraphs, groups, sentences = [], [], []
+    for doc_id, doc in enumerate(docs):
+        for paragraph in doc.paragraphs:
+            found = message_sentences(paragraph) or [paragraph]
+            groups.append(list(range(len(sentences), len(sentences) + len(found))))
+            sentences.extend(found)
+            paragraphs.append((paragraph, doc.path, doc_id))
+    return paragraphs, groups, sentences
 
 
-def _weight(text: str) -> float:
-    return math.sqrt(min(word_count(text), 40))
+def _knn(queries: np.ndarray, index: np.ndarray, exclude: np.ndarray | None = None,
+         groups: np.ndarray | None = None) -> np.ndarray:
+    if not len(queries) or not len(index):
+        return np.zeros(len(queries), dtype=np.float32)
+    sims = queries @ index.T
+    if exclude is not None and groups is not None:
+        sims = np.where(groups[None, :] == exclude[:, None], -np.inf, sims)
+    k = min(K_NEAREST, sims.shape[1])
+    top = np.sort(sims, axis=1)[:, -k:]
+    top = np.where(np.isfinite(top), top, np.nan)
+    return np.nan_to_num(np.nanmean(top, axis=1), nan=0.0)
 
 
 def build_index(baseline: Baseline, embedder: Embedder) -> BaselineIndex:
-    """Embed the approved copy and key messages and calibrate the thresholds on them."""
-    units: list[Unit] = []
-    for doc, exemplar in enumerate(baseline.exemplars):
-        for paragraph in exemplar.paragraphs:
-            for start, end in split_sentences(paragraph):
-                sentence = paragraph[start:end]
-                if word_count(sentence) >= MIN_WORDS:
-                    units.append(Unit(sentence, paragraph, exemplar.path, doc))
+    """Embed the approved copy, key messages and peers; calibrate on the approved copy."""
+    paragraphs, groups, sentences = _embed_docs(baseline.exemplars, embedder)
+    peer_paragraphs, peer_groups, peer_sentences = _embed_docs(
+        (*baseline.peers, *baseline.counter_examples), embedder)
+    key_messages = list(baseline.key_messages)
+    vectors = embedder.encode([*sentences, *peer_sentences, *key_messages])
+    sentence_vectors = vectors[:len(sentences)]
+    peer_vectors = paragraph_vectors(peer_groups, vectors[len(sentences):
+                                                          len(sentences) + len(peer_sentences)])
+    key_vectors = vectors[len(sentences) + len(peer_sentences):]
+    par_vectors = paragraph_vectors(groups, sentence_vectors)
+
+    units = [Unit(sentences[i], paragraphs[p][0], paragraphs[p][1], paragraphs[p][2])
+             for p, members in enumerate(groups) for i in members]
     key_doc = len(baseline.exemplars)
-    for message in baseline.key_messages:
-        units.append(Unit(message, message, "brand.toml (key message)", key_doc))
-    vectors = embedder.encode([u.text for u in units])
-    index = BaselineIndex(baseline, embedder.model_id, tuple(units), vectors,
-                          Calibration(0, 0, 0, 0, 0, 0), ())
-    return _calibrate(index)
+    units += [Unit(m, m, "brand.toml (key message)", key_doc) for m in key_messages]
+    all_sentence_vectors = np.vstack([sentence_vectors, key_vectors]) if key_messages else (
+        sentence_vectors)
+
+    docs = np.array([p[2] for p in paragraphs])
+    loo = _knn(par_vectors, par_vectors, exclude=docs, groups=docs)
+    sent_docs = np.array([u.doc for u in units])
+    sentence_loo = _knn(all_sentence_vectors, all_sentence_vectors, exclude=sent_docs,
+                        groups=sent_docs)
+    calibration = calibrate(loo, baseline, sentence_loo, "nearest")
+    return BaselineIndex(baseline, embedder.model_id, tuple(units), all_sentence_vectors,
+                         tuple(paragraphs), par_vectors, key_vectors, peer_vectors,
+                         calibration, loo)
 
 
-def _calibrate(index: BaselineIndex) -> BaselineIndex:
-    units = index.units
-    docs = np.array([u.doc for u in units])
-    sims, _ = index.nearest(index.vectors, exclude_doc=docs)
-    by_paragraph: dict[tuple[int, str], list[tuple[float, float]]] = {}
-    for unit, sim in zip(units, sims):
-        if unit.source.startswith("brand.toml"):
-            continue
-        by_paragraph.setdefault((unit.doc, unit.paragraph), []).append((sim, _weight(unit.text)))
-    paragraph_scores = []
-    loo = []
-    for (doc, paragraph), pairs in by_paragraph.items():
-        value = sum(s * w for s, w in pairs) / sum(w for _, w in pairs)
-        paragraph_scores.append(value)
-        loo.append((index.baseline.exemplars[doc].path, paragraph, float(value)))
-    if len(paragraph_scores) < 5:
-        paragraph_scores = [float(s) for s in sims] or [0.5]
-    t = index.baseline.thresholds
-    values = np.array(paragraph_scores)
-    calibration = Calibration(
+def calibrate(approved: np.ndarray, baseline: Baseline, sentence_loo: np.ndarray | None,
+              method: str, sentence_diverge: float | None = None) -> Calibration:
+    t = baseline.thresholds
+    values = approved if len(approved) else np.array([0.5])
+    if sentence_diverge is None:
+        sentence_diverge = (float(np.percentile(sentence_loo, t.diverge_percentile))
+                            if sentence_loo is not None and len(sentence_loo) else 0.0)
+    return Calibration(
         median=float(np.median(values)),
         warn=float(np.percentile(values, t.warn_percentile)),
         diverge=float(np.percentile(values, t.diverge_percentile)),
         top=float(np.percentile(values, 95)),
-        sentence_diverge=float(np.percentile(sims, t.diverge_percentile)) if len(sims) else 0.0,
-        samples=len(values),
+        sentence_diverge=sentence_diverge,
+        samples=len(approved),
+        method=method,
     )
-    return BaselineIndex(index.baseline, index.model_id, index.units, index.vectors,
-                         calibration, tuple(sorted(loo, key=lambda x: x[2])))
+
+
+@dataclass(frozen=True)
+class BrandModel:
+    """Raw brand similarity of audited paragraphs, on the same scale as the calibration."""
+
+    index: BaselineIndex
+    calibration: Calibration
+    approved: np.ndarray         # the approved paragraphs' own raw scores
+    block_raw: np.ndarray        # one raw score per audited paragraph, in input order
+
+
+def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
+                    block_groups: np.ndarray, contrast: bool = True) -> BrandModel:
+    """Score audited paragraphs against the approved copy; recalibrate if contrast is used.
+
+    ``block_groups`` names the touchpoint of each audited paragraph, so cross-fitting never
+    scores a paragraph with a model that saw another paragraph of the same touchpoint.
+    """
+    knn_blocks = _knn(block_vectors, index.paragraph_vectors)
+    approved_knn = index.loo
+    background, background_groups, method = _background(index, block_vectors, block_groups)
+    if not contrast or background is None:
+        return BrandModel(index, index.calibration, approved_knn, knn_blocks)
+    clf_approved, clf_blocks = _contrast_scores(index, background, background_groups,
+                                                block_vectors, block_groups, method)
+    z = _zscorer(approved_knn)
+    zc = _zscorer(clf_approved)
+    approved_raw = z(approved_knn) + zc(clf_approved)
+    block_raw = z(knn_blocks) + zc(clf_blocks)
+    calibration = calibrate(approved_raw, index.baseline, None, f"nearest+{method}",
+                            sentence_diverge=index.calibration.sentence_diverge)
+    return BrandModel(index, calibration, approved_raw, block_raw)
+
+
+def _background(index: BaselineIndex, block_vectors: np.ndarray, block_groups: np.ndarray):
+    if len(index.paragraph_vectors) < MIN_CONTRAST_APPROVED:
+        return None, None, ""
+    if len(index.peer_vectors) >= MIN_CONTRAST_BACKGROUND:
+        groups = np.array([f"peer:{i}" for i in range(len(index.peer_vectors))])
+        return index.peer_vectors, groups, "peers"
+    if len(block_vectors) >= MIN_CONTRAST_BACKGROUND and len(set(block_groups)) >= 5:
+        return block_vectors, block_groups, "contrast"
+    return None, None, ""
+
+
+def _zscorer(reference: np.ndarray):
+    mean, std = float(np.mean(reference)), float(np.std(reference)) or 1.0
+    return lambda x: (np.asarray(x, dtype=np.float64) - mean) / std
+
+
+def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_groups,
+                     blocks: np.ndarray, block_groups: np.ndarray, method: str
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Cross-fitted decision values: approved paragraphs split by file, background by group."""
+    from sklearn.linear_model import LogisticRegression
+
+    positives = index.paragraph_vectors
+    pos_fold = _folds(index.doc_ids, CONTRAST_FOLDS)
+    neg_fold = _folds(np.asarray(background_groups), CONTRAST_FOLDS)
+    approved = np.zeros(len(positives))
+    background_scores = np.zeros(len(background))
+    for fold in range(CONTRAST_FOLDS):
+        train_p = positives[pos_fold != fold]
+        train_n = background[neg_fold != fold]
+        if not len(train_p) or not len(train_n):
+            continue
+        model = LogisticRegression(C=0.3, max_iter=2000, class_weight="balanced")
+        model.fit(np.vstack([train_p, train_n]),
+                  np.r_[np.ones(len(train_p)), np.zeros(len(train_n))])
+        if (pos_fold == fold).any():
+            approved[pos_fold == fold] = model.decision_function(positives[pos_fold == fold])
+        if (neg_fold == fold).any():
+            background_scores[neg_fold == fold] = model.decision_function(
+                background[neg_fold == fold])
+    if method == "contrast":
+        return approved, background_scores  # the background is the audited copy itself
+    model = LogisticRegression(C=0.3, max_iter=2000, class_weight="balanced")
+    model.fit(np.vstack([positives, background]),
+              np.r_[np.ones(len(positives)), np.zeros(len(background))])
+    return approved, model.decision_function(blocks) if len(blocks) else np.zeros(0)
+
+
+def _folds(groups: np.ndarray, n: int) -> np.ndarray:
+    """A fold number per item, keeping each group in one fold, deterministic."""
+    unique = sorted(set(groups.tolist()))
+    order = np.random.default_rng(0).permutation(len(unique))
+    fold_of = {g: int(order[i]) % n for i, g in enumerate(unique)}
+    return np.array([fold_of[g] for g in groups.tolist()])
 
 
 @dataclass(frozen=True)
 class MessageScore:
-    similarity: float | None   # None when the touchpoint has no sentence long enough to judge
+    similarity: float | None   # raw brand similarity; None when there is nothing to judge
     score: float | None
     findings: tuple[Finding, ...]
 
 
 def score_message(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np.ndarray,
-                  index: BaselineIndex) -> MessageScore:
-    """Similarity of a touchpoint's sentences to the approved copy, with the evidence."""
-    keep = [i for i, s in enumerate(sentences)
-            if word_count(s.text) >= MIN_WORDS and s.block.scope not in DESCRIPTIVE_SCOPES]
-    if not keep:
+                  model: BrandModel, block_raw: dict[int, float]) -> MessageScore:
+    """The touchpoint's brand score from its paragraphs, with the least on-brand sentence.
+
+    ``block_raw`` maps block positions in ``touchpoint.blocks`` to their raw brand similarity.
+    """
+    if not block_raw:
         return MessageScore(None, None, ())
-    sims, nearest = index.nearest(vectors[keep])
-    weights = np.array([_weight(sentences[i].text) for i in keep])
-    similarity = float((sims * weights).sum() / weights.sum())
-    cal = index.calibration
+    index, cal = model.index, model.calibration
+    weights = {b: weight(touchpoint.blocks[b].text) for b in block_raw}
+    similarity = sum(block_raw[b] * weights[b] for b in block_raw) / sum(weights.values())
     score = cal.score(similarity)
+    keep = [i for i, s in enumerate(sentences) if _judged(s)]
     findings: list[Finding] = []
+    if not keep:
+        return MessageScore(similarity, score, ())
+    sims, nearest = index.nearest_sentences(vectors[keep])
     order = np.argsort(sims)
-    worst = order[0]
     if similarity < cal.warn:
         severity = "error" if similarity < cal.diverge else "warning"
+        worst = order[0]
         sentence = sentences[keep[worst]]
         unit = index.units[nearest[worst]]
-        share = _share_below(index, similarity)
-        findings.append(Finding(
-            rule="message.off_brand", severity=severity,
-            message=(f"This {_noun(touchpoint)} reads unlike {index.baseline.name}'s approved "
-                     f"copy: {share} of the approved copy is closer to the brand. "
-                     f"Its least on-brand sentence is quoted."),
-            evidence=sentence.text, locator=sentence.block.locator,
-            span=(sentence.start, sentence.end),
-            suggestion=("Rewrite it around what the customer gets, in the brand's words; the "
-                        "approved example below shows the tone and message to aim for."),
-            exemplar=Exemplar(unit.paragraph, unit.source, round(float(sims[worst]), 3)),
-            fingerprint=fingerprint("message.off_brand", touchpoint.id, sentence.text)))
+        share = round(cal.share_above(similarity, model.approved) * 100)
+        findings.append(_finding(
+            touchpoint, sentence, "message.off_brand", severity,
+            f"This {_noun(touchpoint)} reads unlike {index.baseline.name}'s approved copy: "
+            f"{share}% of the approved copy is closer to the brand. Its least on-brand sentence "
+            "is quoted.",
+            "Rewrite it around what the customer gets, in the brand's words; the approved "
+            "example shows the tone and message to aim for.",
+            Exemplar(unit.paragraph, unit.source, round(float(sims[worst]), 3))))
     else:
         # An on-brand touchpoint may still carry one sentence far from the brand.
         for pos in order[:2]:
             sentence = sentences[keep[pos]]
             if sims[pos] < cal.sentence_diverge and word_count(sentence.text) >= 6:
                 unit = index.units[nearest[pos]]
-                findings.append(Finding(
-                    rule="message.off_brand_sentence", severity="info",
-                    message=("This sentence is less like the brand than 95% of the approved "
-                             "sentences; check that it says what the brand means."),
-                    evidence=sentence.text, locator=sentence.block.locator,
-                    span=(sentence.start, sentence.end),
-                    suggestion="Compare it with the approved example and bring it closer.",
-                    exemplar=Exemplar(unit.paragraph, unit.source, round(float(sims[pos]), 3)),
-                    fingerprint=fingerprint("message.off_brand_sentence", touchpoint.id,
-                                            sentence.text)))
+                findings.append(_finding(
+                    touchpoint, sentence, "message.off_brand_sentence", "info",
+                    "This sentence is less like the brand than 95% of the approved sentences; "
+                    "check that it says what the brand means.",
+                    "Compare it with the approved example and bring it closer.",
+                    Exemplar(unit.paragraph, unit.source, round(float(sims[pos]), 3))))
     return MessageScore(similarity, score, tuple(findings))
 
 
-def _share_below(index: BaselineIndex, similarity: float) -> str:
-    values = [v for _, _, v in index.loo_paragraphs]
-    if not values:
-        return "most"
-    above = sum(v > similarity for v in values) / len(values)
-    return f"{round(above * 100)}%"
+def _judged(sentence: Sentence) -> bool:
+    return word_count(sentence.text) >= MIN_WORDS and sentence.block.scope not in (
+        DESCRIPTIVE_SCOPES)
+
+
+def _finding(touchpoint: Touchpoint, sentence: Sentence, rule: str, severity, message: str,
+             suggestion: str, exemplar: Exemplar) -> Finding:
+    return Finding(rule=rule, severity=severity, message=message, evidence=sentence.text,
+                   locator=sentence.block.locator, span=(sentence.start, sentence.end),
+                   suggestion=suggestion, exemplar=exemplar,
+                   fingerprint=fingerprint(rule, touchpoint.id, sentence.text))
 
 
 def _noun(touchpoint: Touchpoint) -> str:
@@ -234,19 +398,25 @@ def status_for(score: float | None, findings: tuple[Finding, ...]) -> Status:
 
 
 def final_score(message_score: float | None, findings: tuple[Finding, ...]) -> float:
+    """The message score less a penalty per kind of problem (a rule counts once)."""
     base = 100.0 if message_score is None else message_score
-    penalty = sum(PENALTY[f.severity] for f in findings if not f.rule.startswith("message."))
-    return round(max(0.0, base - min(penalty, 60.0)), 1)
+    worst: dict[str, float] = {}
+    for f in findings:
+        if not f.rule.startswith("message."):
+            worst[f.rule] = max(worst.get(f.rule, 0.0), PENALTY[f.severity])
+    return round(max(0.0, base - min(sum(worst.values()), 60.0)), 1)
 
 
 def rule_docs() -> dict[str, str]:
     return {
         "message.off_brand": (
             "Message: the touchpoint as a whole reads unlike the brand's approved copy.\n\n"
-            "Each sentence is compared with the 5 most similar approved sentences (any "
-            "language: the default model is multilingual). The touchpoint's similarity is "
-            "compared with the approved copy's own: 'warn' below the 15th percentile, "
-            "'diverges' below the 5th (settable in brand.toml [thresholds]).\n\n"
+            "Each paragraph is compared with the 5 most similar approved paragraphs (any "
+            "language: the default model is multilingual) and, when there is enough copy, "
+            "with a model of what sets the approved copy apart from peers' copy or from the "
+            "rest of the audited copy. The result is compared with the approved copy's own "
+            "scores: 'warn' below the 15th percentile, 'diverges' below the 5th (settable in "
+            "brand.toml [thresholds]).\n\n"
             "Example: an investor page about 'synergies' on a brand whose copy is about "
             "customers' home internet.\nFix: rewrite around what the customer gets, using the "
             "nearest approved example as a model, or add the page's topic to the approved copy "

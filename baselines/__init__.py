@@ -10,6 +10,8 @@ Folder layout::
       brand.toml            the brand's settings (below)
       exemplars/            approved copy, any channel, any sub-folders: .md .txt .html .htm
       counter_examples/     optional: off-brand copy, loaded the same way
+      peers/                optional: peers' or competitors' copy in the same domain; the
+                            brand's voice is then what sets its copy apart from theirs
 
 ``brand.toml``::
 
@@ -27,6 +29,10 @@ Folder layout::
     [terminology]
     banned = { "cheap" = "say 'affordable'" }     # term -> why / what to say instead
     preferred = { "customer" = "you" }            # avoid -> use
+
+    vale = "styles/Acme"                # optional: a Vale style folder (relative to this
+                                        #   baseline) whose existence and substitution rules
+                                        #   are imported as terminology (auditor.vale)
 
     [readability]
     range = [50, 80]                    # Flesch reading ease, low < high; default: learned
@@ -67,6 +73,7 @@ DEMO_BASELINE = Path(__file__).parent / "demo"
 BRAND_FILE = "brand.toml"
 EXEMPLAR_DIR = "exemplars"
 COUNTER_EXAMPLE_DIR = "counter_examples"
+PEER_DIR = "peers"
 EXEMPLAR_EXTENSIONS = (".md", ".txt", ".html", ".htm")
 VOICE_DIMENSIONS = ("formality", "warmth", "confidence", "customer_focus", "respect")
 MIN_PARAGRAPH_WORDS = 3
@@ -104,18 +111,22 @@ class Baseline:
     key_messages: tuple[str, ...]
     exemplars: tuple[ExemplarDoc, ...]
     counter_examples: tuple[ExemplarDoc, ...] = ()
+    #: Copy of peers or competitors in the same domain: the brand's voice is what sets its
+    #: copy apart from theirs (``peers/`` folder, loaded like the exemplars).
+    peers: tuple[ExemplarDoc, ...] = ()
     voice: Mapping[str, VoiceTarget] = field(default_factory=dict)
     banned_terms: Mapping[str, str] = field(default_factory=dict)     # term -> why / what instead
     preferred_terms: Mapping[str, str] = field(default_factory=dict)  # avoid -> use
     readability: tuple[float, float] | None = None
     thresholds: Thresholds = Thresholds()
+    vale: Path | None = None  # a Vale style folder whose term rules are imported
 
 
 # ---------------------------------------------------------------------------------------------
 # brand.toml
 
 _TOP_KEYS = ("name", "languages", "key_messages", "voice", "terminology", "readability",
-             "thresholds")
+             "thresholds", "vale")
 _SUB_KEYS = {
     "voice": VOICE_DIMENSIONS,
     "terminology": ("banned", "preferred"),
@@ -165,6 +176,8 @@ def load_baseline(folder: str | Path) -> Baseline:
     counter_examples = tuple(doc for doc in _load_docs(root, COUNTER_EXAMPLE_DIR)
                              if doc.paragraphs)
 
+    peers = tuple(doc for doc in _load_docs(root, PEER_DIR) if doc.paragraphs)
+
     languages = settings.languages or _languages_of(exemplars)
     return Baseline(
         name=settings.name,
@@ -173,11 +186,13 @@ def load_baseline(folder: str | Path) -> Baseline:
         key_messages=settings.key_messages,
         exemplars=exemplars,
         counter_examples=counter_examples,
+        peers=peers,
         voice=settings.voice,
         banned_terms=settings.banned,
         preferred_terms=settings.preferred,
         readability=settings.readability,
         thresholds=settings.thresholds,
+        vale=settings.vale,
     )
 
 
@@ -227,6 +242,7 @@ class _BrandFile:
         self.preferred = self._term_table(terminology, "preferred", "the word to use instead")
         self.readability = self._readability(data.get("readability", {}))
         self.thresholds = self._thresholds(data.get("thresholds", {}))
+        self.vale = self._vale(data.get("vale"))
 
     # -- values --------------------------------------------------------------------------------
 
@@ -321,6 +337,17 @@ class _BrandFile:
                 or not all(_is_number(v) for v in value) or not value[0] < value[1]):
             raise self._error(f"got {_describe(value)}", "readability.range", hint)
         return float(value[0]), float(value[1])
+
+    def _vale(self, value: Any) -> Path | None:
+        if value is None:
+            return None
+        hint = 'a Vale style folder relative to the baseline, e.g. vale = "styles/Acme"'
+        if not isinstance(value, str) or not value.strip():
+            raise self._error(f"got {_describe(value)}, expected a folder path", "vale", hint)
+        folder = (self.path.parent / value).resolve()
+        if not folder.is_dir():
+            raise self._error(f"Vale style folder {str(folder)!r} not found", "vale", hint)
+        return folder
 
     def _thresholds(self, table: dict[str, Any]) -> Thresholds:
         default = Thresholds()

