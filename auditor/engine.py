@@ -17,24 +17,34 @@ from pathlib import Path
 import numpy as np
 
 from auditor import __version__
-from auditor.checks import Check, Sentence, rule_checks, touchpoint_sentences
+from auditor.checks import Check, Sentence, fingerprint, rule_checks, touchpoint_sentences
 from auditor.config import AuditConfig
 from auditor.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, make_embedder
 from auditor.scoring import (
+    DESCRIPTIVE_SCOPES,
+    MIN_WORDS,
+    SCORE_AT_DIVERGE,
+    SCORE_AT_WARN,
     BaselineIndex,
+    BrandModel,
     build_index,
     final_score,
+    fit_brand_model,
     nearest_exemplar,
     score_message,
     status_for,
+    weight,
+    word_count,
 )
 from auditor.store import Store
+from auditor.tone import DIMENSIONS, ToneAxes, learn_targets, tone_of
 from auditor.types import (
     AgentSummary,
     AuditRun,
     ChannelSummary,
     CollectionError,
     Comparison,
+    Coverage,
     Finding,
     Touchpoint,
     TouchpointResult,
@@ -80,48 +90,167 @@ def collect(config: AuditConfig, progress: Progress = _quiet) -> Collected:
     return out
 
 
-def score_touchpoints(touchpoints: list[Touchpoint], baseline: Baseline,
-                      index: BaselineIndex | None, embedder: Embedder | None,
-                      checks: list[Check] | None = None,
-                      progress: Progress = _quiet) -> list[TouchpointResult]:
-    """Score touchpoints: one embedding pass over every unique sentence, then rules."""
-    checks = checks if checks is not None else rule_checks(dict(baseline.banned_terms),
-                                                           dict(baseline.preferred_terms))
+@dataclass(frozen=True)
+class Scoring:
+    """Everything scoring needs besides the touchpoints: the index, the model, the rules."""
+
+    baseline: Baseline
+    index: BaselineIndex | None
+    embedder: Embedder | None
+    checks: list[Check]
+    axes: ToneAxes | None = None
+    tone_targets: dict = field(default_factory=dict)
+
+
+def prepare(baseline: Baseline, embedder: Embedder | None, index: BaselineIndex | None = None,
+            progress: Progress = _quiet) -> Scoring:
+    """Build the baseline index, the tone axes and targets, and the rule checks."""
+    checks = rule_checks(baseline=baseline)
+    if embedder is None:
+        return Scoring(baseline, None, None, checks)
+    if index is None:
+        progress("building baseline index", 0, 1)
+        index = build_index(baseline, embedder)
+    axes = ToneAxes.build(embedder)
+    return Scoring(baseline, index, embedder, checks, axes,
+                   exemplar_tone_targets(index, axes))
+
+
+def exemplar_tone_targets(index: BaselineIndex, axes: ToneAxes) -> dict:
+    """Tone targets per language from brand.toml, else from the approved files' own tone."""
+    by_doc: dict[int, list[int]] = defaultdict(list)
+    for i, unit in enumerate(index.units):
+        if unit.doc < len(index.baseline.exemplars):
+            by_doc[unit.doc].append(i)
+    doc_tones: dict[str, list[np.ndarray]] = defaultdict(list)
+    sentence_tones: dict[str, list[np.ndarray]] = defaultdict(list)
+    for doc, members in by_doc.items():
+        texts = [index.units[i].text for i in members]
+        language = index.baseline.exemplars[doc].language
+        doc_tones[language].append(tone_of(texts, index.vectors[members], axes))
+        for i in members:
+            one = tone_of([index.units[i].text], index.vectors[[i]], axes)
+            sentence_tones[language].append(one)
+            sentence_tones["*"].append(one)
+    return learn_targets(doc_tones, dict(index.baseline.voice),
+                         {k: np.array(v) for k, v in sentence_tones.items()})
+
+
+@dataclass(frozen=True)
+class Scored:
+    results: list[TouchpointResult]
+    model: BrandModel | None
+    vectors: dict[str, np.ndarray]               # sentence -> vector
+    touchpoint_vectors: dict[int, np.ndarray]    # touchpoint position -> mean block vector
+
+
+def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
+                      progress: Progress = _quiet) -> Scored:
+    """Score touchpoints: one embedding pass over every unique sentence, then the model."""
     all_sentences = [touchpoint_sentences(tp) for tp in touchpoints]
     vectors: dict[str, np.ndarray] = {}
-    if index is not None and embedder is not None:
+    model = None
+    blocks: list[dict[int, int]] = [{} for _ in touchpoints]  # block -> row in block vectors
+    if scoring.index is not None and scoring.embedder is not None:
         unique = sorted({s.text for ss in all_sentences for s in ss})
         progress("embedding", 0, len(unique))
-        encoded = embedder.encode(unique) if unique else np.zeros((0, 1), dtype=np.float32)
+        encoded = scoring.embedder.encode(unique) if unique else np.zeros((0, 1), np.float32)
         vectors = dict(zip(unique, encoded))
         progress("embedding", len(unique), len(unique))
+        block_vectors, groups = [], []
+        for t, sentences in enumerate(all_sentences):
+            by_block: dict[int, list[np.ndarray]] = defaultdict(list)
+            for s in sentences:
+                if word_count(s.text) >= MIN_WORDS and s.block.scope not in DESCRIPTIVE_SCOPES:
+                    by_block[touchpoints[t].blocks.index(s.block)].append(vectors[s.text])
+            for b, vs in by_block.items():
+                v = np.mean(vs, axis=0)
+                blocks[t][b] = len(block_vectors)
+                block_vectors.append(v / (np.linalg.norm(v) or 1.0))
+                groups.append(t)
+        matrix = (np.stack(block_vectors) if block_vectors
+                  else np.zeros((0, scoring.index.vectors.shape[1]), np.float32))
+        progress("modelling the brand", 0, 1)
+        model = fit_brand_model(scoring.index, matrix, np.array(groups))
     results = []
+    touchpoint_vectors = {}
     for n, (tp, sentences) in enumerate(zip(touchpoints, all_sentences)):
-        results.append(_score_one(tp, sentences, index, vectors, checks))
+        block_raw = {b: float(model.block_raw[row]) for b, row in blocks[n].items()} if model \
+            else {}
+        if blocks[n]:
+            v = matrix[list(blocks[n].values())].mean(axis=0)
+            touchpoint_vectors[n] = v / (np.linalg.norm(v) or 1.0)
+        results.append(_score_one(tp, sentences, scoring, model, vectors, block_raw))
         if n % 50 == 0:
             progress("scoring", n, len(touchpoints))
     progress("scoring", len(touchpoints), len(touchpoints))
-    return results
+    return Scored(results, model, vectors, touchpoint_vectors)
 
 
-def _score_one(tp: Touchpoint, sentences: list[Sentence], index: BaselineIndex | None,
-               vectors: dict[str, np.ndarray], checks: list[Check]) -> TouchpointResult:
+def _score_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
+               model: BrandModel | None, vectors: dict[str, np.ndarray],
+               block_raw: dict[int, float]) -> TouchpointResult:
     findings: list[Finding] = []
-    message_score = None
-    if index is not None and sentences:
+    message_score = similarity = None
+    tone: dict[str, float] = {}
+    if model is not None and sentences:
         matrix = np.stack([vectors[s.text] for s in sentences])
-        message = score_message(tp, sentences, matrix, index)
-        message_score = message.score
+        message = score_message(tp, sentences, matrix, model, block_raw)
+        message_score, similarity = message.score, message.similarity
         findings.extend(message.findings)
-    for check in checks:
+        judged = [i for i, s in enumerate(sentences)
+                  if word_count(s.text) >= MIN_WORDS and s.block.scope not in DESCRIPTIVE_SCOPES]
+        if judged and scoring.axes is not None:
+            texts = [sentences[i].text for i in judged]
+            values = tone_of(texts, matrix[judged], scoring.axes,
+                             np.array([weight(t) for t in texts]))
+            tone = {d: round(float(v), 3) for d, v in zip(DIMENSIONS, values)}
+            findings.extend(_tone_findings(tp, [sentences[i] for i in judged], matrix[judged],
+                                           values, scoring))
+    for check in scoring.checks:
         for finding in check.run(tp, sentences):
-            if index is not None and finding.exemplar is None:
-                finding = _with_exemplar(finding, index, vectors)
+            if scoring.index is not None and finding.exemplar is None:
+                finding = _with_exemplar(finding, scoring.index, vectors)
             findings.append(finding)
+    findings = [_with_block(f, tp) for f in findings]
     findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f.severity], f.rule))
     final = tuple(findings)
     score = final_score(message_score, final)
-    return TouchpointResult(tp, score, status_for(score, final), final)
+    return TouchpointResult(tp, score, status_for(score, final), final, tone=tone,
+                            similarity=None if similarity is None else round(similarity, 4))
+
+
+# Tone is judged only on copy long enough to have one.
+MIN_TONE_WORDS = 25
+
+
+def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray,
+                   values: np.ndarray, scoring: Scoring) -> list[Finding]:
+    from auditor.tone import advice, explain_off_target, off_target
+
+    if sum(word_count(s.text) for s in sentences) < MIN_TONE_WORDS:
+        return []
+    targets = scoring.tone_targets.get(tp.language) or scoring.tone_targets.get("*", {})
+    out = []
+    semantic = scoring.axes.semantic(matrix)
+    for j, name, value, target in off_target(values, targets, len(sentences)):
+        direction = 1 if value > target.target else -1
+        # Tone is measured, not certain: past the approved copy's own spread is worth a look
+        # (info); twice that distance is a problem to fix (warning).
+        far = abs(value - target.target) > 2 * target.allowed(len(sentences))
+        # The sentence that pulls furthest in the off-target direction is the evidence.
+        worst = sentences[int(np.argmax(semantic[:, j] * direction))]
+        exemplar = (nearest_exemplar(scoring.index, matrix[int(np.argmax(semantic[:, j]
+                                                                         * direction))])
+                    if scoring.index is not None else None)
+        out.append(Finding(
+            rule=f"tone.{name}", severity="warning" if far else "info",
+            message=explain_off_target(name, value, target, scoring.baseline.name),
+            evidence=worst.text, locator=worst.block.locator,
+            span=(worst.start, worst.end),
+            suggestion=advice(name, direction) or None, exemplar=exemplar,
+            fingerprint=fingerprint(f"tone.{name}", tp.id, worst.text)))
+    return out
 
 
 def _with_exemplar(finding: Finding, index: BaselineIndex,
@@ -132,6 +261,21 @@ def _with_exemplar(finding: Finding, index: BaselineIndex,
     if vector is None:
         return finding
     return replace(finding, exemplar=nearest_exemplar(index, vector))
+
+
+def _with_block(finding: Finding, tp: Touchpoint) -> Finding:
+    """Point the finding at the block its evidence sits in (for highlighting in place)."""
+    from dataclasses import replace
+
+    if finding.block is not None:
+        return finding
+    for b, block in enumerate(tp.blocks):
+        if block.locator == finding.locator and finding.evidence in block.text:
+            return replace(finding, block=b)
+    for b, block in enumerate(tp.blocks):
+        if finding.evidence in block.text:
+            return replace(finding, block=b)
+    return finding
 
 
 def aggregate(results: list[TouchpointResult]
@@ -185,24 +329,106 @@ def open_embedder(model: str | None, store: Store | None) -> CachedEmbedder:
 def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline: Baseline,
           embedder: Embedder | None, *, previous: dict | None = None,
           progress: Progress = _quiet, started_at: datetime | None = None,
-          index: BaselineIndex | None = None) -> AuditRun:
-    """Score collected touchpoints against a baseline and build the run."""
+          index: BaselineIndex | None = None, history: list[dict] | None = None) -> AuditRun:
+    """Score collected touchpoints against a baseline and build the run.
+
+    ``previous`` is the previous run's report (for new / resolved findings); ``history`` the
+    stored runs' per-channel scores, oldest first (for the trend).
+    """
     started_at = started_at or datetime.now(UTC)
-    if embedder is not None and index is None:
-        progress("building baseline index", 0, 1)
-        index = build_index(baseline, embedder)
-    results = score_touchpoints(touchpoints, baseline, index, embedder, progress=progress)
+    scoring = prepare(baseline, embedder, index, progress)
+    scored = score_touchpoints(touchpoints, scoring, progress)
+    results = scored.results
+    coverage = None
+    context: dict[str, object] = {"brand": baseline.name,
+                                  "thresholds": {"ok": SCORE_AT_WARN, "warn": SCORE_AT_DIVERGE}}
+    if scored.model is not None:
+        context["calibration"] = scored.model.calibration.as_dict()
+        context["tone_targets"] = {
+            lang: {d: {"target": t.target, "tolerance": t.tolerance, "learned": t.learned,
+                       "sentence_sd": t.sentence_sd}
+                   for d, t in targets.items()}
+            for lang, targets in scoring.tone_targets.items()}
+        coverage = key_message_coverage(touchpoints, results, scoring.index, scored.vectors)
+        results, context["exemplar_map"] = brand_map(results, scored, scoring.index)
     channels, agents, score = aggregate(results)
-    context: dict[str, object] = {"brand": baseline.name}
-    if index is not None:
-        context["calibration"] = index.calibration.as_dict()
+    if len([a for a in agents if a.score is not None]) >= 2:
+        context["agent_spread"] = round(float(np.std([a.score for a in agents
+                                                      if a.score is not None])), 1)
+    run_id = started_at.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    context["trend"] = [*(history or []), {
+        "run_id": run_id, "started_at": started_at.isoformat().replace("+00:00", "Z"),
+        "score": score, "by_channel": {c.channel: c.score for c in channels}}]
     return AuditRun(
-        id=started_at.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6],
+        id=run_id,
         started_at=started_at, finished_at=datetime.now(UTC),
         baseline=str(baseline.root), model=embedder.model_id if embedder else "none (rules only)",
         tool_version=__version__, results=tuple(results), channels=channels, agents=agents,
         errors=tuple(errors), score=score, comparison=compare(results, score, previous),
-        context=context)
+        coverage=coverage, context=context)
+
+
+def key_message_coverage(touchpoints: list[Touchpoint], results: list[TouchpointResult],
+                         index: BaselineIndex, vectors: dict[str, np.ndarray]) -> Coverage | None:
+    """Share of each channel's touchpoints that carry each key message (paraphrases count).
+
+    A sentence carries a message when its similarity to the message stands out from how the
+    approved copy in general relates to it: above the approved sentences' mean plus
+    ``COVERAGE_SIGMAS`` standard deviations (never below ``COVERAGE_FLOOR``).
+    """
+    messages = index.baseline.key_messages
+    if not messages or not len(index.key_vectors):
+        return None
+    approved = index.vectors[:len(index.vectors) - len(messages)]
+    sims = approved @ index.key_vectors.T
+    threshold = np.maximum(sims.mean(axis=0) + COVERAGE_SIGMAS * sims.std(axis=0),
+                           COVERAGE_FLOOR)
+    channels = sorted({tp.channel for tp in touchpoints})
+    counts = np.zeros((len(messages), len(channels)))
+    totals = np.zeros(len(channels))
+    for tp in touchpoints:
+        c = channels.index(tp.channel)
+        texts = [s.text for s in touchpoint_sentences(tp) if s.text in vectors]
+        if not texts:
+            continue
+        totals[c] += 1
+        best = (np.stack([vectors[t] for t in texts]) @ index.key_vectors.T).max(axis=0)
+        counts[:, c] += best >= threshold
+    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    return Coverage(tuple(messages), tuple(channels),
+                    tuple(tuple(round(float(v), 3) for v in row) for row in shares))
+
+
+COVERAGE_SIGMAS = 2.5
+COVERAGE_FLOOR = 0.35
+MAP_EXEMPLARS = 300
+
+
+def brand_map(results: list[TouchpointResult], scored: Scored, index: BaselineIndex
+              ) -> tuple[list[TouchpointResult], list[dict]]:
+    """Project touchpoints and approved paragraphs onto the same 2-D plane (PCA)."""
+    from dataclasses import replace
+
+    approved = index.paragraph_vectors
+    if not len(approved) or not scored.touchpoint_vectors:
+        return results, []
+    step = max(1, len(approved) // MAP_EXEMPLARS)
+    picked = list(range(0, len(approved), step))
+    positions = sorted(scored.touchpoint_vectors)
+    matrix = np.vstack([approved[picked], *[scored.touchpoint_vectors[p] for p in positions]])
+    centred = matrix - matrix.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    xy = centred @ vt[:2].T
+    span = xy.max(axis=0) - xy.min(axis=0)
+    xy = (xy - xy.min(axis=0)) / np.where(span > 0, span, 1)
+    exemplar_points = [{"x": round(float(xy[i, 0]), 4), "y": round(float(xy[i, 1]), 4),
+                        "text": index.paragraphs[p][0][:300], "source": index.paragraphs[p][1]}
+                       for i, p in enumerate(picked)]
+    out = list(results)
+    for k, position in enumerate(positions):
+        x, y = xy[len(picked) + k]
+        out[position] = replace(out[position], position=(round(float(x), 4), round(float(y), 4)))
+    return out, exemplar_points
 
 
 def run_audit(config: AuditConfig, *, embedder: Embedder | None = None,
@@ -217,10 +443,19 @@ def run_audit(config: AuditConfig, *, embedder: Embedder | None = None,
         collected = collect(config, progress)
         model = embedder or open_embedder(config.model, store)
         run = audit(collected.touchpoints, collected.errors, baseline, model,
-                    previous=store.latest_run(), progress=progress, started_at=started_at)
+                    previous=store.latest_run(), progress=progress, started_at=started_at,
+                    history=trend(store))
         report = to_dict(run)
         store.save_run(report)
     return run, report
+
+
+def trend(store: Store, limit: int = 30) -> list[dict]:
+    """Stored runs' scores per channel, oldest first, for the report's trend chart."""
+    runs = store.list_runs(limit)
+    return [{"run_id": r["id"], "started_at": r["started_at"], "score": r["score"],
+             "by_channel": {c: v.get("score") for c, v in (r.get("by_channel") or {}).items()}}
+            for r in reversed(runs)]
 
 
 def write_reports(report: dict, out: Path, formats: Iterable[str] = ("json", "html")) -> dict:
