@@ -1,0 +1,202 @@
+"""The embedder interface, the hashing test embedder, the vector cache and model loading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from auditor.embedding import (
+    DEFAULT_MODEL,
+    CachedEmbedder,
+    Embedder,
+    HashingEmbedder,
+    MemoryCache,
+    make_embedder,
+    text_key,
+)
+from auditor.errors import ToolError
+
+
+class CountingEmbedder:
+    """Records every text it is asked to encode; vectors come from HashingEmbedder."""
+
+    def __init__(self) -> None:
+        self._inner = HashingEmbedder(64)
+        self.model_id = "counting-64"
+        self.dim = 64
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts):
+        self.calls.append(list(texts))
+        return self._inner.encode(texts)
+
+    @property
+    def encoded(self) -> list[str]:
+        return [t for call in self.calls for t in call]
+
+
+def cos(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b)
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def test_hashing_is_an_embedder_and_deterministic():
+    first = HashingEmbedder()
+    second = HashingEmbedder()
+    assert isinstance(first, Embedder)
+    assert first.model_id == "hashing-256" and first.dim == 256
+    texts = ["We are here to help.", "Мы рады помочь вам"]
+    a, b = first.encode(texts), second.encode(texts)
+    assert a.dtype == np.float32 and a.shape == (2, 256)
+    assert np.array_equal(a, b)
+
+
+def test_hashing_rows_are_unit_length_and_empty_text_is_zero():
+    vectors = HashingEmbedder().encode(["Plain words", "Простые слова", "", "   "])
+    norms = np.linalg.norm(vectors, axis=1)
+    assert np.allclose(norms[:2], 1.0, atol=1e-6)
+    assert np.all(vectors[2:] == 0)
+
+
+@pytest.mark.parametrize(
+    ("anchor", "similar", "unrelated"),
+    [
+        ("We are always happy to help our customers",
+         "Our team is happy to help customers every day",
+         "Quarterly tax filing deadlines for corporations"),
+        ("Мы всегда рады помочь нашим клиентам",
+         "Наша команда рада помочь клиентам каждый день",
+         "Курс доллара вырос на бирже"),
+    ],
+)
+def test_hashing_texts_sharing_words_are_closer(anchor, similar, unrelated):
+    a, s, u = HashingEmbedder().encode([anchor, similar, unrelated])
+    assert cos(a, s) > cos(a, u) + 0.2
+
+
+def test_hashing_rejects_a_bare_string():
+    with pytest.raises(TypeError):
+        HashingEmbedder().encode("one string")
+
+
+def test_make_embedder_hashing_specs():
+    assert make_embedder("hashing").model_id == "hashing-256"
+    assert make_embedder("hashing-64").dim == 64
+
+
+def test_text_key_is_sha256_of_utf8():
+    assert text_key("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert text_key("Привет") != text_key("привет")
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def test_cached_embedder_second_call_hits_without_encoding():
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, MemoryCache())
+    texts = ["Hello there", "Добрый день", "Third text"]
+
+    first = cached.encode(texts)
+    assert (cached.hits, cached.misses) == (0, 3)
+    assert sorted(inner.encoded) == sorted(texts)
+
+    calls_before = len(inner.calls)
+    second = cached.encode(list(reversed(texts)))
+    assert len(inner.calls) == calls_before, "a cache hit must not reach the wrapped encoder"
+    assert (cached.hits, cached.misses) == (3, 3)
+    assert np.allclose(second, first[::-1], atol=1e-6)
+
+
+def test_cached_embedder_preserves_order_and_handles_duplicates():
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, MemoryCache())
+    texts = ["b text", "a much longer text here", "b text", "", "c", "b text"]
+
+    vectors = cached.encode(texts)
+    expected = inner._inner.encode(texts)
+    assert vectors.dtype == np.float32 and vectors.shape == (6, 64)
+    assert np.allclose(vectors, expected, atol=1e-6)
+    assert sorted(inner.encoded) == sorted(set(texts)), "each unique text encoded once"
+    assert inner.encoded == sorted(set(texts), key=len), "misses are encoded shortest first"
+    assert cached.misses == 4
+
+
+def test_cached_embedder_only_encodes_misses_and_batches():
+    inner = CountingEmbedder()
+    cache = MemoryCache()
+    cached = CachedEmbedder(inner, cache, batch_size=2)
+    cached.encode(["one", "two"])
+    inner.calls.clear()
+    cached.encode(["one", "three", "four", "five", "two"])
+    assert sorted(inner.encoded) == ["five", "four", "three"]
+    assert all(len(call) <= 2 for call in inner.calls)
+    assert len(cache) == 5
+    assert cached.model_id == "counting-64" and cached.dim == 64
+
+
+def test_cached_embedder_keys_by_model_id():
+    cache = MemoryCache()
+    CachedEmbedder(HashingEmbedder(64), cache).encode(["shared text"])
+    other = CachedEmbedder(CountingEmbedder(), cache)
+    other.encode(["shared text"])
+    assert other.misses == 1 and other.hits == 0
+
+
+def test_cached_embedder_empty_input():
+    cached = CachedEmbedder(CountingEmbedder(), MemoryCache())
+    assert cached.encode([]).shape == (0, 64)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_unknown_model_raises_tool_error_naming_it():
+    with pytest.raises(ToolError) as info:
+        make_embedder("nonexistent/model-xyz")
+    message = str(info.value)
+    assert "nonexistent/model-xyz" in message
+    assert "local" in message  # says what to do
+
+
+def test_folder_that_is_not_a_model_raises_tool_error(tmp_path):
+    with pytest.raises(ToolError) as info:
+        make_embedder(str(tmp_path))
+    assert str(tmp_path) in str(info.value)
+
+
+def test_default_model_is_a_known_backend():
+    assert DEFAULT_MODEL in ("use", "minilm")
+
+
+def test_importing_embedding_does_not_import_torch():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, auditor.embedding; "
+            "sys.exit(int('torch' in sys.modules or 'sentence_transformers' in sys.modules))")
+    repo = Path(__file__).resolve().parents[1]
+    assert subprocess.run([sys.executable, "-c", code], cwd=repo).returncode == 0
+
+
+@pytest.mark.model
+def test_minilm_encodes_offline():
+    embedder = make_embedder("minilm")
+    vectors = embedder.encode(["We are happy to help.", ""])
+    assert embedder.model_id == "sentence-transformers/all-MiniLM-L6-v2"
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    assert np.isclose(np.linalg.norm(vectors[0]), 1.0, atol=1e-5)
+    assert np.all(vectors[1] == 0)
+
+
+@pytest.mark.model
+def test_use_tells_russian_sentences_apart():
+    embedder = make_embedder("use")
+    help_us, ready, dollar = embedder.encode(
+        ["Мы рады помочь вам", "Мы всегда готовы помочь", "Курс доллара вырос"])
+    assert embedder.dim == 512 and help_us.shape == (512,)
+    assert np.isclose(np.linalg.norm(help_us), 1.0, atol=1e-5)
+    assert cos(help_us, ready) > cos(help_us, dollar) + 0.2
