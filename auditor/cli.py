@@ -12,9 +12,12 @@ from pathlib import Path
 import click
 
 from auditor import __version__
-from auditor.errors import EXIT_GATE_FAILED, EXIT_USAGE, BrandAuditError
+from auditor.errors import EXIT_USAGE, BrandAuditError
 
 FAIL_ON = click.Choice(["error", "warning", "never"])
+report_lang = click.option("--report-lang", "lang", type=click.Choice(["en", "ru"]),
+                           default="en", show_default=True,
+                           help="Language of the HTML report's interface.")
 MODEL_HELP = ("Embedding model: 'use' (multilingual Universal Sentence Encoder, default), "
               "'minilm' (English only), or any sentence-transformers name or local path.")
 
@@ -29,6 +32,7 @@ class Progress:
         self.done = 0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        _pause_for_tests(stage)
         if not self.enabled:
             return
         if stage != self.stage:
@@ -45,6 +49,20 @@ class Progress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+#: Fault-injection hook for the test suite: when set to a stage name ("scoring"), a run stops
+#: there (after collecting, before saving) and sleeps, so a test can kill it mid-way.
+PAUSE_ENV = "BRAND_AUDIT_TEST_PAUSE_AT"
+
+
+def _pause_for_tests(stage: str) -> None:
+    wanted = os.environ.get(PAUSE_ENV)
+    if wanted and stage.startswith(wanted):
+        import time
+
+        print(f"paused at {stage}", file=sys.stderr, flush=True)
+        time.sleep(3600)
 
 
 def _say(ctx: click.Context, message: str) -> None:
@@ -70,8 +88,9 @@ def cli(quiet: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("brand-audit-demo"),
               show_default=True, help="Folder for the demo's report and history.")
 @click.option("--model", default=None, help=MODEL_HELP)
+@report_lang
 @click.pass_context
-def demo(ctx: click.Context, out: Path, model: str | None) -> None:
+def demo(ctx: click.Context, out: Path, model: str | None, lang: str) -> None:
     """Run the whole product offline on the bundled demo brand, Sosna.
 
     Serves the demo website on 127.0.0.1, crawls it, reads the demo's social posts and
@@ -82,7 +101,8 @@ def demo(ctx: click.Context, out: Path, model: str | None) -> None:
 
     progress = Progress(not ctx.find_root().params["quiet"])
     try:
-        run, paths = run_demo(out, model=model, progress=progress, say=lambda m: _say(ctx, m))
+        run, paths = run_demo(out, model=model, progress=progress, say=lambda m: _say(ctx, m),
+                              lang=lang)
     finally:
         progress.close()
     _print_summary(ctx, run)
@@ -204,97 +224,252 @@ def _cache_path() -> Path:
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Report folder (default: [audit] out in the config).")
 @click.option("--fail-on", type=FAIL_ON, default=None,
-              help="Exit 1 when a touchpoint diverges (error) or warns (warning); "
-                   "default: [audit] fail_on.")
+              help="Shorthand gate: exit 1 when a touchpoint diverges (error) or warns "
+                   "(warning); default: [gates] fail_on, else [audit] fail_on.")
+@click.option("--waivers", "waivers_path", type=click.Path(path_type=Path), default=None,
+              help="Waiver file (default: .brand-audit-waivers.toml next to the config).")
+@report_lang
 @click.pass_context
-def run(ctx: click.Context, config_path: Path, out: Path | None, fail_on: str | None) -> None:
-    """Audit every channel in the config, store the run in the history, write the report."""
+def run(ctx: click.Context, config_path: Path, out: Path | None, fail_on: str | None,
+        waivers_path: Path | None, lang: str) -> None:
+    """Audit every channel in the config, store the run in the history, write the report.
+
+    Writes report.json, report.html and summary.md (what is new and resolved since the
+    previous run), appends the summary to $GITHUB_STEP_SUMMARY when set, and applies the
+    [gates] of the config: exit 1 when an error-level gate fails.
+    """
     from auditor.config import load_config
     from auditor.engine import run_audit, write_reports
+    from auditor.gates import default_gates, with_resolved_details
+    from auditor.store import Store
 
     config = load_config(config_path)
+    gates = (config.gates or default_gates(config.fail_on)).with_fail_on(fail_on)
+    waivers = _load_waivers(waivers_path, config.base_dir)
     progress = Progress(not ctx.find_root().params["quiet"])
     try:
         audit_run, report = run_audit(config, progress=progress)
     finally:
         progress.close()
-    paths = write_reports(report, out or config.out, ("json", "html", "markdown"))
+    previous = None
+    if report.get("comparison"):
+        with Store(config.store) as store:
+            previous = store.get_run(report["comparison"]["previous_run"])
+        report["comparison"] = with_resolved_details(report["comparison"], previous)
+    report, gate_report = _apply_gates(report, gates, waivers, previous=previous)
+    paths = write_reports(report, out or config.out, ("json", "html", "markdown"), lang=lang)
+    _step_summary(report)
     _print_summary(ctx, audit_run)
+    _print_gates(ctx, gate_report)
     click.echo(str(paths["html"].resolve()))
-    _gate(audit_run, fail_on or config.fail_on)
+    if gate_report.exit_code:
+        sys.exit(gate_report.exit_code)
+
+
+CHECK_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "html"]
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--baseline", "baseline_dir", type=click.Path(path_type=Path), required=True,
-              help="The baseline folder (brand.toml and exemplars/).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]),
-              default="text", show_default=True, help="Output format.")
+@click.option("--baseline", "baseline_dir", type=click.Path(path_type=Path), default=None,
+              help="The baseline folder (brand.toml and exemplars/); default: the config's.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="An audit.toml for the baseline, model, [gates] and [check] keys/waivers.")
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text",
+              show_default=True, help="Output format.")
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Write the output to this file instead of standard output.")
-@click.option("--fail-on", type=FAIL_ON, default="error", show_default=True,
-              help="Exit 1 when a file diverges (error) or warns too (warning).")
+@click.option("--keys", default=None,
+              help="YAML/JSON string fields to check, by key path: 'hero.title,pages.*.body' "
+                   "(* is one level, ** any depth). Default: fields of 3+ words.")
+@click.option("--changed-since", "changed_since", default=None, metavar="REF",
+              help="Only files changed since git REF (plus untracked files), and only findings "
+                   "on the changed lines.")
+@click.option("--gates", "gates_path", type=click.Path(path_type=Path), default=None,
+              help="A TOML file of gates ([gates] table); overrides the config's.")
+@click.option("--baseline-report", "baseline_report", type=click.Path(path_type=Path),
+              default=None, help="A report.json to compare with (no_regression, new/resolved).")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+              help="Compare with the latest run in this history store instead.")
+@click.option("--waivers", "waivers_path", type=click.Path(path_type=Path), default=None,
+              help="Waiver file (default: .brand-audit-waivers.toml here, if present).")
+@click.option("--fail-on", type=FAIL_ON, default=None,
+              help="Shorthand gate: exit 1 when a file diverges (error) or warns too "
+                   "(warning). Default without gates: error.")
 @click.option("--no-embeddings", is_flag=True,
               help="Rules only (respect, shouting, terminology): fast, no model loaded.")
 @click.option("--model", default=None, help=MODEL_HELP)
+@report_lang
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], baseline_dir: Path, fmt: str,
-          output: Path | None, fail_on: str, no_embeddings: bool, model: str | None) -> None:
-    """Check content files (Markdown, MDX, HTML, text; folders are walked) against a baseline.
+def check(ctx: click.Context, paths: tuple[Path, ...], baseline_dir: Path | None,
+          config_path: Path | None, fmt: str, output: Path | None, keys: str | None,
+          changed_since: str | None, gates_path: Path | None, baseline_report: Path | None,
+          store_path: Path | None, waivers_path: Path | None, fail_on: str | None,
+          no_embeddings: bool, model: str | None, lang: str) -> None:
+    """Check content files against a baseline: Markdown, MDX, HTML, text, and string fields
+    of YAML / JSON files (folders are walked).
 
     One touchpoint per file; findings print as `path:line:col severity rule message`.
+    Inline `<!-- brand-audit: ignore RULE -->` comments and the waiver file set findings
+    aside; gates decide the exit code: 0 pass, 1 an error-level gate failed, 2 usage error.
     """
-    from auditor.engine import audit, open_embedder
+    from auditor.content import check_content, parse_key_paths
+    from auditor.gates import default_gates, load_gates_file
     from auditor.store import Store
     from baselines import load_baseline
-    from channels import CollectContext
-    from channels.files import KIND as FILES
-    from channels.files import FilesOptions
-    from reports import render
-    from reports.json_report import to_dict
+    from reports.json_report import load_json
 
-    b = load_baseline(baseline_dir)
-    touchpoints, errors = [], []
+    config = None
+    if config_path is not None:
+        from auditor.config import load_config
+
+        config = load_config(config_path)
+    if baseline_dir is None and config is None:
+        raise click.UsageError("pass --baseline DIR (or --config audit.toml with a baseline)")
+    if baseline_report is not None and store_path is not None:
+        raise click.UsageError("--baseline-report and --store both name what to compare with; "
+                               "pass one")
     for path in paths:
         if not path.exists():
             raise BrandAuditError("no such file or folder", source=str(path),
-                                  hint="pass files or folders of Markdown, HTML or text")
-        for item in FILES.collect(FilesOptions(path=str(path)), CollectContext(Path.cwd())):
-            (touchpoints if hasattr(item, "blocks") else errors).append(item)
-    if no_embeddings:
-        audit_run = audit(touchpoints, errors, b, None)
+                                  hint="pass files or folders of Markdown, HTML, text, YAML "
+                                       "or JSON")
+    b = load_baseline(baseline_dir or config.baseline)
+    if gates_path is not None:
+        gates = load_gates_file(gates_path)
+    elif config is not None and config.gates is not None:
+        gates = config.gates
     else:
+        gates = default_gates("error")
+    gates = gates.with_fail_on(fail_on)
+    key_paths = parse_key_paths(keys) if keys is not None else tuple(
+        config.check.keys if config is not None and config.check is not None else ())
+    waiver_file = waivers_path
+    if waiver_file is None and config is not None and config.check and config.check.waivers:
+        waiver_file = config.base_dir / config.check.waivers
+    waivers = _load_waivers(waiver_file, config.base_dir if config else Path.cwd())
+    previous, label = None, None
+    if baseline_report is not None:
+        previous, label = load_json(baseline_report), f"reference report {baseline_report}"
+    elif store_path is not None:
+        if not store_path.is_file():
+            raise BrandAuditError("no history store here", source=str(store_path),
+                                  hint="run `brand-audit run` first, or drop --store")
+        with Store(store_path) as store:
+            previous = store.latest_run()
+    changes = None
+    if changed_since:
+        from auditor.content import changed_lines
+
+        changes = changed_lines(changed_since)
+
+    def score(embedder_cache):
+        return check_content(
+            list(paths), b, embedder_cache, keys=key_paths, changes=changes, waivers=waivers,
+            gates=gates, previous=previous, previous_label=label)
+
+    if no_embeddings:
+        result = score(None)
+    else:
+        from auditor.engine import open_embedder
+
         with Store(_cache_path()) as cache:
-            audit_run = audit(touchpoints, errors, b, open_embedder(model, cache))
-    text = render(to_dict(audit_run), fmt) if fmt != "text" else _render_text(audit_run, output)
+            result = score(open_embedder(model or (config.model if config else None), cache))
+    report = result.report
+    if fmt == "text":
+        from reports.text import render_text
+
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = render_text(report, color=color)
+    else:
+        text = _render(report, fmt, lang)
     if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=not text.endswith("\n"))
-    _gate(audit_run, fail_on)
+    _step_summary(report)
+    if fmt != "text":
+        _print_gates(ctx, result.gates)
+    if result.gates.exit_code:
+        sys.exit(result.gates.exit_code)
 
 
-def _render_text(audit_run, output: Path | None) -> str:
-    from reports.json_report import to_dict
-    from reports.text import render_text
+def _render(report: dict, fmt: str, lang: str = "en") -> str:
+    """``reports.render``, with the rules' documentation for SARIF."""
+    from reports import render
 
-    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return render_text(to_dict(audit_run), color=color)
+    if fmt == "sarif":
+        from auditor.checks import rule_docs
+        from reports.sarif import render_sarif
+
+        return render_sarif(report, rule_docs())
+    return render(report, fmt, lang=lang)
+
+
+def _load_waivers(path: Path | None, base_dir: Path):
+    """The explicit waiver file, else the default one in ``base_dir`` if it exists."""
+    from auditor.waivers import DEFAULT_WAIVERS_FILE, load_waivers
+
+    if path is not None:
+        return load_waivers(path)
+    default = base_dir / DEFAULT_WAIVERS_FILE
+    return load_waivers(default) if default.is_file() else ()
+
+
+def _apply_gates(report: dict, gates, waivers, *, previous: dict | None):
+    """Waivers set aside, gates evaluated; the gate verdicts go into the report."""
+    from auditor.gates import evaluate
+    from auditor.waivers import apply_exceptions
+
+    report, status = apply_exceptions(report, waivers=waivers)
+    gate_report = evaluate(report, gates, previous=previous, waivers=status)
+    report["gates"] = gate_report.as_list()
+    return report, gate_report
+
+
+def _step_summary(report: dict) -> None:
+    """Append the Markdown summary to the GitHub Actions job summary, when there is one."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    from reports.text import render_markdown
+
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(render_markdown(report) + "\n")
+    except OSError as exc:
+        click.echo(f"warning: cannot write $GITHUB_STEP_SUMMARY ({path}): {exc}", err=True)
+
+
+def _print_gates(ctx: click.Context, gate_report) -> None:
+    for result in gate_report.results:
+        if result.passed:
+            continue
+        mark = "FAIL" if result.failed else "warn"
+        message = f"gate {mark}: {result.gate}: {result.message}"
+        if result.failed:
+            click.secho(message, err=True, fg="red")
+        else:
+            _say(ctx, message)
+        for detail in result.details[:10]:
+            _say(ctx, f"  {detail}")
 
 
 @cli.command()
 @click.argument("run_ref")
-@click.option("--format", "fmt", type=click.Choice(["html", "json", "markdown", "text"]),
-              default="html", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "markdown", "text", "sarif",
+                                                  "junit", "github"]),
+              default="html", show_default=True, help="Output format.")
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Output file (default: standard output).")
 @click.option("--store", "store_path", type=click.Path(path_type=Path),
               default=Path(".brand-audit/audit.db"), show_default=True,
               help="The history store to look RUN_ID up in.")
-def report(run_ref: str, fmt: str, output: Path | None, store_path: Path) -> None:
+@report_lang
+def report(run_ref: str, fmt: str, output: Path | None, store_path: Path, lang: str) -> None:
     """Re-render a stored run (RUN_ID, or 'latest') or a report.json without re-collecting."""
     from auditor.store import Store
-    from reports import render
     from reports.json_report import load_json
 
     if Path(run_ref).is_file():
@@ -308,7 +483,7 @@ def report(run_ref: str, fmt: str, output: Path | None, store_path: Path) -> Non
         if data is None:
             raise BrandAuditError(f"no run {run_ref!r} in the history", source=str(store_path),
                                   hint="`brand-audit history` lists the runs")
-    text = render(data, fmt)
+    text = _render(data, fmt, lang)
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(str(output))
@@ -333,17 +508,62 @@ def history(channel: str | None, store_path: Path, limit: int) -> None:
         if channel:
             rows = store.channel_history(channel)[-limit:]
             if not rows:
-                click.echo(f"No runs with channel {channel!r}.")
+                known = sorted({r["channel"] for r in store.channel_history()})
+                click.echo(f"No runs with channel {channel!r}"
+                           + (f" (channels in the history: {', '.join(known)})." if known
+                              else "."))
+                return
+            click.echo(f"{'started (UTC)':19}  {'run':24}  {'score':>5}  {'change':>6}  "
+                       f"{'touchpoints':>11}  {'diverging':>9}")
+            before = None
             for row in rows:
-                click.echo(f"{row['started_at'][:19]}  {row['run_id']}  {_fmt(row['score'])}")
+                click.echo(f"{row['started_at'][:19]:19}  {row['run_id']:24}  "
+                           f"{_fmt(row['score'])}  {_delta(before, row['score']):>6}  "
+                           f"{row['touchpoints'] or 0:>11}  {row['diverging'] or 0:>9}")
+                before = row["score"] if row["score"] is not None else before
+            click.echo(_trend_line(channel, [r["score"] for r in rows]))
             return
-        runs = store.list_runs(limit)
+        runs = list(reversed(store.list_runs(limit)))
         if not runs:
             click.echo("No runs yet.")
-        for r in reversed(runs):
-            channels = "  ".join(f"{c} {_fmt(v.get('score'))}"
-                                 for c, v in sorted((r.get("by_channel") or {}).items()))
-            click.echo(f"{r['started_at'][:19]}  {r['id']}  score {_fmt(r['score'])}  {channels}")
+            return
+        channels = sorted({c for r in runs for c in (r.get("by_channel") or {})})
+        click.echo(f"{'started (UTC)':19}  {'run':24}  {'score':>5}  {'change':>6}  "
+                   + "  ".join(f"{c:>7}" for c in channels))
+        before = None
+        for r in runs:
+            by_channel = r.get("by_channel") or {}
+            cells = "  ".join(f"{_fmt((by_channel.get(c) or {}).get('score')):>7}"
+                              if c in by_channel else f"{'-':>7}" for c in channels)
+            click.echo(f"{r['started_at'][:19]:19}  {r['id']:24}  {_fmt(r['score'])}  "
+                       f"{_delta(before, r['score']):>6}  {cells}")
+            before = r["score"] if r["score"] is not None else before
+        click.echo("")
+        click.echo(_trend_line("overall", [r["score"] for r in runs]))
+        for c in channels:
+            click.echo(_trend_line(c, [(r.get("by_channel") or {}).get(c, {}).get("score")
+                                       for r in runs if c in (r.get("by_channel") or {})]))
+
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _delta(before: float | None, now: float | None) -> str:
+    if before is None or now is None:
+        return ""
+    return f"{now - before:+.1f}"
+
+
+def _trend_line(name: str, scores: list[float | None]) -> str:
+    """``web      71.0 → 74.5 (+3.5) over 5 runs  ▃▄▄▆█``: first and last score, sparkline."""
+    known = [v for v in scores if v is not None]
+    if not known:
+        return f"{name:10} not scored"
+    spark = "".join(" " if v is None else _SPARK[min(int(v / 100 * len(_SPARK)), len(_SPARK) - 1)]
+                    for v in scores)
+    change = f"{known[-1] - known[0]:+.1f}"
+    return (f"{name:10} {known[0]:.1f} → {known[-1]:.1f} ({change}) over {len(scores)} "
+            f"run{'s' if len(scores) != 1 else ''}  {spark}")
 
 
 @cli.command()
@@ -374,12 +594,6 @@ def _print_summary(ctx: click.Context, audit_run) -> None:
     for ch in audit_run.channels:
         _say(ctx, f"  {ch.channel:8} {_fmt(ch.score)}  {ch.touchpoints:4} touchpoints  "
                   f"{ch.diverging} diverge  {ch.warnings} warn")
-
-
-def _gate(audit_run, fail_on: str) -> None:
-    failing = {"error": ("diverges",), "warning": ("diverges", "warn"), "never": ()}[fail_on]
-    if any(r.status in failing for r in audit_run.results):
-        sys.exit(EXIT_GATE_FAILED)
 
 
 def main() -> None:

@@ -62,6 +62,8 @@ class AuditConfig:
     fail_on: str
     model: str | None
     channels: tuple[ChannelSection, ...]
+    gates: Any = None  # auditor.gates.Gates from [gates]; None when the table is absent
+    check: Any = None  # auditor.content.CheckOptions from [check]
 
     @property
     def base_dir(self) -> Path:
@@ -85,7 +87,7 @@ def load_config(path: str | Path) -> AuditConfig:
 
 def parse_config(data: dict, path: Path, text: str = "") -> AuditConfig:
     src = str(path)
-    _check_keys(data, {"audit", "channels"}, src, text, prefix="")
+    _check_keys(data, {"audit", "channels", "gates", "check"}, src, text, prefix="")
     audit = data.get("audit", {})
     if not isinstance(audit, dict):
         raise ConfigError("must be a table", source=src, key="audit", line=_line_of(text, "audit"))
@@ -104,6 +106,17 @@ def parse_config(data: dict, path: Path, text: str = "") -> AuditConfig:
                           hint=f"expected one of {', '.join(FAIL_ON)}")
     base = path.parent
     channels = _parse_channels(data.get("channels", {}), src, text, base)
+    gates = None
+    if "gates" in data:
+        from auditor.gates import parse_gates
+
+        gates = parse_gates(data["gates"], src, text)
+    from auditor.content import CheckOptions
+
+    check = data.get("check", {})
+    if not isinstance(check, dict):
+        raise ConfigError("must be a table", source=src, key="check", line=_line_of(text, "check"))
+    check = build_options(CheckOptions, check, src, text, prefix="check.")
     return AuditConfig(
         path=path,
         name=audit.get("name", ""),
@@ -113,6 +126,8 @@ def parse_config(data: dict, path: Path, text: str = "") -> AuditConfig:
         fail_on=fail_on,
         model=audit.get("model"),
         channels=channels,
+        gates=gates,
+        check=check,
     )
 
 

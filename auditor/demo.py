@@ -48,7 +48,15 @@ def demo_config(site_url: str, out: Path, model: str | None = None) -> AuditConf
         ("web", {"start": [site_url], "max_pages": 50}),
         ("social", {"kind": "jsonl", "path": str(SOURCES / "social" / "posts.jsonl")}),
         ("social", {"kind": "csv", "path": str(SOURCES / "social" / "posts.csv")}),
-        ("calls", {"path": str(SOURCES / "calls")}),
+        # A saved public preview of the Russian Telegram channel (t.me/s/sosna_home_ru); posts
+        # that repeat the exports above are reported once.
+        ("social", {"kind": "telegram",
+                    "path": str(SOURCES / "social" / "telegram-sosna_home_ru.html")}),
+        ("calls", {"path": str(SOURCES / "calls"),
+                   "agent_from_filename": r"-(?P<agent>[a-z]+)\.\w+$",
+                   "company_names": ["Sosna", "Сосна"]}),
+        ("email", {"path": str(SOURCES / "email")}),
+        ("sms", {"path": str(SOURCES / "sms")}),
     ]
     sections = []
     counts: dict[str, int] = {}
@@ -64,11 +72,12 @@ def demo_config(site_url: str, out: Path, model: str | None = None) -> AuditConf
 
 
 def run_demo(out: Path, *, model: str | None = None, progress: Progress = _quiet,
-             say: Callable[[str], None] = print) -> tuple[AuditRun, dict[str, Path]]:
+             say: Callable[[str], None] = print, lang: str = "en"
+             ) -> tuple[AuditRun, dict[str, Path]]:
     out.mkdir(parents=True, exist_ok=True)
     with serve_folder(SOURCES / "site") as url:
         say(f"Serving the demo website at {url}")
         config = demo_config(url, out, model)
         audit_run, report = run_audit(config, progress=progress)
-    paths = write_reports(report, out, ("json", "html", "markdown"))
+    paths = write_reports(report, out, ("json", "html", "markdown"), lang=lang)
     return audit_run, paths

@@ -132,8 +132,39 @@ def exemplar_tone_targets(index: BaselineIndex, axes: ToneAxes) -> dict:
             one = tone_of([index.units[i].text], index.vectors[[i]], axes)
             sentence_tones[language].append(one)
             sentence_tones["*"].append(one)
-    return learn_targets(doc_tones, dict(index.baseline.voice),
-                         {k: np.array(v) for k, v in sentence_tones.items()})
+    targets = learn_targets(doc_tones, dict(index.baseline.voice),
+                            {k: np.array(v) for k, v in sentence_tones.items()})
+    return with_translated_targets(targets, axes)
+
+
+def with_translated_targets(targets: dict, axes: ToneAxes) -> dict:
+    """Targets for the languages the approved copy lacks, shifted by how the same phrases
+    measure in each language (parallel anchors), so Russian copy is not called formal merely
+    for being Russian when the approved copy is English, and the reverse."""
+    from dataclasses import replace as change
+
+    from auditor.tone import parallel_phrases
+
+    phrases = parallel_phrases()
+    learned = [lang for lang in targets if lang != "*"]
+    if not learned or not phrases:
+        return targets
+    reference = learned[0]
+    if reference not in phrases:
+        return targets
+    embedder_tone = {lang: np.mean([tone_of([p], v[None, :], axes)
+                                    for p, v in zip(texts, axes.encode(texts))], axis=0)
+                     for lang, texts in phrases.items()}
+    out = dict(targets)
+    for language in phrases:
+        if language in targets:
+            continue
+        shift = embedder_tone[language] - embedder_tone[reference]
+        out[language] = {
+            name: (change(t, target=round(float(np.clip(t.target + shift[j], -1, 1)), 3))
+                   if t.learned else t)
+            for j, (name, t) in enumerate(targets[reference].items())}
+    return out
 
 
 @dataclass(frozen=True)
@@ -157,7 +188,7 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         encoded = scoring.embedder.encode(unique) if unique else np.zeros((0, 1), np.float32)
         vectors = dict(zip(unique, encoded))
         progress("embedding", len(unique), len(unique))
-        block_vectors, groups = [], []
+        block_vectors, groups, languages = [], [], []
         for t, sentences in enumerate(all_sentences):
             by_block: dict[int, list[np.ndarray]] = defaultdict(list)
             for s in sentences:
@@ -168,10 +199,11 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
                 blocks[t][b] = len(block_vectors)
                 block_vectors.append(v / (np.linalg.norm(v) or 1.0))
                 groups.append(t)
+                languages.append(touchpoints[t].language)
         matrix = (np.stack(block_vectors) if block_vectors
                   else np.zeros((0, scoring.index.vectors.shape[1]), np.float32))
         progress("modelling the brand", 0, 1)
-        model = fit_brand_model(scoring.index, matrix, np.array(groups))
+        model = fit_brand_model(scoring.index, matrix, np.array(groups), languages)
     results = []
     touchpoint_vectors = {}
     for n, (tp, sentences) in enumerate(zip(touchpoints, all_sentences)):
@@ -213,11 +245,22 @@ def _score_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
                 finding = _with_exemplar(finding, scoring.index, vectors)
             findings.append(finding)
     findings = [_with_block(f, tp) for f in findings]
-    findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f.severity], f.rule))
+    findings.sort(key=_urgency)
     final = tuple(findings)
     score = final_score(message_score, final)
     return TouchpointResult(tp, score, status_for(score, final), final, tone=tone,
                             similarity=None if similarity is None else round(similarity, 4))
+
+
+# Within a severity, what a reviewer should read first: how the customer is treated, then
+# the message, then voice, words and readability.
+_RULE_ORDER = ("respect", "message", "tone", "terms", "vale", "readability")
+
+
+def _urgency(finding: Finding) -> tuple[int, int, str]:
+    family = finding.rule.split(".")[0]
+    order = _RULE_ORDER.index(family) if family in _RULE_ORDER else len(_RULE_ORDER)
+    return {"error": 0, "warning": 1, "info": 2}[finding.severity], order, finding.rule
 
 
 # Tone is judged only on copy long enough to have one.
@@ -286,7 +329,8 @@ def aggregate(results: list[TouchpointResult]
     by_agent: dict[str, list[TouchpointResult]] = defaultdict(list)
     for r in results:
         by_channel[r.touchpoint.channel].append(r)
-        if r.touchpoint.agent_id:
+        # "unknown" is a collector's admission, not a person to rank.
+        if r.touchpoint.agent_id and r.touchpoint.agent_id != "unknown":
             by_agent[r.touchpoint.agent_id].append(r)
     channels = tuple(
         ChannelSummary(ch, _mean([r.score for r in rs]), len(rs),
@@ -458,10 +502,11 @@ def trend(store: Store, limit: int = 30) -> list[dict]:
             for r in reversed(runs)]
 
 
-def write_reports(report: dict, out: Path, formats: Iterable[str] = ("json", "html")) -> dict:
+def write_reports(report: dict, out: Path, formats: Iterable[str] = ("json", "html"),
+                  lang: str = "en") -> dict:
     from reports import write
 
     out.mkdir(parents=True, exist_ok=True)
     names = {"json": "report.json", "html": "report.html", "markdown": "summary.md",
              "text": "report.txt"}
-    return {fmt: write(report, fmt, out / names[fmt]) for fmt in formats}
+    return {fmt: write(report, fmt, out / names[fmt], lang=lang) for fmt in formats}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +38,7 @@ DESCRIPTIVE_SCOPES = ("web.alt", "files.alt")
 MIN_CONTRAST_APPROVED = 30
 MIN_CONTRAST_BACKGROUND = 60
 CONTRAST_FOLDS = 5
+CONTRAST_WEIGHT = 2.0
 
 # Score anchors: the approved copy's median scores 90, the warn threshold 70, the diverge
 # threshold 50. Bands follow: ok >= 70 > warn >= 50 > diverges.
@@ -123,6 +124,13 @@ class BaselineIndex:
     peer_vectors: np.ndarray                # (peer paragraphs, dim), maybe empty
     calibration: Calibration                # nearest-copy only; a run may recalibrate
     loo: np.ndarray                         # approved paragraphs' own raw scores
+    #: Similarity a text loses against this approved copy merely for being in another
+    #: language (measured on parallel phrases; see ``language_gaps``), by language.
+    language_gap: dict = field(default_factory=dict)
+
+    @property
+    def languages(self) -> set[str]:
+        return {e.language for e in self.baseline.exemplars}
 
     @property
     def doc_ids(self) -> np.ndarray:
@@ -195,7 +203,51 @@ def build_index(baseline: Baseline, embedder: Embedder) -> BaselineIndex:
     calibration = calibrate(loo, baseline, sentence_loo, "nearest")
     return BaselineIndex(baseline, embedder.model_id, tuple(units), all_sentence_vectors,
                          tuple(paragraphs), par_vectors, key_vectors, peer_vectors,
-                         calibration, loo)
+                         calibration, loo, language_gaps(baseline, embedder))
+
+
+def language_gaps(baseline: Baseline, embedder: Embedder) -> dict[str, float]:
+    """How much similarity a paragraph loses for being in a language the approved copy lacks.
+
+    Multilingual models place a text and its translation close, but not as close as two texts
+    of one language. The tone anchors (``baselines/tone/anchors.toml``) are parallel English
+    and Russian phrases, six to a pole; windows of three consecutive phrases stand in for
+    paragraphs. Each window's nearest-window similarity within the approved language, minus
+    its translation's similarity to the same windows, is the loss (never below zero).
+    """
+    from auditor.tone import parallel_phrases
+
+    present = {e.language for e in baseline.exemplars}
+    pairs = parallel_phrases()
+    gaps: dict[str, float] = {}
+    for reference in sorted(present & set(pairs)):
+        ref = _windows(embedder.encode(pairs[reference]))
+        for language in sorted(set(pairs) - present):
+            other = _windows(embedder.encode(pairs[language]))
+            gap = float(np.mean(_knn_apart(ref, ref) - _knn_apart(other, ref)))
+            gaps[language] = max(gaps.get(language, 0.0), gap, 0.0)
+    return gaps
+
+
+_WINDOW, _POLE = 3, 6
+
+
+def _windows(vectors: np.ndarray) -> np.ndarray:
+    out = []
+    for start in range(0, len(vectors) - _WINDOW + 1):
+        if start // _POLE == (start + _WINDOW - 1) // _POLE:
+            v = vectors[start:start + _WINDOW].mean(axis=0)
+            out.append(v / (np.linalg.norm(v) or 1.0))
+    return np.array(out)
+
+
+def _knn_apart(queries: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """k-nearest similarity, ignoring windows that share a phrase with the query."""
+    sims = queries @ index.T
+    n = len(index)
+    for i in range(len(queries)):
+        sims[i, max(0, i - _WINDOW + 1):min(n, i + _WINDOW)] = -np.inf
+    return np.sort(sims, axis=1)[:, -K_NEAREST:].mean(axis=1)
 
 
 def calibrate(approved: np.ndarray, baseline: Baseline, sentence_loo: np.ndarray | None,
@@ -227,23 +279,39 @@ class BrandModel:
 
 
 def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
-                    block_groups: np.ndarray, contrast: bool = True) -> BrandModel:
+                    block_groups: np.ndarray, block_languages: Sequence[str] | None = None,
+                    contrast: bool = True) -> BrandModel:
     """Score audited paragraphs against the approved copy; recalibrate if contrast is used.
 
     ``block_groups`` names the touchpoint of each audited paragraph, so cross-fitting never
     scores a paragraph with a model that saw another paragraph of the same touchpoint.
+    Paragraphs in a language the approved copy lacks get the language gap added back and are
+    judged by nearest copy only: a contrast model trained on one language would learn the
+    language itself.
     """
-    knn_blocks = _knn(block_vectors, index.paragraph_vectors)
+    languages = list(block_languages or [""] * len(block_vectors))
+    foreign = np.array([lang in index.language_gap for lang in languages], dtype=bool)
+    gap = np.array([index.language_gap.get(lang, 0.0) for lang in languages])
+    knn_blocks = _knn(block_vectors, index.paragraph_vectors) + gap
     approved_knn = index.loo
-    background, background_groups, method = _background(index, block_vectors, block_groups)
+    native = ~foreign
+    background, background_groups, method = _background(index, block_vectors[native],
+                                                        block_groups[native])
     if not contrast or background is None:
         return BrandModel(index, index.calibration, approved_knn, knn_blocks)
-    clf_approved, clf_blocks = _contrast_scores(index, background, background_groups,
-                                                block_vectors, block_groups, method)
+    clf_approved, clf_native = _contrast_scores(index, background, background_groups,
+                                                block_vectors[native], block_groups[native],
+                                                method)
     z = _zscorer(approved_knn)
     zc = _zscorer(clf_approved)
-    approved_raw = z(approved_knn) + zc(clf_approved)
-    block_raw = z(knn_blocks) + zc(clf_blocks)
+    clf_blocks = np.zeros(len(block_vectors))
+    clf_blocks[native] = clf_native
+    # Without a contrast score, nearest copy stands for both, on the same z scale.
+    clf_blocks[foreign] = zc.inverse(z(knn_blocks[foreign]))
+    # The contrast model carries more of the brand's voice than nearest copy does (measured:
+    # docs/benchmarks.md "Accuracy"); nearest copy keeps it anchored to real approved text.
+    approved_raw = z(approved_knn) + CONTRAST_WEIGHT * zc(clf_approved)
+    block_raw = z(knn_blocks) + CONTRAST_WEIGHT * zc(clf_blocks)
     calibration = calibrate(approved_raw, index.baseline, None, f"nearest+{method}",
                             sentence_diverge=index.calibration.sentence_diverge)
     return BrandModel(index, calibration, approved_raw, block_raw)
@@ -260,9 +328,22 @@ def _background(index: BaselineIndex, block_vectors: np.ndarray, block_groups: n
     return None, None, ""
 
 
-def _zscorer(reference: np.ndarray):
-    mean, std = float(np.mean(reference)), float(np.std(reference)) or 1.0
-    return lambda x: (np.asarray(x, dtype=np.float64) - mean) / std
+@dataclass(frozen=True)
+class _zscorer:
+    """Standardise against a reference distribution (the approved copy's own scores)."""
+
+    mean: float
+    std: float
+
+    def __init__(self, reference: np.ndarray) -> None:
+        object.__setattr__(self, "mean", float(np.mean(reference)))
+        object.__setattr__(self, "std", float(np.std(reference)) or 1.0)
+
+    def __call__(self, x) -> np.ndarray:
+        return (np.asarray(x, dtype=np.float64) - self.mean) / self.std
+
+    def inverse(self, z) -> np.ndarray:
+        return np.asarray(z, dtype=np.float64) * self.std + self.mean
 
 
 def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_groups,

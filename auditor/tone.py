@@ -48,12 +48,30 @@ def dimensions(path: Path = ANCHORS) -> tuple[Dimension, ...]:
     return tuple(out)
 
 
+@cache
+def parallel_phrases(path: Path = ANCHORS) -> dict[str, list[str]]:
+    """The anchor phrases by language, in parallel order (each is a translation of the
+    others), for measuring what a multilingual model loses across languages."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, list[str]] = {}
+    for name in DIMENSIONS:
+        for pole in ("low", "high"):
+            for language, phrases in data[name][pole].items():
+                out.setdefault(language, []).extend(phrases)
+    lengths = {len(v) for v in out.values()}
+    return out if len(lengths) == 1 else {}
+
+
 @dataclass(frozen=True)
 class ToneAxes:
     """The anchor phrases embedded once per model."""
 
     low: tuple[np.ndarray, ...]
     high: tuple[np.ndarray, ...]
+    embedder: Embedder | None = None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.encode(texts)
 
     @classmethod
     def build(cls, embedder: Embedder) -> ToneAxes:
@@ -66,7 +84,7 @@ class ToneAxes:
             i += len(d.low)
             high.append(vectors[i:i + len(d.high)])
             i += len(d.high)
-        return cls(tuple(low), tuple(high))
+        return cls(tuple(low), tuple(high), embedder)
 
     def semantic(self, vectors: np.ndarray) -> np.ndarray:
         """(n, len(DIMENSIONS)) semantic positions of sentence vectors, -1 .. +1."""

@@ -37,7 +37,7 @@ class ChannelKind:
 
 def channel_kinds() -> dict[str, ChannelKind]:
     """Every channel kind brand-audit knows, by config section name."""
-    from channels import calls, files, social, web
+    from channels import calls, chat, email, files, sms, social, web
 
-    kinds = [web.KIND, files.KIND, social.KIND, calls.KIND]
+    kinds = [web.KIND, files.KIND, social.KIND, calls.KIND, chat.KIND, email.KIND, sms.KIND]
     return {k.name: k for k in kinds}

@@ -39,6 +39,7 @@ _CHROME_MARKERS = ("cookie", "consent")
 _CTA_CLASS = re.compile(r"btn|button|cta", re.IGNORECASE)
 _SUBMIT_TYPES = {"submit", "button", "reset"}
 _NOT_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
+_HEAD_SCOPES = {"web.title", "web.meta.description", "web.og.description"}
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,23 @@ class Page:
     chrome_blocks: tuple[Block, ...]  # nav, page header/footer, cookie banners
     links: tuple[str, ...]            # absolute http(s) hrefs, in document order, no repeats
     canonical: str | None = None
+    #: ``<meta name="robots">`` directives, lower case (e.g. ``("noindex", "nofollow")``).
+    robots: tuple[str, ...] = ()
+    #: ``<script>`` elements in the document (an SPA shell has some and little copy).
+    scripts: int = 0
+    #: The copy was read from the DOM after a browser ran the page's scripts.
+    rendered: bool = False
 
     @property
     def text(self) -> str:
         """The main copy as one string (used to recognise identical pages)."""
         return "\n".join(b.text for b in self.blocks)
+
+    @property
+    def body_chars(self) -> int:
+        """Characters of copy a visitor sees in the body: main copy and chrome, no head tags."""
+        return sum(len(b.text) for b in self.blocks + self.chrome_blocks
+                   if b.scope not in _HEAD_SCOPES)
 
 
 def extract_page(html: str, url: str, *, parser: str = "lxml") -> Page:
@@ -66,13 +79,18 @@ def extract_page(html: str, url: str, *, parser: str = "lxml") -> Page:
     which the files channel puts in the locators (lxml does not report them).
     """
     soup = BeautifulSoup(html, parser)
+    # One pass over the tree for every tag the page-level fields need (each find_all walks
+    # the whole document; this keeps extraction cheap on large crawls).
+    tags: dict[str, list[Tag]] = {}
+    for tag in soup.find_all(["a", "area", "link", "meta", "script", "base"]):
+        tags.setdefault(tag.name, []).append(tag)
     base = url
-    base_tag = soup.find("base", href=True)
+    base_tag = next((t for t in tags.get("base", ()) if t.has_attr("href")), None)
     if isinstance(base_tag, Tag):
         base = urljoin(url, str(base_tag["href"]))
 
     walker = _Walker(url)
-    head_blocks = _head_blocks(soup, url)
+    head_blocks = _head_blocks(soup, url, tags.get("meta", []))
     root = soup.body or soup
     walker.walk(root, chrome=False)
 
@@ -89,12 +107,14 @@ def extract_page(html: str, url: str, *, parser: str = "lxml") -> Page:
         language=_language(soup, blocks),
         blocks=blocks,
         chrome_blocks=chrome,
-        links=_links(soup, base),
-        canonical=_canonical(soup, base),
+        links=_links(tags.get("a", []) + tags.get("area", []), base),
+        canonical=_canonical(tags.get("link", []), base),
+        robots=_robots_directives(tags.get("meta", [])),
+        scripts=len(tags.get("script", [])),
     )
 
 
-def _head_blocks(soup: BeautifulSoup, url: str) -> list[tuple[int, Block]]:
+def _head_blocks(soup: BeautifulSoup, url: str, metas: list[Tag]) -> list[tuple[int, Block]]:
     found: list[tuple[int, Block]] = []
     title = soup.find("title")
     if isinstance(title, Tag):
@@ -105,7 +125,7 @@ def _head_blocks(soup: BeautifulSoup, url: str) -> list[tuple[int, Block]]:
         ("name", "description", "web.meta.description"),
         ("property", "og:description", "web.og.description"),
     )):
-        meta = soup.find("meta", attrs={attr: re.compile(f"^{re.escape(name)}$", re.I)})
+        meta = next((m for m in metas if str(m.get(attr, "")).strip().lower() == name), None)
         if isinstance(meta, Tag):
             text = normalize_space(str(meta.get("content") or ""))
             if text:
@@ -122,12 +142,13 @@ class _Walker:
         self.order = 0
         self.blocks: list[tuple[int, Block]] = []
         self.chrome: list[tuple[int, Block]] = []
+        self.nth: dict[int, tuple[int, int]] = {}  # memo for css_path
 
     def emit(self, order: int, text: str, scope: str, el: Tag, chrome: bool) -> None:
         text = normalize_space(text)
         if not text:
             return
-        block = Block(text, scope, _locator(self.url, el, css_path(el)))
+        block = Block(text, scope, _locator(self.url, el, css_path(el, self.nth)))
         (self.chrome if chrome else self.blocks).append((order, block))
 
     def walk(self, el: Tag, chrome: bool) -> None:
@@ -276,12 +297,15 @@ def _locator(url: str, el: Tag, css: str) -> Locator:
     )
 
 
-def css_path(el: Tag) -> str:
+def css_path(el: Tag, memo: dict[int, tuple[int, int]] | None = None) -> str:
     """A short CSS path to ``el``, e.g. ``main > section:nth-of-type(2) > p:nth-of-type(1)``.
 
     It starts below ``<body>``, or at the nearest ancestor with an id (``#pricing > p``);
     ``:nth-of-type`` is added only where the parent has several children of the same tag.
+    ``memo`` (one dict per document) saves counting siblings again for every element.
     """
+    if memo is None:
+        memo = {}
     parts: list[str] = []
     node: Tag | None = el
     while isinstance(node, Tag) and node.name not in ("body", "html", "[document]"):
@@ -291,13 +315,26 @@ def css_path(el: Tag) -> str:
         parent = node.parent
         step = node.name
         if isinstance(parent, Tag):
-            same = parent.find_all(node.name, recursive=False)
-            if len(same) > 1:
-                index = next(i for i, sib in enumerate(same, 1) if sib is node)
+            if id(node) not in memo:
+                _count_children(parent, memo)
+            index, total = memo[id(node)]
+            if total > 1:
                 step += f":nth-of-type({index})"
         parts.append(step)
         node = parent
     return " > ".join(reversed(parts)) or el.name
+
+
+def _count_children(parent: Tag, memo: dict[int, tuple[int, int]]) -> None:
+    """Record (position among same-name siblings, how many) for every child tag of parent."""
+    children = [c for c in parent.children if isinstance(c, Tag)]
+    totals: dict[str, int] = {}
+    for child in children:
+        totals[child.name] = totals.get(child.name, 0) + 1
+    seen: dict[str, int] = {}
+    for child in children:
+        seen[child.name] = seen.get(child.name, 0) + 1
+        memo[id(child)] = (seen[child.name], totals[child.name])
 
 
 def _language(soup: BeautifulSoup, blocks: tuple[Block, ...]) -> str:
@@ -309,10 +346,10 @@ def _language(soup: BeautifulSoup, blocks: tuple[Block, ...]) -> str:
     return detect_language(" ".join(b.text for b in blocks))
 
 
-def _links(soup: BeautifulSoup, base: str) -> tuple[str, ...]:
+def _links(anchors: list[Tag], base: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
-    for a in soup.find_all(["a", "area"], href=True):
-        href = str(a["href"]).strip()
+    for a in anchors:
+        href = str(a.get("href") or "").strip()
         if not href:
             continue
         absolute = urljoin(base, href)
@@ -321,8 +358,21 @@ def _links(soup: BeautifulSoup, base: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _canonical(soup: BeautifulSoup, base: str) -> str | None:
-    for link in soup.find_all("link", href=True):
+def _robots_directives(metas: list[Tag]) -> tuple[str, ...]:
+    found: list[str] = []
+    for meta in metas:
+        if str(meta.get("name", "")).strip().lower() != "robots":
+            continue
+        for part in str(meta.get("content") or "").split(","):
+            if part.strip():
+                found.append(part.strip().lower())
+    return tuple(found)
+
+
+def _canonical(links: list[Tag], base: str) -> str | None:
+    for link in links:
+        if not link.has_attr("href"):
+            continue
         rel = link.get("rel") or []
         rels = rel.split() if isinstance(rel, str) else rel
         if any(r.lower() == "canonical" for r in rels):

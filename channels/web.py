@@ -1,265 +1,160 @@
-"""The website channel: a small, polite, breadth-first crawler.
+"""The website channel: a polite, concurrent crawler that reads what visitors read.
 
-Polite by default (Scrapy's lesson): robots.txt is obeyed (a disallowed URL is never requested),
-requests carry brand-audit's User-Agent, one host is crawled at a time with an optional delay,
-redirects and body size are capped. ``Fetcher`` is the one HTTP fetcher other collectors reuse
-(e.g. a social export given by URL).
+Discovery: start URLs, the site's sitemaps (``Sitemap:`` lines in robots.txt, else
+``/sitemap.xml``; indexes and ``.gz`` too) and links, within the start URLs' scheme, host and
+port, filtered by ``include``/``exclude``, up to ``max_pages`` and ``max_depth``. URLs are
+normalised (fragment, tracking parameters, default port, query order) and a page that names
+another as ``rel=canonical``, or repeats another page's copy word for word, is read once.
 
-One touchpoint per HTML page (``web:<url>``). Site chrome (navigation, page header and footer,
-cookie banners) would repeat on every page, so it is reported once per host as the touchpoint
-``web:<host>#site-wide``.
+Fetching goes through the one polite fetcher (``channels.fetch``): robots.txt and Crawl-delay,
+per-host concurrency and delay, retries, size and redirect caps. Pages whose static HTML is an
+empty shell are rendered in Chromium (``channels.render``) when ``render = "auto"``.
+
+One touchpoint per page (``web:<url>``). Site chrome (navigation, page header and footer,
+cookie banners) would repeat on every page, so it is one touchpoint per host,
+``web:<host>#site-wide``, scored once. Every page that could not be read is a
+``CollectionError`` saying why. ``site_dir`` audits a built static site from disk instead.
+
+``collect`` is synchronous (the engine calls it, perhaps from a thread); the crawl runs its own
+asyncio loop in a worker thread and hands results over as they come.
 """
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import hashlib
+import heapq
+import mimetypes
+import os
+import queue
 import re
-import time
-from collections import deque
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
-
-import httpx
-from protego import Protego
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 from auditor.text import detect_language
 from auditor.types import Block, CollectionError, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
+from channels.fetch import (
+    MAX_BYTES,
+    MAX_REDIRECTS,
+    REDIRECT_STATUSES,
+    AsyncFetcher,
+    Fetcher,
+    FetchError,
+    Response,
+    normalize_url,
+    origin_of,
+)
 from channels.files import decode_text
-from channels.html import extract_page
+from channels.html import Page, extract_page
+from channels.render import DEFAULT_CHROMIUM, Renderer, RenderError, Resource, chromium_path
+from channels.sitemap import SitemapError, parse_sitemap
+from channels.web_cache import CachedPage, PageCache
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_REDIRECTS = 5
-MAX_CRAWL_DELAY = 10.0  # seconds; a robots.txt Crawl-delay above this is capped
+__all__ = ["KIND", "WebOptions", "collect", "decode_html", "normalize_url", "origin_of",
+           "Fetcher", "FetchError", "Response", "AsyncFetcher"]
+
 SITE_WIDE_TITLE = "Site-wide navigation and footer"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# Query parameters that only track a visit; the page is the same without them.
-_TRACKING_PARAMS = re.compile(r"^(utm_.*|gclid|fbclid|yclid|msclkid)$", re.IGNORECASE)
+RENDER_MODES = ("auto", "always", "never")
+MAX_SITEMAP_FILES = 100      # sitemap files read per crawl (an index may list many)
+MAX_ROBOTS_ERRORS = 20       # per host; more disallowed links are summarised in one error
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+# Links to these are not requested at all: they are never HTML pages with copy to read.
+_NOT_HTML_EXTENSIONS = frozenset(
+    "pdf jpg jpeg png gif webp avif svg ico bmp tif tiff heic zip gz tgz bz2 xz tar rar 7z "
+    "mp3 mp4 m4a m4v mov avi webm ogg ogv wav flac doc docx xls xlsx ppt pptx odt ods odp "
+    "rtf epub exe dmg msi apk iso bin css js mjs json xml rss atom woff woff2 ttf otf eot "
+    "csv".split())
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class WebOptions:
-    """``[[channels.web]]``: pages of a website, found by following links."""
+    """``[[channels.web]]``: pages of a website, found from start URLs, sitemaps and links,
+    or read from a built site's folder (``site_dir``)."""
 
-    #: Start URLs; each is crawled on its own scheme, host and port only.
-    start: list[str]
+    #: Start URLs; the crawl stays on their scheme, host and port (after a redirect of the
+    #: start URL itself, on the host it lands on). A URL ending in .xml/.xml.gz is a sitemap.
+    start: list[str] = field(default_factory=list)
     #: Stop after requesting this many pages (all start URLs together).
     max_pages: int = 200
-    #: How many links away from a start URL to follow (0: the start pages only).
+    #: How many links away from a start URL to follow (0: the start pages only; pages listed
+    #: in a sitemap are one step away).
     max_depth: int = 5
-    #: Seconds to wait between requests to one host (a larger robots.txt Crawl-delay wins).
+    #: Seconds between request starts to one host (a larger robots.txt Crawl-delay wins).
     delay: float = 0.0
-    #: Seconds before one request is given up.
+    #: Requests in flight to one host at most.
+    concurrency: int = 2
+    #: Seconds before one request (or one attempt of it) is given up.
     timeout: float = 15.0
+    #: Further attempts after a 429, a 5xx, a timeout or a dropped connection; the wait
+    #: doubles from 0.5 s, or is what the server's Retry-After says.
+    retries: int = 2
+    #: Redirects followed for one URL; more, or a loop, is reported.
+    max_redirects: int = MAX_REDIRECTS
+    #: Bytes read of one page at most; a larger page is reported as too large.
+    max_bytes: int = MAX_BYTES
     #: Obey robots.txt (never request what it disallows). Only turn off for your own site.
     respect_robots: bool = True
+    #: Read the site's sitemaps (robots.txt ``Sitemap:`` lines, else /sitemap.xml).
+    sitemaps: bool = True
     #: Regular expressions; when given, only links whose URL matches one are followed.
     include: list[str] = field(default_factory=list)
     #: Regular expressions; links whose URL matches one are not followed.
     exclude: list[str] = field(default_factory=list)
+    #: JavaScript rendering in Chromium: "auto" (only pages whose static HTML has little
+    #: visible copy, e.g. an SPA shell), "always" or "never".
+    render: str = "auto"
+    #: The Chromium binary Playwright drives; the BRAND_AUDIT_CHROMIUM variable overrides it.
+    chromium: str = DEFAULT_CHROMIUM
+    #: Browser tabs rendering at once (one browser is reused for the whole crawl).
+    render_pages: int = 2
+    #: Seconds one page may take to render.
+    render_timeout: float = 15.0
+    #: With render = "auto", a page with scripts and fewer visible characters than this in
+    #: its body is rendered.
+    render_min_chars: int = 200
+    #: Extra hosts the browser may load scripts and data from while rendering (e.g. a CDN);
+    #: the crawled site's own host is always allowed, every other host is blocked.
+    render_hosts: list[str] = field(default_factory=list)
+    #: Validator cache (ETag, Last-Modified, content hashes) for incremental crawls, relative
+    #: to the config file's folder; "" turns it off.
+    cache: str = ".brand-audit/web-cache.sqlite"
+    #: A folder of generated HTML (a static site's build output) to audit without a server,
+    #: instead of crawling ``start``; relative to the config file's folder.
+    site_dir: str = ""
+    #: With ``site_dir``: the site's public URL, so pages are keyed like the live site
+    #: (``site_dir``/about/index.html -> ``base_url``/about/).
+    base_url: str = ""
+
+    def __post_init__(self) -> None:
+        # Raised as ValueError; auditor.config turns it into a ConfigError naming the section.
+        if self.render not in RENDER_MODES:
+            raise ValueError(f"render = {self.render!r} is not one of "
+                             f"{', '.join(RENDER_MODES)}")
+        if not self.start and not self.site_dir:
+            raise ValueError("give `start` URLs to crawl or a `site_dir` to read")
+        for name in ("max_pages", "concurrency", "render_pages", "max_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("max_depth", "retries", "max_redirects", "render_min_chars"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        for name in ("delay", "timeout", "render_timeout"):
+            if getattr(self, name) < 0 or (name != "delay" and getattr(self, name) == 0):
+                raise ValueError(f"{name} must be a positive number of seconds")
+        if self.base_url and normalize_url(self.base_url) is None:
+            raise ValueError(f"base_url = {self.base_url!r} is not an http(s) URL")
 
 
-# -- URLs -----------------------------------------------------------------------------------
-
-def normalize_url(url: str) -> str | None:
-    """The form of ``url`` used to recognise a page: no fragment, no tracking parameters,
-    sorted query, lower-case scheme and host, no default port. ``None`` if not http(s)."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    if port and port != {"http": 80, "https": 443}[scheme]:
-        host += f":{port}"
-    query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not _TRACKING_PARAMS.match(k)
-    )
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of a normalised URL."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-# -- Fetching -------------------------------------------------------------------------------
-
-class FetchError(Exception):
-    """A URL that could not be fetched; ``str(error)`` says why, for a ``CollectionError``."""
-
-
-@dataclass(frozen=True)
-class Response:
-    url: str                 # after redirects
-    status: int
-    content_type: str        # media type only, lower case, e.g. "text/html"
-    charset: str | None      # from the Content-Type header
-    body: bytes
-
-
-class Fetcher:
-    """The one polite HTTP fetcher: User-Agent, robots.txt, per-host delay, limits.
-
-    Use as a context manager (it owns an ``httpx.Client``).
-    """
-
-    def __init__(self, user_agent: str, *, timeout: float = 15.0, delay: float = 0.0,
-                 respect_robots: bool = True, max_bytes: int = MAX_BYTES,
-                 max_redirects: int = MAX_REDIRECTS) -> None:
-        self.user_agent = user_agent
-        self.timeout = timeout
-        self.delay = delay
-        self.respect_robots = respect_robots
-        self.max_bytes = max_bytes
-        self.max_redirects = max_redirects
-        self.client = httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout,
-                                   follow_redirects=False)
-        self._robots: dict[str, Protego | str | None] = {}
-        self._last_request: dict[str, float] = {}
-
-    def __enter__(self) -> Fetcher:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.client.close()
-
-    def robots_refusal(self, url: str) -> str | None:
-        """Why robots.txt forbids fetching ``url``, or ``None`` when it may be fetched."""
-        if not self.respect_robots:
-            return None
-        origin = origin_of(url)
-        if origin not in self._robots:
-            self._robots[origin] = self._load_robots(origin)
-        rules = self._robots[origin]
-        if isinstance(rules, str):
-            return rules
-        if rules is not None and not rules.can_fetch(url, self.user_agent):
-            return f"disallowed by {origin}/robots.txt (set respect_robots = false only for " \
-                   f"a site you own)"
-        return None
-
-    def _load_robots(self, origin: str) -> Protego | str | None:
-        """Parsed rules, ``None`` (no robots.txt: all allowed) or why nothing may be fetched."""
-        url = f"{origin}/robots.txt"
-        try:
-            self._wait(origin)
-            response = self.client.get(url, follow_redirects=True)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            # RFC 9309: an unreachable robots.txt means "assume everything is disallowed".
-            return f"{url} unreachable ({_describe(exc, self.timeout)}); nothing is fetched " \
-                   f"from {origin} until it answers"
-        if response.status_code >= 500:
-            return f"{url} answered HTTP {response.status_code}; nothing is fetched from " \
-                   f"{origin} until it answers"
-        if response.status_code >= 400:
-            return None
-        rules = Protego.parse(response.text)
-        delay = rules.crawl_delay(self.user_agent)
-        if delay:
-            self.delay = max(self.delay, min(float(delay), MAX_CRAWL_DELAY))
-        return rules
-
-    def get(self, url: str, *, same_origin: bool = True,
-            accept: Callable[[str], bool] | None = None,
-            follow: Callable[[str], bool] | None = None) -> Response:
-        """GET ``url``, following up to ``max_redirects`` redirects.
-
-        With ``same_origin`` a redirect to another scheme/host/port is not followed.
-        ``accept(media_type)`` decides, before the body is read, whether it is wanted.
-        ``follow(target)`` may decline a redirect (e.g. to a page already read): the redirect
-        response itself is returned, with an empty body and ``url`` set to the target.
-        Raises ``FetchError`` with a reason a user can act on.
-        """
-        current = url
-        for _ in range(self.max_redirects + 1):
-            refusal = self.robots_refusal(current)
-            if refusal:
-                raise FetchError(refusal)
-            try:
-                self._wait(origin_of(current))
-                with self.client.stream("GET", current) as response:
-                    location = response.headers.get("location")
-                    if response.is_redirect and location:
-                        target = normalize_url(urljoin(current, location))
-                        if target is None:
-                            raise FetchError(f"redirects to {location}, which is not http(s)")
-                        if same_origin and origin_of(target) != origin_of(url):
-                            raise FetchError(f"redirects off-site to {target}; not followed")
-                        if follow is not None and not follow(target):
-                            return Response(target, response.status_code, "", None, b"")
-                        current = target
-                        continue
-                    if response.status_code >= 400:
-                        raise FetchError(f"HTTP {response.status_code} "
-                                         f"{response.reason_phrase}".rstrip())
-                    media_type, charset = _content_type(response.headers.get("content-type"))
-                    if accept is not None and not accept(media_type):
-                        raise FetchError(f"skipped: not HTML ({media_type or 'no content type'})")
-                    length = response.headers.get("content-length", "")
-                    if length.isdigit() and int(length) > self.max_bytes:
-                        raise FetchError(self._too_large())
-                    body = bytearray()
-                    for chunk in response.iter_bytes():
-                        body.extend(chunk)
-                        if len(body) > self.max_bytes:
-                            raise FetchError(self._too_large())
-                    return Response(str(response.url), response.status_code, media_type,
-                                    charset, bytes(body))
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                raise FetchError(_describe(exc, self.timeout)) from None
-        raise FetchError(f"more than {self.max_redirects} redirects; not followed")
-
-    def _too_large(self) -> str:
-        return f"skipped: larger than {self.max_bytes // (1024 * 1024)} MB"
-
-    def _wait(self, origin: str) -> None:
-        last = self._last_request.get(origin)
-        if last is not None and self.delay > 0:
-            pause = self.delay - (time.monotonic() - last)
-            if pause > 0:
-                time.sleep(pause)
-        self._last_request[origin] = time.monotonic()
-
-
-def _describe(exc: Exception, timeout: float) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out after {timeout:g} s (raise `timeout` if the site is slow)"
-    if isinstance(exc, httpx.ConnectError):
-        return f"connection failed: {exc or 'refused'}"
-    return f"request failed: {exc or type(exc).__name__}"
-
-
-def _content_type(header: str | None) -> tuple[str, str | None]:
-    if not header:
-        return "", None
-    media_type, _, params = header.partition(";")
-    charset = None
-    for param in params.split(";"):
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip("\"'")
-    return media_type.strip().lower(), charset
-
-
-def _is_html(media_type: str) -> bool:
-    return media_type in HTML_TYPES
-
+# -- Decoding -------------------------------------------------------------------------------
 
 def decode_html(body: bytes, header_charset: str | None) -> str:
     """Text of an HTML body: a BOM, else the HTTP header charset, else ``<meta charset>``,
@@ -289,10 +184,37 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
-# -- Crawling -------------------------------------------------------------------------------
+def _is_html(media_type: str) -> bool:
+    return media_type in HTML_TYPES
+
+
+def _not_html_extension(url: str) -> str | None:
+    path = urlsplit(url).path.lower()
+    name = path.rsplit("/", 1)[-1]
+    if "." not in name:
+        return None
+    extension = name.rsplit(".", 1)[-1]
+    return extension if extension in _NOT_HTML_EXTENSIONS else None
+
+
+def _looks_like_sitemap(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return path.endswith((".xml", ".xml.gz"))
+
+
+# -- Entry point ----------------------------------------------------------------------------
+
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
 
 def collect(options: WebOptions, ctx: CollectContext) -> Iterator[CollectResult]:
-    """Crawl from each start URL; yield page touchpoints, then one site-wide touchpoint per host."""
+    """Crawl (or read ``site_dir``); yield page touchpoints as they are read, errors as they
+    happen, then one site-wide touchpoint per host."""
     try:
         include = [re.compile(p) for p in options.include]
         exclude = [re.compile(p) for p in options.exclude]
@@ -302,159 +224,549 @@ def collect(options: WebOptions, ctx: CollectContext) -> Iterator[CollectResult]
             error=f"include/exclude pattern is not a valid regular expression: {exc}",
             channel="web")
         return
-    if not options.start:
-        yield CollectionError(source="[[channels.web]]",
-                              error="`start` is empty; give at least one URL", channel="web")
-        return
-    with Fetcher(ctx.user_agent, timeout=options.timeout, delay=options.delay,
-                 respect_robots=options.respect_robots) as fetcher:
-        yield from _Crawl(options, fetcher, include, exclude).run()
 
+    results: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            crawl = _Crawl(options, ctx, include, exclude, results.put, stop)
+            asyncio.run(crawl.run())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            results.put(_Failed(exc))
+        finally:
+            results.put(_DONE)
+
+    # A thread of its own: the caller may already run an event loop (or be a thread the
+    # engine started); asyncio.run needs a thread without one.
+    worker = threading.Thread(target=work, name="brand-audit-web-crawl", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = results.get()
+            if item is _DONE:
+                break
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()  # the caller stopped early: let the crawl wind down
+        worker.join()
+
+
+# -- The crawl ------------------------------------------------------------------------------
 
 class _Crawl:
-    def __init__(self, options: WebOptions, fetcher: Fetcher,
-                 include: list[re.Pattern[str]], exclude: list[re.Pattern[str]]) -> None:
+    def __init__(self, options: WebOptions, ctx: CollectContext,
+                 include: list[re.Pattern[str]], exclude: list[re.Pattern[str]],
+                 emit: Callable[[CollectResult], None], stop: threading.Event) -> None:
         self.options = options
-        self.fetcher = fetcher
+        self.ctx = ctx
         self.include = include
         self.exclude = exclude
-        self.queue: deque[tuple[str, int, str]] = deque()  # (url, depth, origin of its start)
-        self.seen: set[str] = set()         # every URL ever queued
-        self.fetched: set[str] = set()      # final URLs of pages read
-        self.hashes: set[str] = set()       # sha256 of page copy, for identical pages
+        self.emit = emit
+        self.stop = stop
+        self.frontier: list[tuple[int, int, str]] = []  # heap of (depth, order, url)
+        self.order = 0
+        self.seen: set[str] = set()        # every URL ever queued (or standing in for one)
+        self.fetched: set[str] = set()     # final URLs of pages read
+        self.claimed: set[str] = set()     # URLs requested or being requested (redirects too)
+        self.keys: set[str] = set()        # touchpoint keys yielded (canonical URLs)
+        self.hashes: set[str] = set()      # sha256 of page copy, for identical pages
+        self.scope: set[str] = set()       # origins the crawl may request
         self.chrome: dict[str, dict[str, Block]] = {}  # origin -> text -> first block
-        self.pages: dict[str, int] = {}     # origin -> touchpoints yielded
-        self.robots_skipped: dict[str, list[str]] = {}
+        self.pages: dict[str, int] = {}    # origin -> touchpoints yielded
+        self.robots_refused: dict[str, int] = {}
+        self.requested = 0
+        self.render_failure_reported = False
+        self.cache: PageCache | None = None
+        self.fetcher: AsyncFetcher | None = None
+        self.renderer: Renderer | None = None
+        self.render_hosts = {h.lower() for h in options.render_hosts}
+        self.site_root: Path | None = None
+        self.site_origin = ""
+        self.site_label = ""  # how a site_dir without base_url is named in the report
 
-    def run(self) -> Iterator[CollectResult]:
-        for start in self.options.start:
-            url = normalize_url(start)
-            if url is None:
-                yield CollectionError(source=start, channel="web",
-                                      error="not an http(s) URL; start URLs look like "
-                                            "https://example.com/")
-            elif url not in self.seen:
-                self.seen.add(url)
-                self.queue.append((url, 0, origin_of(url)))
+    def error(self, source: str, error: str) -> None:
+        self.emit(CollectionError(source=source, error=error, channel="web"))
 
-        requested = 0
-        while self.queue:
-            if requested >= self.options.max_pages:
-                yield CollectionError(
-                    source=self.queue[0][2], channel="web",
-                    error=f"crawl stopped at max_pages = {self.options.max_pages}; "
-                          f"{len(self.queue)} more URLs were found but not fetched "
-                          f"(raise max_pages to include them)")
-                break
-            url, depth, origin = self.queue.popleft()
-            if url in self.fetched:  # reached earlier through a redirect
-                continue
-            refusal = self.fetcher.robots_refusal(url)
-            if refusal:
-                if depth == 0:
-                    yield CollectionError(source=url, error=refusal, channel="web")
-                else:
-                    self.robots_skipped.setdefault(origin, []).append(url)
-                continue
-            requested += 1
-            yield from self._visit(url, depth, origin)
-
-        yield from self._site_wide()
-        for origin, urls in self.robots_skipped.items():
-            yield CollectionError(
-                source=f"{origin}/robots.txt", channel="web",
-                error=f"{len(urls)} linked URL(s) not requested: disallowed by robots.txt "
-                      f"(e.g. {', '.join(urls[:3])})")
-
-    def _visit(self, url: str, depth: int, origin: str) -> Iterator[CollectResult]:
+    async def run(self) -> None:
+        self._open_cache()
         try:
-            # A start URL may redirect anywhere (http -> https, example.com -> www.example.com);
-            # its final host is then the one crawled. Links must stay on that host.
-            response = self.fetcher.get(url, accept=_is_html, same_origin=depth > 0,
-                                        follow=lambda target: target not in self.fetched)
-        except FetchError as exc:
-            yield CollectionError(source=url, error=str(exc), channel="web")
+            if self.options.site_dir:
+                await self._read_site_dir()
+            else:
+                await self._crawl()
+        finally:
+            if self.cache is not None:
+                self.cache.close()
+        self._emit_site_wide()
+
+    def _open_cache(self) -> None:
+        if not self.options.cache:
             return
-        final = normalize_url(response.url) or url
-        if response.status in (301, 302, 303, 307, 308):
+        path = Path(self.options.cache).expanduser()
+        if not path.is_absolute():
+            path = self.ctx.base_dir / path
+        try:
+            self.cache = PageCache(path)
+        except Exception as exc:  # noqa: BLE001 - sqlite3 and OS errors alike
+            self.error(str(path), f"web cache not usable ({exc}); crawling without it, so "
+                                  f"every page is fetched in full (delete the file or set "
+                                  f"`cache`)")
+
+    # -- over HTTP ----------------------------------------------------------------------
+
+    async def _crawl(self) -> None:
+        o = self.options
+        fetcher = AsyncFetcher(self.ctx.user_agent, timeout=o.timeout, delay=o.delay,
+                               concurrency=o.concurrency, respect_robots=o.respect_robots,
+                               max_bytes=o.max_bytes, max_redirects=o.max_redirects,
+                               retries=o.retries)
+        renderer = Renderer(chromium_path(o.chromium), resolve=self._resolve_remote,
+                            user_agent=self.ctx.user_agent, pages=o.render_pages,
+                            timeout=o.render_timeout)
+        async with fetcher, renderer:
+            self.fetcher, self.renderer = fetcher, renderer
+            seeds: list[str] = []
+            sitemaps: list[tuple[str, bool]] = []
+            for start in o.start:
+                url = normalize_url(start)
+                if url is None:
+                    self.error(start, "not an http(s) URL; start URLs look like "
+                                      "https://example.com/")
+                    continue
+                self.scope.add(origin_of(url))
+                if _looks_like_sitemap(url):
+                    sitemaps.append((url, True))
+                elif url not in self.seen:
+                    self.seen.add(url)
+                    seeds.append(url)
+            # The start pages first: a start URL that redirects (http -> https, to www.)
+            # fixes the host the crawl stays on, and sitemaps are looked for there.
+            for url in seeds:
+                self._push(url, 0)
+            await self._drain(only_depth=0)
+            if o.sitemaps and not self.stop.is_set():
+                sitemaps += await self._discover_sitemaps()
+            await self._read_sitemaps(sitemaps)
+            await self._drain(only_depth=None)
+        self._report_robots()
+
+    def _push(self, url: str, depth: int) -> None:
+        self.order += 1
+        heapq.heappush(self.frontier, (depth, self.order, url))
+
+    async def _drain(self, only_depth: int | None) -> None:
+        """Visit queued pages, breadth first, several at once, until none are left."""
+        o = self.options
+        parallel = o.concurrency * max(1, len(self.scope)) + o.render_pages
+        running: set[asyncio.Task[None]] = set()
+        while not self.stop.is_set():
+            while self.frontier and len(running) < parallel and self.requested < o.max_pages:
+                if only_depth is not None and self.frontier[0][0] > only_depth:
+                    break
+                depth, _, url = heapq.heappop(self.frontier)
+                if url in self.claimed:  # reached earlier (or now) through a redirect
+                    continue
+                self.claimed.add(url)
+                self.requested += 1
+                running.add(asyncio.create_task(self._visit(url, depth)))
+            if not running:
+                break
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a bug in _visit must surface, not vanish
+        if running:  # stopped early: let pages in flight finish
+            await asyncio.gather(*running, return_exceptions=True)
+        pending = [u for d, _, u in self.frontier if only_depth is None or d <= only_depth]
+        if only_depth is None and pending and self.requested >= o.max_pages:
+            origin = origin_of(pending[0])
+            self.error(origin, f"crawl stopped at max_pages = {o.max_pages}; "
+                               f"{len(pending)} more URLs were found but not fetched "
+                               f"(raise max_pages to include them)")
+
+    async def _visit(self, url: str, depth: int) -> None:
+        assert self.fetcher is not None
+        extension = _not_html_extension(url)
+        if extension:
+            self.requested -= 1  # not requested, so it does not count against max_pages
+            self.error(url, f"skipped: not HTML (a .{extension} file; only web pages are "
+                            f"audited, so it was not requested)")
+            return
+        refusal = await self.fetcher.robots_refusal(url)
+        if refusal:
+            self.requested -= 1
+            self._robots_refused(url, refusal, depth)
+            return
+
+        cached = self.cache.get(url) if self.cache is not None else None
+        usable = cached is not None and cached.body is not None
+        try:
+            response = await self.fetcher.get(
+                url, accept=_is_html, same_origin=depth > 0,
+                follow=self._claim,
+                etag=cached.etag if usable and cached else None,
+                last_modified=cached.last_modified if usable and cached else None)
+        except FetchError as exc:
+            self.error(url, str(exc))
+            return
+        if response.status in REDIRECT_STATUSES:
             return  # redirects to a page already read
+        body, charset, not_modified = response.body, response.charset, False
+        etag, last_modified = response.etag, response.last_modified
+        if response.not_modified and cached is not None and cached.body is not None:
+            body, charset, not_modified = cached.body, cached.charset, True
+            etag = etag or cached.etag
+            last_modified = last_modified or cached.last_modified
+            final = cached.final_url
+        else:
+            final = normalize_url(response.url) or url
         if depth == 0:
-            origin = origin_of(final)
+            self.scope.add(origin_of(final))
         if final in self.fetched:
             return  # a redirect to a page already read
         self.fetched.add(final)
         self.seen.add(final)
 
-        try:
-            page = extract_page(decode_html(response.body, response.charset), final)
-        except Exception as exc:  # one unparseable page must not end the crawl
-            yield CollectionError(source=final, channel="web",
-                                  error=f"could not parse the page: {type(exc).__name__}: {exc}")
+        page = await self._read(final, decode_html(body, charset))
+        if page is None:
             return
-        for link in page.links + ((page.canonical,) if page.canonical else ()):
-            self._enqueue(link, depth + 1, origin)
-        site = self.chrome.setdefault(origin, {})
-        for block in page.chrome_blocks:
-            site.setdefault(block.text, block)
+        if not ({"nofollow", "none"} & set(page.robots)):
+            for link in page.links:
+                self._enqueue(link, depth + 1)
+        digest = self._accept(page, final, fetched=final,
+                              extra={"depth": str(depth)}, cached=cached,
+                              not_modified=not_modified)
+        if self.cache is not None:
+            self.cache.put(url, final_url=final, etag=etag, last_modified=last_modified,
+                           content_type=response.content_type or "text/html",
+                           charset=charset, body=body, content_hash=digest)
 
-        digest = hashlib.sha256(page.text.encode("utf-8")).hexdigest()
-        if digest in self.hashes:
-            return  # the same copy under another URL (e.g. / and /index.html)
-        self.hashes.add(digest)
-        if not page.blocks:
-            yield CollectionError(
-                source=final, channel="web",
-                error="no copy found in the page (it may be built by JavaScript)")
-            return
-        metadata = {"url": final}
-        if page.canonical and page.canonical != final:
-            metadata["canonical"] = page.canonical
-        self.pages[origin] = self.pages.get(origin, 0) + 1
-        yield Touchpoint(
-            id=f"web:{final}",
-            channel="web",
-            source=final,
-            title=page.title,
-            language=page.language,
-            blocks=page.blocks,
-            captured_at=datetime.now(UTC),
-            metadata=metadata,
-        )
+    def _claim(self, target: str) -> bool:
+        """Follow a redirect only to a URL no other task has requested (pages run in parallel,
+        so "already read" is not enough)."""
+        if target in self.claimed:
+            return False
+        self.claimed.add(target)
+        return True
 
-    def _enqueue(self, link: str, depth: int, origin: str) -> None:
+    def _robots_refused(self, url: str, refusal: str, depth: int) -> None:
+        origin = origin_of(url)
+        count = self.robots_refused.get(origin, 0) + 1
+        self.robots_refused[origin] = count
+        if count <= MAX_ROBOTS_ERRORS or depth == 0:
+            self.error(url, refusal)
+
+    def _report_robots(self) -> None:
+        for origin, count in self.robots_refused.items():
+            if count > MAX_ROBOTS_ERRORS:
+                self.error(f"{origin}/robots.txt",
+                           f"{count - MAX_ROBOTS_ERRORS} more linked URL(s) not requested: "
+                           f"disallowed by robots.txt")
+
+    def _enqueue(self, link: str, depth: int) -> None:
         url = normalize_url(link)
         if url is None or url in self.seen or depth > self.options.max_depth:
             return
-        if origin_of(url) != origin:
+        if origin_of(url) not in self.scope:
             return
         if self.include and not any(p.search(url) for p in self.include):
             return
         if any(p.search(url) for p in self.exclude):
             return
         self.seen.add(url)
-        self.queue.append((url, depth, origin))
+        self._push(url, depth)
 
-    def _site_wide(self) -> Iterator[Touchpoint]:
+    # -- sitemaps -----------------------------------------------------------------------
+
+    async def _discover_sitemaps(self) -> list[tuple[str, bool]]:
+        """Sitemaps named in each host's robots.txt, else a guessed /sitemap.xml."""
+        assert self.fetcher is not None
+        found: list[tuple[str, bool]] = []
+        for origin in sorted(self.scope):
+            rules = await self.fetcher.robots(origin)
+            listed = [normalize_url(urljoin(origin + "/", u)) for u in rules.sitemaps] \
+                if rules is not None else []
+            named = [u for u in listed if u]
+            if named:
+                found += [(u, True) for u in named]
+            else:
+                found.append((f"{origin}/sitemap.xml", False))
+        return found
+
+    async def _read_sitemaps(self, sitemaps: list[tuple[str, bool]]) -> None:
+        """Queue the pages of every sitemap (following indexes); ``explicit`` ones that fail
+        are reported, a guessed /sitemap.xml that is not there is not."""
+        assert self.fetcher is not None
+        todo = list(sitemaps)
+        read: set[str] = set()
+        while todo and len(read) < MAX_SITEMAP_FILES and not self.stop.is_set():
+            url, explicit = todo.pop(0)
+            if url in read:
+                continue
+            read.add(url)
+            if origin_of(url) not in self.scope:
+                # robots.txt may name a sitemap elsewhere (a CDN); out of scope, not an error
+                # unless the user gave it as a start URL.
+                if url in {normalize_url(s) for s in self.options.start}:
+                    self.error(url, "sitemap on another host than the start URLs; not read")
+                continue
+            try:
+                response = await self.fetcher.get(url, same_origin=True)
+                sitemap = parse_sitemap(response.body)
+            except FetchError as exc:
+                if explicit:
+                    self.error(url, f"sitemap not read: {exc}")
+                continue
+            except SitemapError as exc:
+                if explicit:
+                    self.error(url, f"sitemap not read: {exc}")
+                continue
+            for loc in sitemap.sitemaps:
+                child = normalize_url(urljoin(url, loc))
+                if child:
+                    todo.append((child, True))
+            for loc in sitemap.pages:
+                self._enqueue(urljoin(url, loc), 1)
+        if todo and len(read) >= MAX_SITEMAP_FILES:
+            self.error(todo[0][0], f"more than {MAX_SITEMAP_FILES} sitemap files; the rest "
+                                   f"were not read")
+
+    # -- reading a page -----------------------------------------------------------------
+
+    async def _read(self, url: str, html: str) -> Page | None:
+        """Extract the page, rendering it first when its static HTML is a script shell."""
+        try:
+            page = extract_page(html, url)
+        except Exception as exc:  # noqa: BLE001 - one unparseable page must not end the crawl
+            self.error(url, f"could not parse the page: {type(exc).__name__}: {exc}")
+            return None
+        mode = self.options.render
+        shell = page.scripts > 0 and page.body_chars < self.options.render_min_chars
+        if mode == "never" or (mode == "auto" and not shell):
+            return page
+        assert self.renderer is not None
+        document = Resource(200, "text/html; charset=utf-8", html.encode("utf-8"))
+        try:
+            rendered = await self.renderer.render(url, document)
+            page = extract_page(rendered, url)
+        except RenderError as exc:
+            if self.renderer.started or not self.render_failure_reported:
+                self.render_failure_reported = True
+                self.error(url, f"JavaScript not rendered: {exc}; the static HTML was read "
+                                f"instead")
+            return page
+        except Exception as exc:  # noqa: BLE001
+            self.error(url, f"could not parse the rendered page: {type(exc).__name__}: {exc}")
+            return None
+        return replace(page, rendered=True)
+
+    def _accept(self, page: Page, url: str, *, fetched: str, extra: dict[str, str],
+                cached: CachedPage | None = None, not_modified: bool = False) -> str | None:
+        """Turn a read page into a touchpoint unless it duplicates one; its content hash."""
+        origin = origin_of(url) if "://" in url else self.site_origin
+        site = self.chrome.setdefault(origin, {})
+        for block in page.chrome_blocks:
+            site.setdefault(block.text, block)
+
+        key = url
+        canonical = normalize_url(page.canonical) if page.canonical else None
+        if canonical and canonical != url and origin_of(canonical) == origin:
+            # The page says it is a copy of `canonical`: report it once, under that URL, and
+            # do not fetch the canonical URL again.
+            key = canonical
+            self.seen.add(canonical)
+        digest = hashlib.sha256(page.text.encode("utf-8")).hexdigest()
+        if key in self.keys or digest in self.hashes:
+            return digest  # the same page under another URL (e.g. / and /index.html)
+        if not page.blocks:
+            hint = "" if self.options.render != "never" else \
+                " (it may be built by JavaScript: set render = \"auto\")"
+            self.error(url, f"no copy found in the page{hint}")
+            return digest
+        self.keys.add(key)
+        self.hashes.add(digest)
+        metadata = {"url": fetched, "content_hash": digest, **extra}
+        if key != url:
+            metadata["canonical"] = key
+        elif page.canonical and normalize_url(page.canonical) not in (None, url):
+            metadata["canonical"] = str(normalize_url(page.canonical))
+        if page.rendered:
+            metadata["rendered"] = "true"
+        if not_modified:
+            metadata["not_modified"] = "true"  # answered 304: read from the cache
+        if cached is not None and cached.content_hash == digest:
+            metadata["unchanged"] = "true"     # same copy as the previous crawl
+        self.pages[origin] = self.pages.get(origin, 0) + 1
+        self.emit(Touchpoint(
+            id=f"web:{key}",
+            channel="web",
+            source=key,
+            title=page.title,
+            language=page.language,
+            blocks=page.blocks,
+            captured_at=datetime.now(UTC),
+            metadata=metadata,
+        ))
+        return digest
+
+    async def _resolve_remote(self, url: str) -> Resource | None:
+        """A request the browser makes while rendering, fetched politely (or refused)."""
+        assert self.fetcher is not None
+        normal = normalize_url(url)
+        if normal is None:
+            return None
+        host = urlsplit(normal).hostname or ""
+        if origin_of(normal) not in self.scope and host not in self.render_hosts:
+            return None  # out of scope: the browser never reaches other hosts
+        try:
+            response = await self.fetcher.get(url, same_origin=True)
+        except FetchError:
+            return None
+        media = response.content_type or "application/octet-stream"
+        if response.charset:
+            media += f"; charset={response.charset}"
+        return Resource(200, media, response.body)
+
+    def _emit_site_wide(self) -> None:
         for origin, by_text in self.chrome.items():
             if not by_text:
                 continue
             blocks = tuple(by_text.values())
             host = urlsplit(origin).netloc
-            yield Touchpoint(
+            source = f"{origin}/"
+            if self.site_label and origin == self.site_origin:
+                host = source = self.site_label
+            text = "\n".join(b.text for b in blocks)
+            self.emit(Touchpoint(
                 id=f"web:{host}#site-wide",
                 channel="web",
-                source=f"{origin}/",
+                source=source,
                 title=SITE_WIDE_TITLE,
-                language=detect_language(" ".join(b.text for b in blocks)),
+                language=detect_language(text),
                 blocks=blocks,
                 captured_at=datetime.now(UTC),
-                metadata={"url": f"{origin}/", "pages": str(self.pages.get(origin, 0))},
-            )
+                metadata={"url": source, "pages": str(self.pages.get(origin, 0)),
+                          "content_hash": hashlib.sha256(text.encode("utf-8")).hexdigest()},
+            ))
 
+    # -- a built site on disk -----------------------------------------------------------
+
+    async def _read_site_dir(self) -> None:
+        o = self.options
+        root = Path(o.site_dir).expanduser()
+        if not root.is_absolute():
+            root = self.ctx.base_dir / root
+        if not root.is_dir():
+            self.error(o.site_dir, f"site_dir is not a folder: {root}; point it at the "
+                                   f"static site's build output (e.g. public/ or _site/)")
+            return
+        self.site_root = root
+        base = normalize_url(o.base_url) if o.base_url else None
+        # Without a public URL the browser still needs an origin; it never leaves the folder.
+        self.site_origin = origin_of(base) if base else "http://site-dir.invalid"
+        if not base:
+            self.site_label = _display_path(root, self.ctx.base_dir)
+        files = sorted(
+            p for p in root.rglob("*")
+            if p.suffix.lower() in _HTML_SUFFIXES and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(root).parts))
+        renderer = Renderer(chromium_path(o.chromium), resolve=self._resolve_disk,
+                            user_agent=self.ctx.user_agent, pages=o.render_pages,
+                            timeout=o.render_timeout)
+        async with renderer:
+            self.renderer = renderer
+            read = 0
+            for path in files:
+                if self.stop.is_set():
+                    break
+                rel = path.relative_to(root).as_posix()
+                public = _public_url(self.site_origin, rel)
+                url = public if base else _display_path(path, self.ctx.base_dir)
+                if self.include and not any(p.search(url) for p in self.include):
+                    continue
+                if any(p.search(url) for p in self.exclude):
+                    continue
+                if read >= o.max_pages:
+                    self.error(str(root), f"stopped at max_pages = {o.max_pages}; "
+                                          f"{len(files) - read} more HTML files not read")
+                    break
+                read += 1
+                await self._read_file(path, public, url)
+
+    async def _read_file(self, path: Path, public: str, url: str) -> None:
+        try:
+            if path.stat().st_size > self.options.max_bytes:
+                self.error(url, f"too large: over the {self.options.max_bytes:,}-byte cap per "
+                                f"page; raise `max_bytes` to read it")
+                return
+            body = path.read_bytes()
+        except OSError as exc:
+            self.error(url, f"could not read the file: {exc.strerror or exc}")
+            return
+        # Rendering addresses the page by its (public or stand-in) URL; the touchpoint is
+        # keyed by ``url``: the public URL, or the file path when no base_url is given.
+        page = await self._read(public, decode_html(body, None))
+        if page is None:
+            return
+        if public != url:
+            page = _relocated(page, url)
+        cached = self.cache.get(url) if self.cache is not None else None
+        digest = self._accept(page, url, fetched=url, extra={"file": str(path)},
+                              cached=cached)
+        if self.cache is not None:
+            self.cache.put(url, final_url=url, etag=None, last_modified=None,
+                           content_type="text/html", charset=None, body=None,
+                           content_hash=digest)
+
+    async def _resolve_disk(self, url: str) -> Resource | None:
+        """A request the browser makes while rendering a built page: served from the folder."""
+        assert self.site_root is not None
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" != self.site_origin:
+            return None
+        relative = unquote(parts.path).lstrip("/")
+        target = (self.site_root / relative).resolve()
+        root = self.site_root.resolve()
+        if target != root and root not in target.parents:
+            return None  # ../ tricks never leave the folder
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            return None
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return Resource(200, kind, await asyncio.to_thread(target.read_bytes))
+
+
+def _public_url(origin: str, relative: str) -> str:
+    """``about/index.html`` -> ``origin/about/``; other files keep their name."""
+    if relative == "index.html":
+        relative = ""
+    elif relative.endswith("/index.html"):
+        relative = relative[: -len("index.html")]
+    return f"{origin}/{relative}"
+
+
+def _display_path(path: Path, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base) if path.is_relative_to(base) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _relocated(page: Page, source: str) -> Page:
+    """The same page with every locator pointing at ``source`` (a file path)."""
+    def move(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+        return tuple(replace(b, locator=replace(b.locator, source=source)) for b in blocks)
+
+    return replace(page, url=source, blocks=move(page.blocks),
+                   chrome_blocks=move(page.chrome_blocks), canonical=None)
 
 KIND = ChannelKind(
     name="web",
     options=WebOptions,
     collect=collect,
-    description="Pages of a website, crawled politely from start URLs (robots.txt obeyed)",
+    description="Pages of a website, crawled politely from start URLs and sitemaps "
+                "(robots.txt obeyed), or a built site's folder",
 )

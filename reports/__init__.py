@@ -13,35 +13,47 @@ from pathlib import Path
 from auditor.errors import BrandAuditError
 from auditor.types import AuditRun
 
+from .github import render_github
 from .html import render_html
 from .json_report import dumps, load_json, to_dict, write_json
+from .junit import render_junit
+from .sarif import render_sarif
 from .text import render_markdown, render_text
 
-FORMATS = ("json", "html", "text", "markdown")
+FORMATS = ("json", "html", "text", "markdown", "sarif", "junit", "github")
 
-__all__ = ["FORMATS", "load_json", "render", "render_html", "render_markdown", "render_text",
-           "to_dict", "write", "write_json"]
+__all__ = ["FORMATS", "load_json", "render", "render_github", "render_html", "render_junit",
+           "render_markdown", "render_sarif", "render_text", "to_dict", "write", "write_json"]
 
 
-def render(report: dict | AuditRun, fmt: str) -> str:
-    """``report`` (the report dict, or an ``AuditRun`` to convert first) as ``fmt`` text."""
+def render(report: dict | AuditRun, fmt: str, lang: str = "en") -> str:
+    """``report`` (the report dict, or an ``AuditRun`` to convert first) as ``fmt`` text.
+
+    ``lang`` is the HTML report's interface language (``en``, ``ru``); other formats ignore it.
+    """
     if isinstance(report, AuditRun):
         report = to_dict(report)
     if fmt == "json":
         return dumps(report)
     if fmt == "html":
-        return render_html(report)
+        return render_html(report, lang=lang)
     if fmt == "text":
         return render_text(report, color=False)
     if fmt == "markdown":
         return render_markdown(report)
+    if fmt == "sarif":
+        return render_sarif(report)
+    if fmt == "junit":
+        return render_junit(report)
+    if fmt == "github":
+        return render_github(report)
     raise BrandAuditError(f"unknown report format {fmt!r}", key="format",
                           hint=f"choose one of: {', '.join(FORMATS)}")
 
 
-def write(report: dict | AuditRun, fmt: str, path: Path | str) -> Path:
+def write(report: dict | AuditRun, fmt: str, path: Path | str, lang: str = "en") -> Path:
     """Render ``report`` as ``fmt`` into ``path`` (UTF-8; folders created) and return the path."""
-    text = render(report, fmt)
+    text = render(report, fmt, lang=lang)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,9 +18,11 @@ from auditor.errors import InputError
 from auditor.types import (
     AgentSummary,
     AuditRun,
+    Block,
     ChannelSummary,
     CollectionError,
     Comparison,
+    Coverage,
     Exemplar,
     Finding,
     TouchpointResult,
@@ -30,10 +33,29 @@ SCHEMA_VERSION = 1
 
 #: Worst first: a reviewer reads the top of the list.
 STATUS_ORDER = {"diverges": 0, "warn": 1, "ok": 2}
+CONVERSATION_CHANNELS = ("calls", "chat")
+#: How many of an agent's most frequent rules ``agents[].top_findings`` lists.
+AGENT_TOP_FINDINGS = 3
 
 
 def to_dict(run: AuditRun) -> dict:
-    """The JSON report contract for ``run``: plain, JSON-safe values only."""
+    """The JSON report contract for ``run``: plain, JSON-safe values only.
+
+    Beyond the keys ARCHITECTURE.md lists, schema version 1 carries these additive keys, each
+    left out when the run has nothing for it (readers must not require them):
+
+    * ``touchpoints[].blocks``: every block in order, ``{"text", "scope", "scored",
+      "speaker"?, "locator"}``; customer turns are included with ``scored: false`` as context.
+    * ``touchpoints[].findings[].block``: index into that touchpoint's ``blocks``; the
+      finding's ``span`` is ``[start, end]`` character offsets in that block's text.
+    * ``touchpoints[].tone`` (voice dimension -> -1..1), ``similarity`` (raw, 3 decimals),
+      ``position`` (``[x, y]`` on the brand map), ``metadata`` (the collector's strings).
+    * ``summary.by_channel[C].tone``: the channel's mean tone.
+    * ``agents[].calls``, ``turns`` (scored agent blocks) and ``top_findings``
+      (``[{"rule", "count"}]``, most frequent first).
+    * ``coverage``: ``{"messages", "channels", "matrix"}``, the share (0..1) of each
+      channel's touchpoints that express each key message, ``matrix[message][channel]``.
+    """
     report: dict = {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
@@ -53,11 +75,13 @@ def to_dict(run: AuditRun) -> dict:
             "by_channel": {c.channel: _channel(c) for c in run.channels},
         },
         "touchpoints": [_touchpoint(r) for r in sorted(run.results, key=_worst_first)],
-        "agents": [_agent(a) for a in run.agents],
+        "agents": [_agent(a, run.results) for a in run.agents],
         "errors": [_error(e) for e in run.errors],
     }
     if run.comparison is not None:
         report["comparison"] = _comparison(run.comparison)
+    if run.coverage is not None and run.coverage.messages:
+        report["coverage"] = _coverage(run.coverage)
     if run.context:
         report["context"] = _json_safe(run.context)
     return report
@@ -134,7 +158,33 @@ def _touchpoint(result: TouchpointResult) -> dict:
     out["score"] = _score(result.score)
     out["status"] = result.status
     out["findings"] = [_finding(f) for f in result.findings]
+    if tp.blocks:
+        out["blocks"] = [_block(b) for b in tp.blocks]
+    if result.tone:
+        out["tone"] = _tone(result.tone)
+    similarity = _rounded(result.similarity, 3)
+    if similarity is not None:
+        out["similarity"] = similarity
+    if result.position is not None:
+        x, y = (_rounded(v, 4) for v in result.position)
+        if x is not None and y is not None:
+            out["position"] = [x, y]
+    if tp.metadata:
+        out["metadata"] = {str(k): str(v) for k, v in tp.metadata.items() if v is not None}
     return out
+
+
+def _block(block: Block) -> dict:
+    out: dict = {"text": block.text, "scope": block.scope, "scored": bool(block.scored)}
+    if block.speaker is not None:
+        out["speaker"] = block.speaker
+    out["locator"] = block.locator.as_dict()
+    return out
+
+
+def _tone(tone: Mapping[str, float]) -> dict:
+    return {str(k): v for k, v in ((k, _rounded(v, 3)) for k, v in tone.items())
+            if v is not None}
 
 
 def _finding(finding: Finding) -> dict:
@@ -152,6 +202,8 @@ def _finding(finding: Finding) -> dict:
         out["exemplar"] = _exemplar(finding.exemplar)
     if finding.locator is not None:
         out["locator"] = finding.locator.as_dict()
+    if finding.block is not None:
+        out["block"] = int(finding.block)
     out["fingerprint"] = finding.fingerprint
     return out
 
@@ -164,20 +216,42 @@ def _exemplar(exemplar: Exemplar) -> dict:
 
 
 def _channel(summary: ChannelSummary) -> dict:
-    return {
+    out: dict = {
         "score": _score(summary.score),
         "touchpoints": summary.touchpoints,
         "diverging": summary.diverging,
         "warnings": summary.warnings,
     }
+    if summary.tone:
+        out["tone"] = _tone(summary.tone)
+    return out
 
 
-def _agent(agent: AgentSummary) -> dict:
-    return {
+def _agent(agent: AgentSummary, results: tuple[TouchpointResult, ...]) -> dict:
+    out: dict = {
         "agent_id": agent.agent_id,
         "touchpoints": agent.touchpoints,
         "score": _score(agent.score),
         "status": agent.status,
+    }
+    # Worked out here from the agent's own touchpoints, so every engine gets them for free.
+    mine = [r for r in results if r.touchpoint.agent_id == agent.agent_id]
+    if mine:
+        # Conversations only: an SMS campaign an agent sent is not a call.
+        out["calls"] = sum(r.touchpoint.channel in CONVERSATION_CHANNELS for r in mine)
+        out["turns"] = sum(len(r.touchpoint.scored_blocks) for r in mine)
+        rules = Counter(f.rule for r in mine for f in r.findings)
+        # Most frequent first; ties by rule name so the order is stable between runs.
+        top = sorted(rules.items(), key=lambda item: (-item[1], item[0]))[:AGENT_TOP_FINDINGS]
+        out["top_findings"] = [{"rule": rule, "count": count} for rule, count in top]
+    return out
+
+
+def _coverage(coverage: Coverage) -> dict:
+    return {
+        "messages": list(coverage.messages),
+        "channels": list(coverage.channels),
+        "matrix": [[_rounded(v, 3) for v in row] for row in coverage.matrix],
     }
 
 
@@ -198,9 +272,13 @@ def _comparison(comparison: Comparison) -> dict:
 
 
 def _score(value: float | None) -> float | None:
+    return _rounded(value, 1)
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
     if value is None or not math.isfinite(value):
         return None
-    return round(float(value), 1)
+    return round(float(value), digits)
 
 
 def _iso(moment: datetime) -> str:

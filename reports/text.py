@@ -45,6 +45,11 @@ def render_text(report: dict, color: bool = False) -> str:
         f"{paint(where, 'bold')}  {paint(severity, severity)}  {rule}  {message}"
         for _, where, severity, rule, message in rows
     ]
+    for gate in report.get("gates") or []:
+        if gate.get("status") != "pass":
+            style = "error" if gate.get("status") == "fail" else "warning"
+            lines.append(f"{paint('gate ' + gate.get('status', ''), style)}  "
+                         f"{gate.get('gate', '')}  {_one_line(gate.get('message', ''))}")
     lines.append(_summary_line(report, paint))
     return "\n".join(lines) + "\n"
 
@@ -76,6 +81,7 @@ def render_markdown(report: dict) -> str:
                        f"| {c.get('diverging', 0)} | {c.get('warnings', 0)} |")
         out.append("")
 
+    out += _markdown_gates(report)
     findings = [(tp, f) for tp in report.get("touchpoints", []) for f in tp.get("findings", [])]
     findings.sort(key=lambda pair: _SEVERITY_ORDER.get(pair[1].get("severity"), 9))
     if findings:
@@ -89,12 +95,83 @@ def render_markdown(report: dict) -> str:
                 line += f" *Suggestion:* {_md(f['suggestion'])}"
             out.append(line)
         out.append("")
+    out += _markdown_changes(report)
+    out += _markdown_waived(report)
     errors = report.get("errors", [])
     if errors:
         out += [f"### Could not be collected ({len(errors)})", ""]
         out += [f"- `{_code(e.get('source', ''))}`: {_md(e.get('error', ''))}" for e in errors]
         out.append("")
     return "\n".join(out)
+
+
+_GATE_MARK = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
+
+
+def _markdown_gates(report: dict) -> list[str]:
+    gates = report.get("gates") or []
+    if not gates:
+        return []
+    failed = sum(g.get("status") == "fail" for g in gates)
+    out = [f"### Gates: {'failed' if failed else 'passed'}", "",
+           "| Gate | Level | Result | Detail |", "|---|---|---|---|"]
+    for g in gates:
+        out.append(f"| `{_code(g.get('gate', ''))}` | {_md(g.get('level', ''))} "
+                   f"| {_GATE_MARK.get(g.get('status', ''), _md(g.get('status', '')))} "
+                   f"| {_md(g.get('message', ''))} |")
+    out.append("")
+    return out
+
+
+def _markdown_changes(report: dict) -> list[str]:
+    """New and resolved findings since the previous run (``comparison`` in the report)."""
+    comparison = report.get("comparison")
+    if not comparison:
+        return []
+    by_fingerprint = {f.get("fingerprint"): (tp, f) for tp in report.get("touchpoints", [])
+                      for f in tp.get("findings", []) if f.get("fingerprint")}
+    new = [by_fingerprint[fp] for fp in comparison.get("new", []) if fp in by_fingerprint]
+    resolved = comparison.get("resolved_findings") or []
+    previous = _code(comparison.get("previous_run", ""))
+    out = [f"### Since run `{previous}`: {len(comparison.get('new', []))} new, "
+           f"{len(comparison.get('resolved', []))} resolved", ""]
+    if new:
+        out += [f"**New** ({len(new)}):", ""]
+        for tp, f in new[:MARKDOWN_TOP]:
+            where = describe_locator(f.get("locator") or tp.get("locator")
+                                     or {"source": tp.get("source", "")})
+            out.append(f"- `{_code(f.get('rule', ''))}` in `{_code(where)}`: "
+                       f"{_md(f.get('message', ''))}")
+        if len(new) > MARKDOWN_TOP:
+            out.append(f"- … and {len(new) - MARKDOWN_TOP} more")
+        out.append("")
+    if resolved:
+        out += [f"**Resolved** ({len(resolved)}):", ""]
+        for f in resolved[:MARKDOWN_TOP]:
+            out.append(f"- `{_code(f.get('rule', ''))}` in `{_code(f.get('source', ''))}`: "
+                       f"{_md(f.get('evidence') or f.get('message', ''))}")
+        if len(resolved) > MARKDOWN_TOP:
+            out.append(f"- … and {len(resolved) - MARKDOWN_TOP} more")
+        out.append("")
+    elif comparison.get("resolved"):
+        out += [f"**Resolved**: {len(comparison['resolved'])} finding(s) of the previous run "
+                "are gone.", ""]
+    return out
+
+
+def _markdown_waived(report: dict) -> list[str]:
+    waived = [(tp, f) for tp in report.get("touchpoints", []) for f in tp.get("waived", [])]
+    if not waived:
+        return []
+    out = [f"### Waived ({len(waived)})", ""]
+    for tp, f in waived[:MARKDOWN_TOP]:
+        w = f.get("waiver") or {}
+        who = f", owner {_md(w['owner'])}" if w.get("owner") else ""
+        until = f", until {_md(w['expires'])}" if w.get("expires") else ""
+        out.append(f"- `{_code(f.get('rule', ''))}` in `{_code(tp.get('source', ''))}` "
+                   f"({_md(w.get('kind', ''))}{who}{until}): {_md(w.get('reason', ''))}")
+    out.append("")
+    return out
 
 
 def describe_locator(locator: dict) -> str:
@@ -123,6 +200,10 @@ def _summary_line(report: dict, paint) -> str:
         f"{len(findings)} findings ({by_severity['error']} errors, "
         f"{by_severity['warning']} warnings, {by_severity['info']} info)",
     ]
+    if summary.get("waived"):
+        parts.append(f"{summary['waived']} waived")
+    if summary.get("outside_changes"):
+        parts.append(f"{summary['outside_changes']} outside the changed lines")
     errors = len(report.get("errors", []))
     if errors:
         parts.append(paint(f"{errors} sources not collected", "error"))

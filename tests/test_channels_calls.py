@@ -37,7 +37,7 @@ def test_turns_roles_timestamps_and_continuations():
     assert call.language == "en"
     assert call.captured_at == datetime(2024, 5, 14)
     assert dict(call.metadata) == {"agent_id": "anna-petrova", "call_id": "2024-05-14-0031",
-                                   "language": "en", "date": "2024-05-14"}
+                                   "language": "en", "date": "2024-05-14", "format": "txt"}
     turns = [(b.scope, b.scored, b.speaker, b.locator.line, b.locator.start_ms, b.text)
              for b in call.blocks]
     assert turns == [
@@ -67,7 +67,13 @@ def test_agent_id_from_label_and_language_detection():
 def test_bare_agent_label_gives_unknown_agent_and_options_change_roles():
     (call,) = run("calls/single")
     assert call.metadata["agent_id"] == "unknown"
-    results = run("calls/single", agent_speakers=["Rep"])
+    # No label is an agent's: "Operator" opens like an agent, so the roles are guessed.
+    (guessed,) = run("calls/single", agent_speakers=["Rep"])
+    assert [b.scope for b in guessed.blocks] == ["call.agent.turn", "call.customer.turn"]
+    assert guessed.metadata["role_guess"] == "true"
+    assert "'Operator'" in guessed.metadata["role_note"]
+    assert "thanks for calling" in guessed.metadata["role_note"].lower()
+    results = run("calls/single", agent_speakers=["Rep"], guess_roles=False)
     assert isinstance(results[0], CollectionError)
     assert "Operator" in results[0].error and "'Rep'" in results[0].error
     (call,) = run("calls/inbox/no-agent.txt", agent_speakers=["IVR"])

@@ -92,3 +92,25 @@ def test_html_parser_gives_source_lines():
     page = extract_page(html, "landing.html", parser="html.parser")
     h1 = next(b for b in page.blocks if b.scope == "web.heading.h1")
     assert (h1.locator.line, h1.locator.column) == (17, 7)
+
+
+def test_robots_meta_scripts_and_visible_copy():
+    shell = (FIXTURES.parent / "site" / "app" / "index.html").read_text(encoding="utf-8")
+    page = extract_page(shell, "http://x/app/")
+    assert page.scripts == 1 and page.body_chars == 0  # an SPA shell: render it
+    assert page.title == "Acme App" and not page.rendered
+    html = ('<html><head><meta name="ROBOTS" content="noindex, NoFollow"></head>'
+            "<body><p>Short copy.</p><nav><a href='/'>Home</a></nav></body></html>")
+    page = extract_page(html, "http://x/")
+    assert page.robots == ("noindex", "nofollow")
+    assert page.body_chars == len("Short copy.") + len("Home")
+
+
+def test_css_paths_with_many_siblings():
+    items = "".join(f"<li>Item {n}</li>" for n in range(1, 41))
+    page = extract_page(f"<html><body><ul>{items}</ul><ul><li>Other</li></ul></body></html>",
+                        "http://x/")
+    css = {b.text: b.locator.css for b in page.blocks}
+    assert css["Item 1"] == "ul:nth-of-type(1) > li:nth-of-type(1)"
+    assert css["Item 40"] == "ul:nth-of-type(1) > li:nth-of-type(40)"
+    assert css["Other"] == "ul:nth-of-type(2) > li"

@@ -1,8 +1,14 @@
-"""The web crawler against a fixture site served on 127.0.0.1 (tests/fixtures/channels/site)."""
+"""The web crawler against a ~50-page fixture site served on 127.0.0.1.
+
+The site is tests/fixtures/channels/site (generated parts written by make_site.py beside it).
+"""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import os
 import socket
 import threading
 import time
@@ -14,70 +20,140 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from auditor.config import build_options
+from auditor.errors import ConfigError
 from auditor.types import CollectionError, Touchpoint
 from channels import CollectContext
+from channels.fetch import _retry_after
+from channels.sitemap import SitemapError, parse_sitemap
 from channels.social import SocialOptions
 from channels.social import collect as collect_social
 from channels.web import WebOptions, collect, decode_html, normalize_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "channels"
 SITE = FIXTURES / "site"
+BUILT = FIXTURES / "built-site"
 USER_AGENT = "brand-audit-test/1.0 (+https://example.org/bot)"
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf",
-                 ".txt": "text/plain; charset=utf-8", ".jsonl": "application/x-ndjson"}
+                 ".txt": "text/plain; charset=utf-8", ".jsonl": "application/x-ndjson",
+                 ".js": "text/javascript", ".json": "application/json",
+                 ".xml": "application/xml"}
+CHROMIUM = os.environ.get("BRAND_AUDIT_CHROMIUM", "/usr/bin/chromium")
+
+
+# -- The test server ------------------------------------------------------------------------
+
+@dataclass
+class Hit:
+    path: str
+    agent: str
+    headers: dict[str, str]
+    start: float
+    end: float = 0.0
+    status: int = 0
 
 
 @dataclass
 class FixtureServer:
-    """A static site from a fixture folder; remembers every request."""
+    """A static site from a fixture folder (routes in ``_routes.json``); logs every request
+    and counts requests in flight."""
 
     root: Path
     placeholders: dict[str, str] = field(default_factory=dict)
-    requests: list[tuple[str, str]] = field(default_factory=list)  # (path, User-Agent)
+    overrides: dict[str, bytes] = field(default_factory=dict)  # path -> body, set by a test
+    latency: float = 0.0          # seconds every request takes
+    requests: list[Hit] = field(default_factory=list)
     url: str = ""
+    in_flight: int = 0
+    max_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def paths(self) -> list[str]:
-        return [path for path, _ in self.requests]
+        return [hit.path for hit in self.requests]
+
+    def hits(self, path: str) -> list[Hit]:
+        return [hit for hit in self.requests if hit.path == path]
 
 
 def _handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
     routes_file = server.root / "_routes.json"
     routes = json.loads(routes_file.read_text()) if routes_file.exists() else {}
+    served: dict[str, int] = {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            server.requests.append((self.path, self.headers.get("User-Agent", "")))
+            hit = Hit(self.path, self.headers.get("User-Agent", ""), dict(self.headers),
+                      time.monotonic())
+            with server.lock:
+                server.requests.append(hit)
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
+            try:
+                hit.status = self.answer()
+            finally:
+                with server.lock:
+                    server.in_flight -= 1
+                hit.end = time.monotonic()
+
+        def answer(self) -> int:
+            if server.latency:
+                time.sleep(server.latency)
             path = urlsplit(self.path).path
             route = routes.get(path, {})
+            with server.lock:
+                served[path] = served.get(path, 0) + 1
+                count = served[path]
             if "sleep" in route:
                 time.sleep(route["sleep"])
+            if count <= route.get("fail_first", 0):
+                return self.empty(route["status_first"],
+                                  {"Retry-After": route["retry_after"]}
+                                  if "retry_after" in route else {})
             if route.get("status", 200) != 200:
-                self.send_response(route["status"])
-                if "location" in route:
-                    self.send_header("Location", route["location"])
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            name = route.get("file") or path.lstrip("/")
-            file = server.root / name
-            if name == "" or name.endswith("/"):
-                file = file / "index.html"
-            if not file.is_file() or file.name.startswith("_"):
-                self.send_error(404)
-                return
-            body = file.read_bytes()
+                return self.empty(route["status"], {"Location": route["location"]}
+                                  if "location" in route else {})
+            if path in server.overrides:
+                body = server.overrides[path]
+                suffix = ".html"
+            else:
+                name = route.get("file") or path.lstrip("/")
+                file = server.root / name
+                if name == "" or name.endswith("/"):
+                    file = file / "index.html"
+                if not file.is_file() or (file.name.startswith("_") and "file" not in route):
+                    self.send_error(404)
+                    return 404
+                body = file.read_bytes()
+                suffix = file.suffix
             for key, value in server.placeholders.items():
                 body = body.replace(key.encode(), value.encode())
+            if route.get("gzip"):
+                body = gzip.compress(body)
+            if route.get("pad"):
+                body += b"<!--" + b"x" * route["pad"] + b"-->"
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                return self.empty(304, {"ETag": etag})
             self.send_response(200)
             self.send_header("Content-Type", route.get("content_type")
-                             or CONTENT_TYPES.get(file.suffix, "application/octet-stream"))
+                             or CONTENT_TYPES.get(suffix, "application/octet-stream"))
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", etag)
             self.end_headers()
             try:
                 self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (the timeout test)
+                pass  # the client gave up (timeout, size cap)
+            return 200
+
+        def empty(self, status: int, headers: dict[str, str]) -> int:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return status
 
         def log_message(self, *args: object) -> None:
             pass
@@ -85,164 +161,378 @@ def _handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def serve() -> Iterator:
-    """``serve(root, placeholders) -> FixtureServer`` running on an ephemeral local port."""
-    running: list[ThreadingHTTPServer] = []
+class Servers:
+    """Starts fixture servers on ephemeral 127.0.0.1 ports; ``close`` stops them all."""
 
-    def start(root: Path, placeholders: dict[str, str] | None = None) -> FixtureServer:
+    def __init__(self) -> None:
+        self.running: list[ThreadingHTTPServer] = []
+
+    def start(self, root: Path, placeholders: dict[str, str] | None = None) -> FixtureServer:
         fixture = FixtureServer(root, dict(placeholders or {}))
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fixture))
         httpd.daemon_threads = True
         fixture.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        fixture.placeholders.setdefault("{{SITE}}", fixture.url)
         threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
-        running.append(httpd)
+        self.running.append(httpd)
         return fixture
 
-    yield start
-    for httpd in running:
-        httpd.shutdown()
-        httpd.server_close()
+    def site(self) -> tuple[FixtureServer, FixtureServer]:
+        """The fixture site and a second server standing for every host outside the scope."""
+        external = self.start(SITE)
+        return self.start(SITE, {"{{EXTERNAL}}": external.url}), external
+
+    def close(self) -> None:
+        for httpd in self.running:
+            httpd.shutdown()
+            httpd.server_close()
 
 
 @pytest.fixture
-def crawl(serve, tmp_path):
-    """Crawl the fixture site; returns (site server, external server, touchpoints, errors)."""
-    external = serve(FIXTURES / "site")
-    site = serve(SITE, {"{{EXTERNAL}}": external.url})
+def servers() -> Iterator[Servers]:
+    running = Servers()
+    yield running
+    running.close()
 
-    def run(**overrides) -> tuple[FixtureServer, FixtureServer, list, list]:
-        options = WebOptions(start=[site.url + "/"], **overrides)
-        results = list(collect(options, CollectContext(base_dir=tmp_path, user_agent=USER_AGENT)))
-        touchpoints = [r for r in results if isinstance(r, Touchpoint)]
-        errors = [r for r in results if isinstance(r, CollectionError)]
-        return site, external, touchpoints, errors
 
-    return run
+def run(options: WebOptions, base_dir: Path) -> tuple[list[Touchpoint], list[CollectionError]]:
+    results = list(collect(options, CollectContext(base_dir=base_dir, user_agent=USER_AGENT)))
+    assert all(isinstance(r, (Touchpoint, CollectionError)) for r in results)
+    return ([r for r in results if isinstance(r, Touchpoint)],
+            [r for r in results if isinstance(r, CollectionError)])
 
 
 def by_path(touchpoints: list[Touchpoint]) -> dict[str, Touchpoint]:
-    return {urlsplit(t.source).path: t for t in touchpoints if not t.id.endswith("#site-wide")}
+    pages = {}
+    for t in touchpoints:
+        if not t.id.endswith("#site-wide"):
+            parts = urlsplit(t.source)
+            key = parts.path + (f"?{parts.query}" if parts.query else "")
+            assert key not in pages, f"two touchpoints for {key}"
+            pages[key] = t
+    return pages
 
 
-def test_crawl_collects_each_html_page_once(crawl):
-    site, _, touchpoints, _ = crawl()
-    pages = by_path(touchpoints)
-    assert set(pages) == {"/", "/about.html", "/products/", "/products/widget.html",
-                          "/ru/", "/ru/contacts.html"}
-    home = pages["/"]
-    assert home.id == f"web:{site.url}/"
-    assert home.channel == "web"
-    assert home.title == "Acme Widgets: Home"
-    assert home.language == "en"
-    assert home.metadata["url"] == f"{site.url}/"
+def errors_by_path(errors: list[CollectionError]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for e in errors:
+        path = urlsplit(e.source).path
+        found[path] = found.get(path, "") + e.error
+    return found
+
+
+# -- The whole fixture site, crawled once for the tests below -------------------------------
+
+@dataclass
+class Crawl:
+    site: FixtureServer
+    external: FixtureServer
+    touchpoints: list[Touchpoint]
+    errors: list[CollectionError]
+    seconds: float
+
+    @property
+    def pages(self) -> dict[str, Touchpoint]:
+        return by_path(self.touchpoints)
+
+
+FULL_CRAWL = dict(timeout=0.5, retries=1, max_bytes=200_000, concurrency=4)
+BLOG_POSTS = {f"/blog/post-{n:02d}.html" for n in range(1, 31)}
+EXPECTED_PAGES = {
+    "/", "/about.html", "/products/", "/products/widget.html", "/ru/", "/ru/contacts.html",
+    "/ru/koi8.html", "/ru/koi8-bare.html", "/blog/", "/campaign/spring.html",
+    "/campaign/summer.html", "/flaky", "/app/",
+} | BLOG_POSTS
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory) -> Iterator[Crawl]:
+    running = Servers()
+    site, external = running.site()
+    began = time.monotonic()
+    touchpoints, errors = run(WebOptions(start=[site.url + "/"], render="never", **FULL_CRAWL),
+                              tmp_path_factory.mktemp("full"))
+    yield Crawl(site, external, touchpoints, errors, time.monotonic() - began)
+    running.close()
+
+
+def test_every_page_with_copy_is_one_touchpoint(full):
+    assert set(full.pages) == EXPECTED_PAGES
+    home = full.pages["/"]
+    assert home.id == f"web:{full.site.url}/"
+    assert (home.channel, home.title, home.language) == ("web", "Acme Widgets: Home", "en")
+    assert home.metadata["url"] == f"{full.site.url}/"
+    assert len(home.metadata["content_hash"]) == 64
     assert home.captured_at is not None
     texts = [b.text for b in home.blocks]
     assert "We build reliable widgets for busy teams." in texts
     assert not any("never copy" in t or "JavaScript" in t for t in texts)
+    assert {t.channel for t in full.touchpoints} == {"web"}
 
 
-def test_robots_txt_is_obeyed_and_user_agent_sent(crawl):
-    site, _, _, errors = crawl()
+def test_scopes_and_locators(full):
+    post = full.pages["/blog/post-07.html"]
+    scopes = [(b.scope, b.text) for b in post.blocks]
+    assert scopes[0] == ("web.title", "Acme blog: quiet widgets (7)")
+    assert ("web.heading.h1", "Post 7: Quiet widgets") in scopes
+    assert post.blocks[1].locator.source == f"{full.site.url}/blog/post-07.html"
+    assert post.blocks[1].locator.css == "main > article > h1"
+    home = full.pages["/"]
+    assert ("web.cta", "See our widgets") in [(b.scope, b.text) for b in home.blocks]
+    assert ("web.alt", "The Acme team at work") in [(b.scope, b.text) for b in home.blocks]
+    assert ("web.og.description", "Widgets that just work, delivered tomorrow.") in \
+        [(b.scope, b.text) for b in home.blocks]
+
+
+def test_robots_txt_is_obeyed(full):
+    site = full.site
     assert site.paths.count("/robots.txt") == 1
-    assert not [p for p in site.paths if p.startswith("/private/")]
-    assert {agent for _, agent in site.requests} == {USER_AGENT}
-    robots = [e for e in errors if e.source.endswith("/robots.txt")]
-    assert len(robots) == 1 and "/private/secret.html" in robots[0].error
+    never = [p for p in site.paths if p.startswith(("/private/", "/blog/drafts/"))]
+    assert never == []
+    assert {hit.agent for hit in site.requests} == {USER_AGENT}
+    errors = errors_by_path(full.errors)
+    assert "disallowed by" in errors["/private/secret.html"]  # linked and in the sitemap
+    assert "robots.txt" in errors["/blog/drafts/next-post.html"]
 
 
-def test_external_hosts_are_never_requested(crawl):
-    _, external, touchpoints, errors = crawl()
-    assert external.requests == []
-    assert not [t for t in touchpoints if external.url in t.source]
-    assert not [e for e in errors if external.url in e.source]
+def test_sitemap_index_and_gzip_sitemap_are_read(full):
+    paths = full.site.paths
+    for sitemap in ("/sitemap.xml", "/sitemap-pages.xml", "/sitemap-campaigns.xml.gz"):
+        assert paths.count(sitemap) == 1
+    # Only the sitemaps lead to these pages.
+    assert full.pages["/campaign/spring.html"].metadata["depth"] == "1"
+    assert "/campaign/summer.html" in full.pages
 
 
-def test_tracking_parameters_and_duplicates_are_fetched_once(crawl):
-    site, _, _, _ = crawl()
-    assert site.paths.count("/about.html") == 1
-    assert not [p for p in site.paths if "utm_" in p or "gclid" in p or "fbclid" in p]
+def test_no_request_leaves_the_scope(full):
+    assert full.external.requests == []
+    assert not [t for t in full.touchpoints if full.external.url in t.source]
+    assert not [e for e in full.errors if full.external.url in e.source]
+
+
+def test_each_url_is_requested_once(full):
+    paths = [p for p in full.site.paths if p not in ("/flaky", "/broken", "/slow")]
+    assert len(paths) == len(set(paths))
+    assert not [p for p in paths if "utm_" in p or "gclid" in p or "fbclid" in p]
     # /products/?page=2&sort=price and ?sort=price&page=2&fbclid=... are one URL.
-    assert sum(p.startswith("/products/?") for p in site.paths) == 1
-    # /old-about redirects to /about.html: read once; /index.html has the same copy as /.
-    assert "/old-about" in site.paths
+    assert sum(p.startswith("/products/?") for p in paths) == 1
+    assert "/old-about" in paths and "/index.html" in paths  # read, but not twice reported
 
 
-def test_windows_1251_page_without_charset_header_is_decoded(crawl):
-    _, _, touchpoints, _ = crawl()
-    pages = by_path(touchpoints)
-    ru = pages["/ru/"]
+def test_canonical_and_identical_copy_are_reported_once(full):
+    widget = full.pages["/products/widget.html"]
+    assert widget.id == f"web:{full.site.url}/products/widget.html"
+    assert "/products/widget-print.html" not in full.pages
+    # /index.html and /products/?page=2&sort=price repeat / and /products/ word for word.
+    assert "/index.html" not in full.pages and "/products/?page=2&sort=price" not in full.pages
+
+
+def test_russian_pages_decode(full):
+    ru = full.pages["/ru/"]  # windows-1251, no charset in the header or the page
     assert ru.language == "ru"
     assert ru.title == "Акме: виджеты, которые просто работают"
     assert any(b.text.startswith("Мы делаем надёжные виджеты") for b in ru.blocks)
     assert [b.text for b in ru.blocks if b.scope == "web.cta"] == ["Связаться с нами"]
-    # <meta charset="windows-1251"> on the other page
-    assert pages["/ru/contacts.html"].blocks[-1].text == \
-        "Пишите в любое время: ответим в течение часа."
+    assert full.pages["/ru/contacts.html"].blocks[-1].text == \
+        "Пишите в любое время: ответим в течение часа."  # <meta charset="windows-1251">
+    koi8 = full.pages["/ru/koi8.html"]  # KOI8-R named in the Content-Type header
+    assert koi8.title == "Виджеты в КОИ-8"
+    bare = full.pages["/ru/koi8-bare.html"]  # KOI8-R with no charset anywhere
+    assert bare.title == "Доставка и гарантия"
+    assert any("Наша поддержка отвечает быстро, вежливо и по делу." in b.text
+               for b in bare.blocks)
 
 
-def test_pdf_missing_and_broken_links_are_reported(crawl):
-    site, _, _, errors = crawl()
-    by_source = {urlsplit(e.source).path: e.error for e in errors}
-    assert by_source["/docs/brochure.pdf"] == "skipped: not HTML (application/pdf)"
-    assert by_source["/missing.html"].startswith("HTTP 404")
-    assert by_source["/broken"].startswith("HTTP 500")
-    assert all(e.channel == "web" for e in errors)
+def test_failures_are_reported_and_the_crawl_completes(full):
+    errors = errors_by_path(full.errors)
+    assert errors["/loop-a"].startswith("redirect loop:")
+    assert "/loop-b" in errors["/loop-a"]
+    assert errors["/broken"] == "HTTP 500 Internal Server Error (after 2 attempts)"
+    assert len(full.site.hits("/broken")) == 2  # retries = 1
+    assert errors["/slow"].startswith("timed out after 0.5 s")
+    assert errors["/big.html"].startswith("too large: over the 200,000-byte cap")
+    assert errors["/missing.html"].startswith("HTTP 404")
+    assert all(e.channel == "web" for e in full.errors)
+    # The crawl went on: every other page is there (see EXPECTED_PAGES) and the blog last.
+    assert BLOG_POSTS <= set(full.pages)
 
 
-def test_site_chrome_is_one_site_wide_touchpoint(crawl):
-    site, _, touchpoints, _ = crawl()
-    site_wide = [t for t in touchpoints if t.id.endswith("#site-wide")]
+def test_pdfs_and_images_are_listed_as_skipped_without_a_request(full):
+    errors = errors_by_path(full.errors)
+    assert errors["/docs/brochure.pdf"].startswith("skipped: not HTML (a .pdf file")
+    assert errors["/images/team.jpg"].startswith("skipped: not HTML (a .jpg file")
+    assert "/docs/brochure.pdf" not in full.site.paths
+    assert "/images/team.jpg" not in full.site.paths
+
+
+def test_retry_after_is_honoured(full):
+    first, second = full.site.hits("/flaky")
+    assert first.status == 503 and second.status == 200
+    assert second.start - first.end >= 0.95  # Retry-After: 1
+    assert full.pages["/flaky"].title == "Busy at first"
+
+
+def test_shared_chrome_is_one_site_wide_touchpoint(full):
+    site_wide = [t for t in full.touchpoints if t.id.endswith("#site-wide")]
     assert len(site_wide) == 1
     chrome = site_wide[0]
-    host = urlsplit(site.url).netloc
-    assert chrome.id == f"web:{host}#site-wide"
+    assert chrome.id == f"web:{urlsplit(full.site.url).netloc}#site-wide"
     assert chrome.title == "Site-wide navigation and footer"
     texts = [b.text for b in chrome.blocks]
     assert len(texts) == len(set(texts))
     for text in ("About us", "© 2024 Acme Widgets. All rights reserved.",
                  "We use cookies to improve your visit.", "Accept cookies", "Контакты"):
         assert text in texts
-    for page in by_path(touchpoints).values():
+    for page in full.pages.values():
         page_texts = {b.text for b in page.blocks if b.scope != "web.title"}
         assert not page_texts & set(texts), page.source
-    assert touchpoints[-1] is chrome  # emitted after the crawl
+    assert full.touchpoints[-1] is chrome  # emitted after the crawl
+    assert int(chrome.metadata["pages"]) == len(full.pages)
 
 
-def test_limits_stop_the_crawl_with_a_note(crawl):
-    site, _, touchpoints, errors = crawl(max_pages=2)
+# -- Politeness -----------------------------------------------------------------------------
+
+def test_concurrency_and_delay_per_host(servers, tmp_path):
+    site, _ = servers.site()
+    site.latency = 1.1  # longer than two delays: only the concurrency cap keeps it at 2
+    options = WebOptions(start=[site.url + "/blog/"], delay=0.5, concurrency=2, max_pages=4,
+                         sitemaps=False, render="never")
+    touchpoints, _ = run(options, tmp_path)
+    assert len(by_path(touchpoints)) == 4
+    assert site.max_in_flight == 2
+    starts = sorted(hit.start for hit in site.requests)
+    assert len(starts) == 5  # robots.txt and four pages
+    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.45
+
+
+def test_crawl_delay_in_robots_txt_slows_the_crawl(servers, tmp_path):
+    site, _ = servers.site()
+    site.overrides["/robots.txt"] = b"User-agent: *\nCrawl-delay: 1\n"
+    options = WebOptions(start=[site.url + "/blog/"], max_pages=2, sitemaps=False,
+                         concurrency=4, render="never")
+    run(options, tmp_path)
+    starts = sorted(hit.start for hit in site.requests)
+    assert len(starts) == 3
+    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.95
+
+
+def test_retry_after_parsing():
+    assert _retry_after("3") == 3.0
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: now
+    assert _retry_after("soon") is None and _retry_after(None) is None
+
+
+# -- Incremental crawls ---------------------------------------------------------------------
+
+def test_unchanged_pages_are_not_fetched_again(servers, tmp_path):
+    site, _ = servers.site()
+    options = WebOptions(start=[site.url + "/blog/"], max_depth=1, sitemaps=False,
+                         render="never", include=[r"/blog/"])
+    first, _ = run(options, tmp_path)
+    assert (tmp_path / ".brand-audit" / "web-cache.sqlite").is_file()
+    site.requests.clear()
+    site.overrides["/blog/post-03.html"] = \
+        (SITE / "blog" / "post-03.html").read_bytes().replace(b"part 3", b"part three")
+    second, errors = run(options, tmp_path)
+    assert [urlsplit(e.source).path for e in errors] == ["/blog/drafts/next-post.html"]
+    pages = {p: t for p, t in by_path(second).items()}
+    assert set(pages) == set(by_path(first)) == BLOG_POSTS | {"/blog/"}
+    statuses = {hit.path: hit.status for hit in site.requests if hit.path != "/robots.txt"}
+    assert statuses.pop("/blog/post-03.html") == 200
+    assert set(statuses.values()) == {304}
+    assert all(hit.headers.get("If-None-Match") for hit in site.requests
+               if hit.path != "/robots.txt")
+    before = by_path(first)
+    for path, page in pages.items():
+        if path == "/blog/post-03.html":
+            assert page.metadata["content_hash"] != before[path].metadata["content_hash"]
+            assert "unchanged" not in page.metadata and "not_modified" not in page.metadata
+            assert any("part three" in b.text for b in page.blocks)
+        else:
+            assert page.metadata["content_hash"] == before[path].metadata["content_hash"]
+            assert page.metadata["not_modified"] == "true"
+            assert page.metadata["unchanged"] == "true"
+            assert page.blocks == before[path].blocks
+
+
+def test_cache_can_be_turned_off(servers, tmp_path):
+    site, _ = servers.site()
+    options = WebOptions(start=[site.url + "/about.html"], max_depth=0, sitemaps=False,
+                         cache="")
+    run(options, tmp_path)
+    run(options, tmp_path)
+    assert not (tmp_path / ".brand-audit").exists()
+    assert not [hit for hit in site.requests if "If-None-Match" in hit.headers]
+
+
+# -- Limits, scope patterns, errors ---------------------------------------------------------
+
+def test_limits_stop_the_crawl_with_a_note(servers, tmp_path):
+    site, _ = servers.site()
+    _, errors = run(WebOptions(start=[site.url + "/"], max_pages=2, sitemaps=False,
+                               render="never"), tmp_path)
     assert len([p for p in site.paths if p != "/robots.txt"]) == 2
     assert any("max_pages = 2" in e.error for e in errors)
 
-    site, _, touchpoints, _ = crawl(max_depth=0)
+    touchpoints, _ = run(WebOptions(start=[site.url + "/"], max_depth=0, render="never"),
+                         tmp_path)
     assert set(by_path(touchpoints)) == {"/"}
 
 
-def test_include_and_exclude_filter_links(crawl):
-    site, _, touchpoints, _ = crawl(exclude=[r"/ru/"], include=[r"/products/"])
+def test_include_and_exclude_filter_links(servers, tmp_path):
+    site, _ = servers.site()
+    touchpoints, _ = run(WebOptions(start=[site.url + "/"], exclude=[r"/ru/"],
+                                    include=[r"/products/"], render="never"), tmp_path)
     assert set(by_path(touchpoints)) == {"/", "/products/", "/products/widget.html"}
-    assert not [p for p in site.paths if p.startswith("/ru/")]
+    assert not [p for p in site.paths if p.startswith(("/ru/", "/blog/", "/campaign/"))]
 
-    _, _, touchpoints, errors = crawl(include=["("])
+    touchpoints, errors = run(WebOptions(start=[site.url + "/"], include=["("]), tmp_path)
     assert touchpoints == [] and "not a valid regular expression" in errors[0].error
 
 
-def test_timeout_and_refused_connection_are_errors(serve, tmp_path):
-    site = serve(SITE)
-    ctx = CollectContext(base_dir=tmp_path, user_agent=USER_AGENT)
-    results = list(collect(WebOptions(start=[site.url + "/slow"], timeout=0.3), ctx))
-    assert len(results) == 1 and "timed out" in results[0].error
+def test_timeout_and_refused_connection_are_errors(servers, tmp_path):
+    site = servers.start(SITE)
+    results = run(WebOptions(start=[site.url + "/slow"], timeout=0.3, retries=0,
+                             sitemaps=False), tmp_path)[1]
+    assert len(results) == 1 and results[0].error.startswith("timed out after 0.3 s")
 
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    results = list(collect(WebOptions(start=[closed], respect_robots=False), ctx))
-    assert len(results) == 1 and isinstance(results[0], CollectionError)
-    assert results[0].source == closed and "connection failed" in results[0].error
-    results = list(collect(WebOptions(start=[closed]), ctx))
+    options = WebOptions(start=[closed], respect_robots=False, retries=0)
+    results = run(options, tmp_path)[1]
+    assert len(results) == 1 and results[0].source == closed
+    assert "connection failed" in results[0].error
+    results = run(WebOptions(start=[closed], retries=0), tmp_path)[1]
     assert "robots.txt unreachable" in results[0].error
 
+
+def test_stopping_early_ends_the_crawl(servers, tmp_path):
+    site, _ = servers.site()
+    results = collect(WebOptions(start=[site.url + "/"], render="never", sitemaps=False),
+                      CollectContext(base_dir=tmp_path, user_agent=USER_AGENT))
+    first = next(r for r in results if isinstance(r, Touchpoint))
+    results.close()  # the engine gave up: the worker thread must end, not crawl on
+    assert first.source == site.url + "/"
+    settled = len(site.requests)
+    time.sleep(0.3)
+    assert len(site.requests) == settled < 20
+
+
+def test_options_are_validated_with_the_key_named():
+    with pytest.raises(ValueError, match="render"):
+        WebOptions(start=["https://a.example/"], render="sometimes")
+    with pytest.raises(ConfigError) as caught:
+        build_options(WebOptions, {"start": ["https://a.example/"], "concurrency": 0},
+                      "audit.toml", "", prefix="channels.web[0].")
+    assert "concurrency must be at least 1" in str(caught.value)
+    assert "channels.web[0]" in str(caught.value)
+    with pytest.raises(ConfigError, match="give `start` URLs"):
+        build_options(WebOptions, {}, "audit.toml", "", prefix="channels.web[0].")
+
+
+# -- Pieces ---------------------------------------------------------------------------------
 
 def test_normalize_url():
     assert normalize_url("HTTP://Example.COM:80/a?utm_source=x&b=2&a=1&gclid=9#top") == \
@@ -260,12 +550,121 @@ def test_decode_html_prefers_header_then_meta():
     assert "Привет" in decode_html("<p>Привет</p>".encode(), None)
 
 
-def test_social_export_by_url_uses_the_polite_fetcher(serve, tmp_path):
-    server = serve(FIXTURES / "social")
+def test_sitemaps_plain_index_and_gzip():
+    index = parse_sitemap((SITE / "sitemap.xml").read_bytes())
+    assert index.pages == ()
+    assert index.sitemaps == ("{{SITE}}/sitemap-pages.xml", "{{SITE}}/sitemap-campaigns.xml.gz")
+    urlset = (SITE / "_sitemap-campaigns.xml").read_bytes()
+    assert parse_sitemap(gzip.compress(urlset)).pages == ("{{SITE}}/campaign/spring.html",)
+    with pytest.raises(SitemapError, match="not a sitemap: the root element is <feed>"):
+        parse_sitemap(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"/>')
+    with pytest.raises(SitemapError, match="not XML"):
+        parse_sitemap((SITE / "index.html").read_bytes())
+    with pytest.raises(SitemapError, match="broken gzip"):
+        parse_sitemap(gzip.compress(urlset)[:30])
+
+
+def test_social_export_by_url_uses_the_polite_fetcher(servers, tmp_path):
+    server = servers.start(FIXTURES / "social")
     options = SocialOptions(kind="jsonl", url=server.url + "/posts.jsonl")
     ctx = CollectContext(base_dir=tmp_path, user_agent=USER_AGENT)
     results = list(collect_social(options, ctx))
     assert server.paths[0] == "/robots.txt"
-    assert {agent for _, agent in server.requests} == {USER_AGENT}
+    assert {hit.agent for hit in server.requests} == {USER_AGENT}
     assert any(isinstance(r, Touchpoint) for r in results)
     assert all(r.source.startswith(server.url) for r in results if isinstance(r, CollectionError))
+
+
+# -- A built site on disk -------------------------------------------------------------------
+
+def test_built_site_keyed_by_public_url(tmp_path):
+    options = WebOptions(site_dir=str(BUILT), base_url="https://pine.example", render="never")
+    touchpoints, errors = run(options, tmp_path)
+    assert errors == []
+    pages = by_path(touchpoints)
+    assert set(pages) == {"/", "/about/", "/blog/first-post/", "/configure.html"}
+    assert pages["/about/"].id == "web:https://pine.example/about/"
+    assert pages["/about/"].metadata["file"] == str(BUILT / "about" / "index.html")
+    post = pages["/blog/first-post/"]  # windows-1251 on disk; print.html repeats it
+    assert post.title == "Первая запись" and post.language == "ru"
+    assert post.blocks[-1].text == "Протирайте мебель мягкой тканью и раз в год обновляйте масло."
+    site_wide = [t for t in touchpoints if t.id.endswith("#site-wide")]
+    assert [t.id for t in site_wide] == ["web:pine.example#site-wide"]
+    assert "© 2024 Pine & Co. Made with care." in [b.text for b in site_wide[0].blocks]
+
+
+def test_built_site_without_base_url_keyed_by_file(tmp_path):
+    options = WebOptions(site_dir=str(BUILT), render="never", exclude=[r"configure"])
+    touchpoints, errors = run(options, tmp_path)
+    assert errors == []
+    ids = sorted(t.id for t in touchpoints)
+    root = str(BUILT)  # outside the config folder: the absolute path
+    assert ids == sorted([f"web:{root}/index.html", f"web:{root}/about/index.html",
+                          f"web:{root}/blog/first-post/index.html", f"web:{root}#site-wide"])
+    about = next(t for t in touchpoints if t.id.endswith("about/index.html"))
+    assert {b.locator.source for b in about.blocks} == {f"{root}/about/index.html"}
+
+    missing = run(WebOptions(site_dir="nowhere"), tmp_path)[1]
+    assert "site_dir is not a folder" in missing[0].error
+
+
+# -- JavaScript rendering (Chromium) --------------------------------------------------------
+
+def _need_chromium() -> None:
+    import shutil
+
+    if not (os.path.isfile(CHROMIUM) or shutil.which(CHROMIUM)):
+        message = f"Chromium not found at {CHROMIUM} (set BRAND_AUDIT_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    pytest.importorskip("playwright.async_api")
+
+
+@pytest.mark.browser
+def test_javascript_page_is_rendered_and_its_requests_stay_polite(servers, tmp_path):
+    _need_chromium()
+    site, external = servers.site()
+    options = WebOptions(start=[site.url + "/"], render="auto", chromium=CHROMIUM,
+                         render_timeout=10, **FULL_CRAWL)
+    touchpoints, errors = run(options, tmp_path)
+    pages = by_path(touchpoints)
+    app = pages["/app/"]
+    assert app.metadata["rendered"] == "true"
+    assert [(b.scope, b.text) for b in app.blocks] == [
+        ("web.title", "Acme App"),
+        ("web.heading.h1", "Widgets, managed in one place"),
+        ("web.paragraph", "Plan deliveries and repairs for every widget you own."),
+        ("web.cta", "Start your free trial"),
+    ]
+    assert "/app/start.html" in pages  # a link only the script writes is followed
+    # Only the shell was rendered; the script and its data came through the polite fetcher.
+    assert [p for p, t in pages.items() if t.metadata.get("rendered")] == ["/app/"]
+    for path in ("/static/app.js", "/api/hero.json"):
+        assert [hit.agent for hit in site.hits(path)] == [USER_AGENT]
+    assert external.requests == []  # the script's request to another host was blocked
+    assert set(pages) == EXPECTED_PAGES | {"/app/start.html"}
+    assert not [e for e in errors if "render" in e.error.lower()]
+
+
+@pytest.mark.browser
+def test_built_site_page_is_rendered_from_disk(tmp_path):
+    _need_chromium()
+    options = WebOptions(site_dir=str(BUILT), base_url="https://pine.example",
+                         chromium=CHROMIUM, render_timeout=10)
+    touchpoints, errors = run(options, tmp_path)
+    assert errors == []
+    configure = by_path(touchpoints)["/configure.html"]
+    assert configure.metadata["rendered"] == "true"
+    assert configure.blocks[1].text == "Configure your table"
+
+
+def test_missing_chromium_is_one_error_and_static_html_is_read(servers, tmp_path, monkeypatch):
+    monkeypatch.delenv("BRAND_AUDIT_CHROMIUM", raising=False)
+    site, _ = servers.site()
+    options = WebOptions(start=[site.url + "/app/"], max_depth=0, render="always",
+                         chromium="/nonexistent/chromium", sitemaps=False)
+    touchpoints, errors = run(options, tmp_path)
+    assert len(errors) == 1
+    assert "Chromium not found at /nonexistent/chromium" in errors[0].error
+    assert by_path(touchpoints)["/app/"].title == "Acme App"

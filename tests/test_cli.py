@@ -90,6 +90,10 @@ def test_init_then_run_on_markdown(tmp_path) -> None:
     html = tmp_path / "again.html"
     again = brand_audit("report", "latest", "--store", str(store), "--output", str(html))
     assert again.returncode == 0 and "<html" in html.read_text()
+    russian = tmp_path / "ru.html"
+    in_russian = brand_audit("report", str(tmp_path / "brand-audit-report" / "report.json"),
+                             "--report-lang", "ru", "--output", str(russian))
+    assert in_russian.returncode == 0 and 'lang="ru"' in russian.read_text()
     assert brand_audit("init", str(tmp_path)).returncode == 2, "init never overwrites"
 
 

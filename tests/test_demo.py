@@ -6,6 +6,7 @@ on-brand source must pass; the report must open in Chromium with no errors and n
 
 from __future__ import annotations
 
+import csv
 import json
 import tomllib
 from pathlib import Path
@@ -28,6 +29,15 @@ def demo(tmp_path_factory):
     return run, paths, report
 
 
+def _permalink(name: str, post_id: str) -> str:
+    path = SOURCES / "social" / name
+    if name.endswith(".jsonl"):
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    else:
+        rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    return next(r["url"] for r in rows if r["id"] == post_id)
+
+
 def _find(report: dict, source: str) -> dict:
     path, _, post_id = source.partition("#")
     kind, _, rest = path.partition("/")
@@ -38,9 +48,13 @@ def _find(report: dict, source: str) -> dict:
             if url in candidates:
                 return tp
         elif kind == "social" and tp["channel"] == "social":
-            if tp["id"].endswith(f":{post_id}") and tp["locator"]["source"].endswith(rest):
+            if tp["source"] == _permalink(rest, post_id):
                 return tp
         elif kind == "calls" and tp["channel"] == "calls" and tp["source"].endswith(rest):
+            return tp
+        elif kind == "email" and tp["channel"] == "email" and tp["source"].endswith(rest):
+            return tp
+        elif kind == "sms" and tp["channel"] == "sms" and tp["id"].endswith(f"#{post_id}"):
             return tp
     raise AssertionError(f"{source} not in the report")
 
@@ -63,7 +77,8 @@ def test_on_brand_source_is_ok(demo, entry) -> None:
 
 def test_report_covers_channels_languages_and_agents(demo) -> None:
     report = demo[2]
-    assert {"web", "social", "calls"} <= {tp["channel"] for tp in report["touchpoints"]}
+    channels = {"web", "social", "calls", "email", "sms"}
+    assert channels <= {tp["channel"] for tp in report["touchpoints"]}
     assert {"en", "ru"} <= {tp["language"] for tp in report["touchpoints"]}
     agents = {a["agent_id"]: a for a in report["agents"]}
     for agent in EXPECTED["agents"]["on_brand"]:

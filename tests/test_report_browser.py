@@ -1,14 +1,13 @@
 """The HTML report in a real browser: offline, inert against hostile copy, usable.
 
 Opens the sample report from disk in Chromium (Playwright, sync API) and records every request
-and console message. Saves a full-page screenshot to ``docs/img/report-sample.png`` for the docs.
+and console message. The 10,000-touchpoint report is exercised in ``test_report_scale.py``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from playwright.sync_api import expect
 
 from reports import write
 from reports.json_report import to_dict
@@ -16,63 +15,85 @@ from tests.report_samples import XSS_MARKER, sample_run
 
 pytestmark = pytest.mark.browser
 
-DOCS_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "report-sample.png"
+
+def _open(browser, path, width=1280):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    log = {"requests": [], "console": [], "errors": []}
+    page.on("request", lambda request: log["requests"].append(request.url))
+    page.on("console", lambda message: log["console"].append((message.type, message.text)))
+    page.on("pageerror", lambda error: log["errors"].append(str(error)))
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector("body[data-ready='true']")
+    return page, log
 
 
 @pytest.fixture()
 def opened(browser, tmp_path):
     """The sample report opened from a file, with its requests and console messages."""
     path = write(to_dict(sample_run()), "html", tmp_path / "report.html")
-    url = path.as_uri()
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    requests: list[str] = []
-    console: list[tuple[str, str]] = []
-    page_errors: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: console.append((message.type, message.text)))
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
-    page.goto(url, wait_until="load")
-    page.wait_for_timeout(200)
-    yield page, url, requests, console, page_errors
+    page, log = _open(browser, path)
+    yield page, path.as_uri(), log
     page.close()
 
 
+def _row(page, title):
+    return page.locator("#tp-body tr.tp-row", has_text=title)
+
+
 def test_report_requests_nothing_but_itself_and_logs_no_errors(opened):
-    page, url, requests, console, page_errors = opened
+    page, url, log = opened
     # data: URIs (the inline favicon) never reach a network; nothing else may be requested.
-    assert [r for r in requests if not r.startswith("data:")] == [url]
-    assert [text for kind, text in console if kind in ("error", "warning")] == []
-    assert page_errors == []
+    assert [r for r in log["requests"] if not r.startswith("data:")] == [url]
+    assert [text for kind, text in log["console"] if kind in ("error", "warning")] == []
+    assert log["errors"] == []
 
 
 def test_hostile_copy_stays_text(opened):
-    page, _url, _requests, _console, _errors = opened
+    page, _url, _log = opened
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("img").count() == 0
-    title = page.locator("tbody.tp", has_text="Launch notes").locator("th.tp-title")
-    assert title.inner_text() == "Launch notes </script><script>window.__pwned=1</script>"
-    assert page.evaluate(
-        "JSON.parse(document.getElementById('report-data').textContent).schema"
-    ) == "brand-audit/report"
-    row = page.locator("tbody.tp", has_text="Launch notes")
-    row.locator("summary").click()
-    evidence = row.locator("figure.said blockquote")
-    assert '<img src=x onerror="window.__pwned=1">' in evidence.inner_text()
-    assert evidence.is_visible()
+    row = _row(page, "Launch notes")
+    assert row.locator(".tp-toggle span").nth(1).inner_text() == (
+        "Launch notes </script><script>window.__pwned=1</script>")
+    row.locator(".tp-toggle").click()
+    details = page.locator("tr.tp-detail")
+    assert '<img src=x onerror="window.__pwned=1">' in details.inner_text()
+    assert details.locator("mark").inner_text() == "cheap"
+    assert details.locator("figure.exemplar").inner_text().count("</script> <b>bold</b>") == 1
     assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("script").count() == 3  # the data, the messages, the report's own
     assert XSS_MARKER in page.locator("body").inner_text()
 
 
-def test_expanding_a_diverging_row_shows_the_exemplar(opened):
+def test_expanding_a_diverging_row_marks_the_sentences_next_to_the_exemplar(opened):
     page, *_ = opened
-    row = page.locator("tbody.tp[data-status='diverges']", has_text="Plans and pricing")
-    exemplar = row.locator("figure.exemplar").first
-    assert not exemplar.is_visible()
-    row.locator("summary").click()
-    assert exemplar.is_visible()
-    assert "On-brand example" in exemplar.text_content()
-    assert "Your first bag ships free" in exemplar.inner_text()
-    assert row.locator(".suggestion").first.is_visible()
+    row = _row(page, "Plans and pricing")
+    toggle = row.locator(".tp-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    detail = page.locator("tr.tp-detail")
+    marks = detail.locator("mark")
+    # Two overlapping findings: the countdown alone, then the shouting that both cover.
+    assert marks.all_inner_texts() == ["Only 2 hours left! ", "BUY NOW before prices go up!!!"]
+    assert marks.nth(0).get_attribute("data-rule") == "respect.false-urgency"
+    assert marks.nth(1).get_attribute("data-rule") == "respect.false-urgency tone.shouting"
+    assert "Your first bag ships free" in detail.locator("figure.exemplar").inner_text()
+    assert detail.locator(".note").count() == 2
+    assert "Say what the offer is" in detail.locator(".note").first.inner_text()
+    assert detail.locator("a[href='https://northwind.example/pricing']").count() == 1
+    toggle.click()
+    assert page.locator("tr.tp-detail").count() == 0
+
+
+def test_call_shows_customer_turns_as_unscored_context(opened):
+    page, *_ = opened
+    _row(page, "cancel subscription").locator(".tp-toggle").click()
+    detail = page.locator("tr.tp-detail")
+    assert detail.locator(".block.context").count() == 3
+    flagged = detail.locator(".block", has=page.locator("mark"))
+    assert "Agent · 01:23" in flagged.inner_text()
+    assert "Call 2024-05-02-0915" in detail.locator(".source-line").inner_text()
 
 
 def test_most_urgent_link_opens_the_touchpoint(opened):
@@ -80,73 +101,92 @@ def test_most_urgent_link_opens_the_touchpoint(opened):
     urgent = page.locator("#urgent .urgent-item").first
     assert "Telegram" in urgent.inner_text()
     urgent.locator("h3 a").click()
-    target = page.locator("tbody.tp", has_text="Telegram: Акция недели")
-    assert target.locator("figure.exemplar").first.is_visible()
+    detail = page.locator("tr.tp-detail")
+    assert detail.count() == 1
+    assert "Купите сейчас, иначе пожалеете!" in detail.locator("mark").first.inner_text()
 
 
-def test_filters_and_search(opened):
+def test_filters_search_and_sort(opened):
     page, *_ = opened
-    rows = page.locator("tbody.tp")
-    visible = page.locator("tbody.tp:not([hidden])")
+    rows = page.locator("#tp-body tr.tp-row")
     total = rows.count()
-    assert page.locator("#tp-filters").is_visible()
-    assert page.locator("#f-count").inner_text() == f"Showing all {total} touchpoints"
-
+    assert total == 9
+    assert page.locator("#f-count").inner_text() == "Showing all 9 touchpoints"
     page.select_option("#f-channel", "calls")
-    assert visible.count() == 2
-    assert all(v == "calls" for v in visible.evaluate_all(
-        "rows => rows.map(r => r.dataset.channel)"))
-
+    expect(rows).to_have_count(2)
     page.select_option("#f-status", "diverges")
-    assert visible.count() == 1
-    assert "cancel subscription" in visible.first.inner_text()
-    assert page.locator("#f-count").inner_text() == f"Showing 1 of {total} touchpoints"
-
-    page.select_option("#f-channel", "")
-    page.select_option("#f-status", "")
-    page.fill("#f-search", "пожалеете")  # Russian copy inside a collapsed finding
-    assert visible.count() == 1
-    assert "Telegram" in visible.first.inner_text()
-
+    expect(rows).to_have_count(1)
+    assert "cancel subscription" in rows.first.inner_text()
+    assert page.locator("#f-count").inner_text() == "Showing 1 of 9 touchpoints"
+    page.click("#f-reset")
+    page.wait_for_function("document.querySelectorAll('#tp-body tr.tp-row').length === 9")
+    page.select_option("#f-agent", "agent-04")
+    expect(rows).to_have_count(1)
+    assert "office plan" in rows.first.inner_text()
+    page.select_option("#f-agent", "")
+    page.select_option("#f-rule", "tone.shouting")
+    expect(rows).to_have_count(1)
+    assert "Plans and pricing" in rows.first.inner_text()
+    page.select_option("#f-rule", "")
+    page.select_option("#f-language", "ru")
+    expect(rows).to_have_count(2)
+    page.select_option("#f-language", "")
+    page.fill("#f-search", "пожалеете")  # Russian copy inside a finding
+    page.press("#f-search", "Enter")
+    expect(rows).to_have_count(1)
+    assert "Telegram" in rows.first.inner_text()
     page.fill("#f-search", "no such words anywhere")
-    assert visible.count() == 0
-    assert page.locator("tbody.tp-empty").is_visible()
-
+    page.press("#f-search", "Enter")
+    expect(rows).to_have_count(0)
+    assert page.locator("#tp-empty").is_visible()
     page.fill("#f-search", "")
-    assert visible.count() == total
+    page.press("#f-search", "Enter")
+    # Sorting by score, then reversed; aria-sort says which.
+    header = page.locator("th[data-sort='score']")
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    scores = [s for s in rows.evaluate_all("r => r.map(x => x.children[1].innerText)")]
+    assert scores[0] == "—" and scores[1] == "37"
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    assert rows.first.locator("td").nth(1).inner_text() == "88"
+    assert page.locator("th[data-sort='status']").get_attribute("aria-sort") == "none"
 
 
-def test_expand_all_and_screenshot(opened, tmp_path):
+def test_keyboard_opens_a_row_and_reaches_the_map(opened):
     page, *_ = opened
-    page.click("#expand-all")
-    assert page.locator("tbody.tp details:not([open])").count() == 0
-    page.click("#expand-all")
-    assert page.locator("tbody.tp details[open]").count() == 0
-    # The screenshot shows one diverging touchpoint opened, as a reviewer would.
-    page.locator("tbody.tp", has_text="Plans and pricing").locator("summary").click()
-    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
-    page.screenshot(path=str(tmp_path / "report-sample.png"), full_page=True)
-    assert DOCS_SCREENSHOT.stat().st_size > 10_000
-
-
-def test_keyboard_opens_findings(opened):
-    page, *_ = opened
-    summary = page.locator("tbody.tp[data-status='diverges'] summary").first
-    summary.focus()
+    toggle = page.locator("#tp-body .tp-toggle").first
+    toggle.focus()
     page.keyboard.press("Enter")
-    assert page.locator("tbody.tp[data-status='diverges'] details").first.get_attribute(
-        "open") is not None
+    assert toggle.get_attribute("aria-expanded") == "true"
+    point = page.locator("#brand-map a[data-open]").first
+    point.focus()
+    assert page.evaluate("document.activeElement.getAttribute('data-open')")
+    page.keyboard.press("Enter")
+    opened_id = point.get_attribute("data-open")
+    assert page.locator(f"#tp-body tr.tp-row[data-id='{opened_id}'] .tp-toggle").get_attribute(
+        "aria-expanded") == "true"
+
+
+def test_russian_interface(browser, tmp_path):
+    path = write(to_dict(sample_run()), "html", tmp_path / "report.html", lang="ru")
+    page, log = _open(browser, path)
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("#f-count").inner_text() == "Показаны все касания: 9"
+    assert "Самое срочное" in page.locator("#urgent h2").inner_text()
+    _row(page, "Plans and pricing").locator(".tp-toggle").click()
+    assert "Как звучит голос бренда" in page.locator("figure.exemplar figcaption").text_content()
+    assert log["errors"] == []
+    page.close()
 
 
 def test_narrow_screen_and_print_layouts(browser, tmp_path):
     path = write(to_dict(sample_run()), "html", tmp_path / "report.html")
-    page = browser.new_page(viewport={"width": 390, "height": 800})
-    page.goto(path.as_uri())
+    page, _log = _open(browser, path, width=390)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"page scrolls sideways on a phone ({width}px)"
-    page.screenshot(path=str(tmp_path / "report-narrow.png"), full_page=True)
     page.emulate_media(media="print")
     assert not page.locator("#tp-filters").is_visible()
     page.pdf(path=str(tmp_path / "report.pdf"))
+    assert (tmp_path / "report.pdf").stat().st_size > 20_000
     page.close()

@@ -38,8 +38,10 @@ SUMMARY_KEYS = {"score", "touchpoints", "diverging", "warnings", "by_channel"}
 CHANNEL_KEYS = {"score", "touchpoints", "diverging", "warnings"}
 TOUCHPOINT_KEYS = {"id", "channel", "source", "locator", "title", "language", "score", "status",
                    "findings"}
+#: Additive extensions of schema version 1, each omitted when empty.
+TOUCHPOINT_OPTIONAL = {"agent_id", "blocks", "tone", "similarity", "position", "metadata"}
 FINDING_KEYS = {"rule", "severity", "message", "evidence", "fingerprint"}
-FINDING_OPTIONAL = {"span", "suggestion", "exemplar", "locator"}
+FINDING_OPTIONAL = {"span", "suggestion", "exemplar", "locator", "block"}
 STATUS_RANK = {"diverges": 0, "warn": 1, "ok": 2}
 
 
@@ -75,7 +77,7 @@ def _assert_score(value) -> None:
 
 def test_to_dict_has_exactly_the_contract_keys(report):
     assert set(report) == {"schema", "schema_version", "run", "summary", "touchpoints", "agents",
-                           "errors", "comparison", "context"}
+                           "errors", "comparison", "context", "coverage"}
     assert report["schema"] == "brand-audit/report"
     assert report["schema_version"] == 1
     assert set(report["run"]) == RUN_KEYS
@@ -86,11 +88,11 @@ def test_to_dict_has_exactly_the_contract_keys(report):
         assert isinstance(report["summary"][key], int)
     assert set(report["summary"]["by_channel"]) == {"web", "social", "calls", "files"}
     for channel in report["summary"]["by_channel"].values():
-        assert set(channel) == CHANNEL_KEYS
+        assert CHANNEL_KEYS <= set(channel) <= CHANNEL_KEYS | {"tone"}
         _assert_score(channel["score"])
 
     for tp in report["touchpoints"]:
-        assert TOUCHPOINT_KEYS <= set(tp) <= TOUCHPOINT_KEYS | {"agent_id"}
+        assert TOUCHPOINT_KEYS <= set(tp) <= TOUCHPOINT_KEYS | TOUCHPOINT_OPTIONAL
         assert isinstance(tp["locator"], dict) and tp["locator"]["source"]
         assert tp["status"] in STATUS_RANK
         _assert_score(tp["score"])
@@ -105,14 +107,25 @@ def test_to_dict_has_exactly_the_contract_keys(report):
                     "text", "source", "similarity"}
             if "locator" in finding:
                 assert isinstance(finding["locator"], dict)
+            if "block" in finding:
+                block = tp["blocks"][finding["block"]]
+                assert block["scored"] is True  # customer speech is never flagged
+                start, end = finding["span"]
+                assert 0 <= start < end <= len(block["text"])
+        for block in tp.get("blocks", []):
+            assert {"text", "scope", "scored", "locator"} <= set(block) <= {
+                "text", "scope", "scored", "locator", "speaker"}
 
     for agent in report["agents"]:
-        assert set(agent) == {"agent_id", "touchpoints", "score", "status"}
+        assert {"agent_id", "touchpoints", "score", "status"} <= set(agent) <= {
+            "agent_id", "touchpoints", "score", "status", "calls", "turns", "top_findings"}
     for error in report["errors"]:
         assert {"source", "error"} <= set(error) <= {"source", "error", "channel"}
     assert set(report["comparison"]) == {"previous_run", "new", "resolved", "score_delta"}
     assert isinstance(report["comparison"]["new"], list)
-    assert report["context"] == {"brand": "Northwind Coffee", "thresholds": {"ok": 75, "warn": 55}}
+    assert report["context"]["brand"] == "Northwind Coffee"
+    assert set(report["coverage"]) == {"messages", "channels", "matrix"}
+    assert [len(row) for row in report["coverage"]["matrix"]] == [4, 4, 4]
     json.dumps(report, allow_nan=False)  # plain JSON, no NaN, no objects
 
 
@@ -129,6 +142,34 @@ def test_optional_keys_are_omitted_not_null(report):
     minimal = to_dict(_minimal_run())
     assert "comparison" not in minimal and "context" not in minimal
     assert all(v is not None for v in minimal["touchpoints"][0]["locator"].values())
+
+
+def test_blocks_tone_position_and_agents_are_serialised(report):
+    by_id = {tp["id"]: tp for tp in report["touchpoints"]}
+    call = by_id["calls:2024-05-02-0915"]
+    assert [b["scored"] for b in call["blocks"]] == [True, False, True, False, True, False]
+    assert call["blocks"][1] == {
+        "text": "Hi, I'd like to cancel my subscription, please.", "scope": "call.customer.turn",
+        "scored": False, "speaker": "Customer",
+        "locator": {"source": "transcripts/2024-05-02-0915.vtt", "start_ms": 9500,
+                    "end_ms": 13000}}
+    finding = call["findings"][0]
+    assert finding["block"] == 4
+    text = call["blocks"][4]["text"]
+    assert text[finding["span"][0]:finding["span"][1]] == finding["evidence"]
+    assert call["tone"]["respect"] == -0.8 and call["similarity"] == 0.358
+    assert call["position"] == [0.74, 0.9]
+    assert call["metadata"]["call_id"] == "2024-05-02-0915"
+    assert "tone" not in by_id["social:x-archive-0042"]  # nothing to judge: left out
+    assert "position" not in by_id["social:x-archive-0042"]
+    assert set(report["summary"]["by_channel"]["calls"]["tone"]) == {
+        "formality", "warmth", "confidence", "customer_focus", "respect"}
+    agent = next(a for a in report["agents"] if a["agent_id"] == "agent-17")
+    assert agent["calls"] == 1 and agent["turns"] == 3
+    assert agent["top_findings"] == [{"rule": "respect.guilt-tripping", "count": 1}]
+    minimal = to_dict(_minimal_run())
+    assert "coverage" not in minimal and "tone" not in minimal["touchpoints"][0]
+    assert minimal["touchpoints"][0]["blocks"][0]["scored"] is True
 
 
 def test_values_are_rounded_and_times_are_utc(report):
@@ -246,7 +287,7 @@ def test_html_requests_nothing_from_the_network(html, report):
 def test_collected_copy_cannot_break_out(html, report):
     assert "<script>window.__pwned" not in html
     assert "<img src=x" not in html
-    assert html.count("<script") == html.count("</script>") == 2
+    assert html.count("<script") == html.count("</script>") == 3
     assert XSS_MARKER in html  # shown, as text
     assert "Launch notes &lt;/script&gt;&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
     start = html.index('<script type="application/json" id="report-data">')
@@ -274,16 +315,50 @@ def test_html_shows_the_report(html):
     assert "<h1>Northwind Coffee</h1>" in html
     assert "Needs attention" in html  # 61.4 with the sample's thresholds (75 / 55)
     for section in ('id="urgent"', 'id="channels"', 'id="touchpoints"', 'id="agents"',
-                    'id="errors"'):
+                    'id="errors"', 'id="tone"', 'id="brand-map"', 'id="distribution"',
+                    'id="trend"', 'id="coverage"'):
         assert section in html
-    assert "On-brand example" in html
-    assert "Your first bag ships free." in html
+    assert "Say what the offer is and let the reader decide" in html  # the urgent fix
     assert 'rel="noopener noreferrer"' in html
-    assert "content/blog/launch.md" in html and "line 1, column 1" in html
+    assert "transcripts/2024-05-02-0915.vtt" in html and "at 01:23–01:28" in html
     assert 'lang="ru"' in html
-    assert '<th scope="col">' in html
+    assert 'aria-sort="ascending"' in html
     assert '<label for="f-search"' in html
     assert "@media print" in html
+    # Tone outside the brand's range is said in words, not only drawn.
+    assert "Calls: colder than the brand (warmth +0.07; the brand aims for +0.35 to +0.85)." \
+        in html
+    assert "Spread across agents: 17.4 points" in html
+    assert "67%" in html and "not said" in html  # coverage: numbers, not colour alone
+
+
+def test_charts_escape_collected_copy_and_mark_divergence(html):
+    svg = html[html.index('<svg class="chart map-chart"'):]
+    svg = svg[:svg.index("</svg>")]
+    assert "&lt;/script&gt;" in svg and "</script>" not in svg
+    assert svg.count('class="ring"') == 3  # the three diverging touchpoints
+    assert svg.count('data-open="') == 3 and svg.count('class="star"') == 5
+
+
+def test_charts_are_left_out_without_their_data():
+    html = render_html(to_dict(_minimal_run()))
+    for section in ('id="tone"', 'id="brand-map"', 'id="trend"', 'id="coverage"',
+                    'id="distribution"'):
+        assert section not in html
+
+
+def test_russian_interface_and_unknown_language(report):
+    html = render_html(report, lang="ru")
+    assert '<html lang="ru">' in html
+    assert "Самое срочное" in html and "Все касания" in html
+    assert "9 касаний" in html or "касаний проверено" in html
+    with pytest.raises(BrandAuditError, match="choose one of: en, ru"):
+        render_html(report, lang="de")
+
+
+def test_footer_states_the_file_size(html):
+    size = len(html.encode("utf-8"))
+    assert f"this file {size / 1024:,.0f} KB." in html
 
 
 def test_html_without_agents_errors_or_divergence():
@@ -371,12 +446,14 @@ def test_markdown_summary(report):
 # The package API ---------------------------------------------------------------------------
 
 def test_render_and_write_every_format(report, tmp_path):
-    assert FORMATS == ("json", "html", "text", "markdown")
-    for fmt in FORMATS:
+    assert {"json", "html", "text", "markdown"} <= set(FORMATS)
+    for fmt in ("json", "html", "text", "markdown"):
         path = write(report, fmt, tmp_path / f"report.{fmt}")
         assert path.read_text(encoding="utf-8") == render(report, fmt)
     assert json.loads(render(report, "json")) == report
     assert render(sample_run(), "text") == render_text(report, color=False)
+    assert render(report, "html", lang="ru") == render_html(report, lang="ru")
+    assert 'lang="ru"' in write(report, "html", tmp_path / "ru.html", lang="ru").read_text()
 
 
 def test_unknown_format_is_a_usage_error(report):

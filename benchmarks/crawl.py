@@ -1,0 +1,219 @@
+"""Crawl speed: brand-audit's web crawler next to ``wget --recursive`` on the same local site.
+
+    .venv/bin/python -m benchmarks.crawl [--pages 500] [--rounds 3] [--no-write]
+
+Generates a site of ``--pages`` linked HTML pages (nav, footer, a few paragraphs, links to
+other pages; about 6 KB each), serves it on 127.0.0.1 with Python's threaded HTTP server in a
+separate process (so neither client shares a process with the server), then, in the same run
+and in alternating rounds:
+
+* brand-audit: ``channels.web.collect`` with concurrency 4, no delay, robots.txt and sitemap
+  look-ups on, a fresh validator cache, every page fetched *and* extracted into scoped blocks;
+* wget: ``wget --recursive --level=inf --no-parent -q -P TMPDIR URL`` (Debian's wget; one
+  connection at a time, pages saved to disk, links scanned).
+
+Reports pages per second (median of the rounds) side by side and writes the table to
+``docs/benchmarks.md`` under "## Website crawl", with the machine and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DOC = REPO / "docs" / "benchmarks.md"
+SECTION = "## Website crawl"
+SECTIONS = ["pricing", "products", "support", "blog", "about", "careers", "partners", "help"]
+WORDS = ("reliable widgets delivered tomorrow support answers quickly every team plan repairs "
+         "free of charge honest prices no surprises our makers care about detail and time "
+         "simple clear friendly quiet durable ready when you are").split()
+
+
+def machine() -> dict:
+    """Cores, CPU model, RAM and Python of this machine."""
+    cpu = platform.processor() or "unknown CPU"
+    ram_gb = float("nan")
+    try:
+        cpu = next(line.split(":", 1)[1].strip()
+                   for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+        ram_gb = next(int(line.split()[1]) / 1024 / 1024
+                      for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal:"))
+    except (OSError, StopIteration):
+        pass
+    return {"cores": os.cpu_count(), "cpu": cpu, "ram_gb": ram_gb,
+            "python": platform.python_version()}
+
+
+def generate_site(root: Path, pages: int) -> None:
+    """``pages`` HTML pages: a home page, section pages in the nav, and article pages, each
+    linking to a few others so every page is reachable."""
+    def words(seed: int, count: int) -> str:
+        return " ".join(WORDS[(seed * 7 + k * 3) % len(WORDS)] for k in range(count))
+
+    articles = pages - 1 - len(SECTIONS)
+    nav = "".join(f'<li><a href="/{s}/">{s.capitalize()}</a></li>' for s in SECTIONS)
+    paths = ["index.html"] + [f"{s}/index.html" for s in SECTIONS] + \
+        [f"p/{n}.html" for n in range(articles)]
+    for i, relative in enumerate(paths):
+        links = sorted({(i + 1) % articles, (2 * i + 1) % articles, (2 * i + 2) % articles,
+                        (i * 37 + 11) % articles})
+        related = "".join(f'<li><a href="/p/{n}.html">{words(n, 4)}</a></li>' for n in links)
+        paragraphs = "".join(f"<p>{words(i + k, 40)}.</p>" for k in range(6))
+        html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                f"<title>Page {i}: {words(i, 3)}</title>"
+                f'<meta name="description" content="{words(i, 12)}"></head><body>'
+                f'<header><nav><ul><li><a href="/">Home</a></li>{nav}</ul></nav></header>'
+                f"<main><h1>{words(i, 5)} {i}</h1>{paragraphs}<h2>Related</h2><ul>{related}"
+                f'</ul><a class="btn" href="/p/{(i + 3) % articles}.html">{words(i, 2)}</a>'
+                f'</main><footer><p>© 2024 Acme. All rights reserved.</p>'
+                f'<a href="/help/">Help</a></footer></body></html>\n')
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+
+
+def serve(root: Path) -> tuple[subprocess.Popen[str], str]:
+    """Python's threaded HTTP server on 127.0.0.1 in its own process; its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory",
+         str(root), "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"port (\d+)", line)
+    if not match:
+        process.kill()
+        raise SystemExit(f"the test server did not start: {line!r}")
+    return process, f"http://127.0.0.1:{match.group(1)}/"
+
+
+def run_brand_audit(url: str, workdir: Path) -> tuple[int, float, int]:
+    """Pages collected, seconds, errors."""
+    from auditor.types import Touchpoint
+    from channels import CollectContext
+    from channels.web import WebOptions, collect
+
+    options = WebOptions(start=[url], concurrency=4, delay=0.0, max_pages=100_000,
+                         max_depth=10_000, cache=str(workdir / "web-cache.sqlite"))
+    began = time.perf_counter()
+    results = list(collect(options, CollectContext(base_dir=workdir)))
+    seconds = time.perf_counter() - began
+    pages = sum(isinstance(r, Touchpoint) and not r.id.endswith("#site-wide") for r in results)
+    errors = sum(not isinstance(r, Touchpoint) for r in results)
+    return pages, seconds, errors
+
+
+def run_wget(wget: str, url: str, workdir: Path) -> tuple[int, float]:
+    """Pages saved, seconds."""
+    began = time.perf_counter()
+    subprocess.run([wget, "--recursive", "--level=inf", "--no-parent", "-q", "-P",
+                    str(workdir), url], check=False)
+    seconds = time.perf_counter() - began
+    pages = sum(1 for p in workdir.rglob("*.html"))
+    return pages, seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+
+    wget = shutil.which("wget")
+    if wget is None:
+        print("wget not found; install Debian's wget (apt-get install -y wget)", file=sys.stderr)
+        return 2
+    version = subprocess.run([wget, "--version"], capture_output=True, text=True,
+                             check=False).stdout.splitlines()[0]
+    ours: list[float] = []
+    theirs: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="brand-audit-crawl-") as tmp:
+        site = Path(tmp) / "site"
+        generate_site(site, args.pages)
+        process, url = serve(site)
+        try:
+            for round_ in range(args.rounds):
+                work = Path(tmp) / f"round-{round_}"
+                pages, seconds, errors = run_brand_audit(url, work / "ba")
+                if pages != args.pages:
+                    raise SystemExit(f"brand-audit collected {pages} of {args.pages} pages "
+                                     f"({errors} errors)")
+                ours.append(pages / seconds)
+                got, wget_seconds = run_wget(wget, url, work / "wget")
+                if got != args.pages:
+                    raise SystemExit(f"wget saved {got} of {args.pages} pages")
+                theirs.append(got / wget_seconds)
+                print(f"round {round_ + 1}: brand-audit {pages / seconds:7.1f} pages/s "
+                      f"({seconds:.2f} s), wget {got / wget_seconds:7.1f} pages/s "
+                      f"({wget_seconds:.2f} s)")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+    info = machine()
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    table = "\n".join([
+        SECTION,
+        "",
+        f"`.venv/bin/python -m benchmarks.crawl --pages {args.pages} --rounds {args.rounds}`, "
+        f"{dt.date.today().isoformat()}; {info['cores']} cores ({info['cpu']}), "
+        f"{info['ram_gb']:.0f} GiB RAM, Python {info['python']}, {version.rstrip('.')}. "
+        f"The machine is shared, so absolute numbers move between runs; the two crawlers "
+        f"alternate rounds in one run against one server.",
+        "",
+        f"A generated site of {args.pages} linked pages (~6 KB each) served on 127.0.0.1 by "
+        f"Python's threaded `http.server` in its own process. brand-audit: concurrency 4, no "
+        f"delay, robots.txt and sitemap look-ups, validator cache written, every page "
+        f"extracted into scoped blocks. wget: `--recursive --level=inf --no-parent`, one "
+        f"connection, pages saved to disk.",
+        "",
+        "| crawler | pages/s (median) | rounds |",
+        "|---|---:|---|",
+        f"| brand-audit (`channels.web`) | {statistics.median(ours):.1f} | "
+        + ", ".join(f"{v:.1f}" for v in ours) + " |",
+        f"| wget --recursive | {statistics.median(theirs):.1f} | "
+        + ", ".join(f"{v:.1f}" for v in theirs) + " |",
+        "",
+        f"brand-audit / wget: **{ratio:.2f}×** "
+        + ("(target met: at least as fast as wget)." if ratio >= 1 else
+           "(target *not* met: slower than wget)."),
+    ])
+    print()
+    print(table)
+    if not args.no_write:
+        write_section(table)
+        print(f"\nwritten to {DOC.relative_to(REPO)}")
+    return 0
+
+
+def write_section(markdown: str, path: Path = DOC) -> None:
+    """Replace (or append) the "Website crawl" section, leaving other sections alone."""
+    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    lines = current.splitlines()
+    if SECTION in lines:
+        start = lines.index(SECTION)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+                   len(lines))
+        lines[start:end] = markdown.rstrip("\n").splitlines() + ([""] if end < len(lines) else [])
+    else:
+        lines += ["", *markdown.rstrip("\n").splitlines()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

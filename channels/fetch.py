@@ -1,0 +1,435 @@
+"""The one polite HTTP fetcher every collector uses (the web crawler, social exports by URL).
+
+Polite by default (Scrapy's lesson): robots.txt is obeyed with Protego (a disallowed URL is never
+requested, ``Crawl-delay`` slows the host down), every request carries brand-audit's User-Agent,
+each host gets at most ``concurrency`` requests at once with ``delay`` seconds between request
+starts, 429 and 5xx answers are retried with exponential backoff honouring ``Retry-After``, and
+redirects, time and body size are capped.
+
+``AsyncFetcher`` is the implementation (``httpx.AsyncClient``); ``Fetcher`` is a synchronous face
+over it for collectors that fetch one URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import re
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import httpx
+from protego import Protego
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+MAX_CRAWL_DELAY = 10.0     # seconds; a robots.txt Crawl-delay above this is capped
+MAX_RETRY_WAIT = 60.0      # seconds; a Retry-After beyond this is not waited for
+BACKOFF = 0.5              # seconds before the first retry; doubled for each further one
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Query parameters that only track a visit; the page is the same without them.
+_TRACKING_PARAMS = re.compile(r"^(utm_.*|gclid|dclid|gbraid|wbraid|fbclid|yclid|msclkid|mc_cid|"
+                              r"mc_eid|_ga|_gl|igshid|ref_src)$", re.IGNORECASE)
+
+T = TypeVar("T")
+
+
+# -- URLs -----------------------------------------------------------------------------------
+
+def normalize_url(url: str) -> str | None:
+    """The form of ``url`` used to recognise a page: no fragment, no tracking parameters,
+    sorted query, lower-case scheme and host, no default port. ``None`` if not http(s)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    if port and port != {"http": 80, "https": 443}[scheme]:
+        host += f":{port}"
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _TRACKING_PARAMS.match(k)
+    )
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a normalised URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# -- Results --------------------------------------------------------------------------------
+
+class FetchError(Exception):
+    """A URL that could not be fetched; ``str(error)`` says why, for a ``CollectionError``."""
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str                 # after redirects
+    status: int
+    content_type: str        # media type only, lower case, e.g. "text/html"
+    charset: str | None      # from the Content-Type header
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """The server answered 304 to a conditional request: the cached copy is current."""
+        return self.status == 304
+
+
+@dataclass
+class _Host:
+    """Politeness state of one origin: a concurrency gate and the earliest next request."""
+
+    slots: asyncio.Semaphore
+    delay: float
+    next_start: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    robots: Protego | str | None = None
+    robots_loaded: bool = False
+    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class AsyncFetcher:
+    """Polite asynchronous HTTP GETs. Use as ``async with AsyncFetcher(...) as fetcher``."""
+
+    def __init__(self, user_agent: str, *, timeout: float = 15.0, delay: float = 0.0,
+                 concurrency: int = 2, respect_robots: bool = True,
+                 max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS,
+                 retries: int = 2) -> None:
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self.delay = max(0.0, delay)
+        self.concurrency = max(1, concurrency)
+        self.respect_robots = respect_robots
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.retries = max(0, retries)
+        self._hosts: dict[str, _Host] = {}
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> AsyncFetcher:
+        # The per-request time limit is enforced around each whole attempt (see _attempt);
+        # httpx's own timeouts are a backstop for a stalled socket.
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": self.user_agent}, follow_redirects=False,
+            timeout=httpx.Timeout(self.timeout), trust_env=False,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- robots.txt ---------------------------------------------------------------------
+
+    def _host(self, origin: str) -> _Host:
+        host = self._hosts.get(origin)
+        if host is None:
+            host = self._hosts[origin] = _Host(asyncio.Semaphore(self.concurrency), self.delay)
+        return host
+
+    async def robots(self, origin: str) -> Protego | None:
+        """Parsed robots.txt of ``origin`` (``None``: none, or not obeyed); loaded once."""
+        host = self._host(origin)
+        await self._load_robots(origin, host)
+        return host.robots if isinstance(host.robots, Protego) else None
+
+    async def robots_refusal(self, url: str) -> str | None:
+        """Why robots.txt forbids fetching ``url``, or ``None`` when it may be fetched."""
+        if not self.respect_robots:
+            return None
+        origin = origin_of(url)
+        host = self._host(origin)
+        await self._load_robots(origin, host)
+        rules = host.robots
+        if isinstance(rules, str):
+            return rules
+        if rules is not None and not rules.can_fetch(url, self.user_agent):
+            return f"disallowed by {origin}/robots.txt (set respect_robots = false only for " \
+                   f"a site you own)"
+        return None
+
+    def crawl_delay(self, origin: str) -> float:
+        """Seconds between request starts for ``origin`` (``delay`` or a larger Crawl-delay)."""
+        return self._host(origin).delay
+
+    async def _load_robots(self, origin: str, host: _Host) -> None:
+        if host.robots_loaded or not self.respect_robots:
+            return
+        async with host.robots_lock:
+            if host.robots_loaded:
+                return
+            host.robots = await self._fetch_robots(origin, host)
+            host.robots_loaded = True
+
+    async def _fetch_robots(self, origin: str, host: _Host) -> Protego | str | None:
+        """Parsed rules, ``None`` (no robots.txt: all allowed) or why nothing may be fetched."""
+        url = f"{origin}/robots.txt"
+        try:
+            # Redirects are followed (to another host too, as RFC 9309 allows), robots.txt
+            # itself is never subject to robots.txt.
+            response = await self._get(url, same_origin=False, check_robots=False,
+                                       accept=None, follow=None, headers={})
+        except FetchError as exc:
+            text = str(exc)
+            # RFC 9309: a 4xx robots.txt means "no rules"; 429 is "come back later", which,
+            # like a 5xx, means nothing may be fetched yet.
+            if re.match(r"HTTP 4(?!29|08)\d\d", text):
+                return None
+            return f"{url} unreachable ({text}); nothing is fetched from {origin} until it " \
+                   f"answers"
+        rules = Protego.parse(response.body.decode("utf-8", errors="replace"))
+        delay = rules.crawl_delay(self.user_agent)
+        if delay:
+            host.delay = max(host.delay, min(float(delay), MAX_CRAWL_DELAY))
+            # The robots.txt request itself counts: the first page waits a full delay too.
+            host.next_start = max(host.next_start, time.monotonic() + host.delay)
+        return rules
+
+    # -- GET ----------------------------------------------------------------------------
+
+    async def get(self, url: str, *, same_origin: bool = True,
+                  accept: Callable[[str], bool] | None = None,
+                  follow: Callable[[str], bool] | None = None,
+                  etag: str | None = None, last_modified: str | None = None) -> Response:
+        """GET ``url``, following up to ``max_redirects`` redirects.
+
+        With ``same_origin`` a redirect to another scheme/host/port is not followed.
+        ``accept(media_type)`` decides, before the body is read, whether it is wanted.
+        ``follow(target)`` may decline a redirect (e.g. to a page already read): the redirect
+        response itself is returned, with an empty body and ``url`` set to the target.
+        ``etag``/``last_modified`` make the request conditional: a 304 answer comes back as a
+        ``Response`` whose ``not_modified`` is true and whose body is empty.
+        Raises ``FetchError`` with a reason a user can act on.
+        """
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return await self._get(url, same_origin=same_origin, check_robots=True, accept=accept,
+                               follow=follow, headers=headers)
+
+    async def _get(self, url: str, *, same_origin: bool, check_robots: bool,
+                   accept: Callable[[str], bool] | None, follow: Callable[[str], bool] | None,
+                   headers: dict[str, str]) -> Response:
+        chain = [url]
+        current = url
+        for _ in range(self.max_redirects + 1):
+            if check_robots:
+                refusal = await self.robots_refusal(current)
+                if refusal:
+                    raise FetchError(refusal)
+            response, location = await self._with_retries(current, accept, headers)
+            if location is None:
+                return response
+            target = normalize_url(urljoin(current, location))
+            if target is None:
+                raise FetchError(f"redirects to {location}, which is not http(s)")
+            if target in chain:
+                raise FetchError("redirect loop: " + " → ".join(chain + [target]))
+            if same_origin and origin_of(target) != origin_of(url):
+                raise FetchError(f"redirects off-site to {target}; not followed")
+            if follow is not None and not follow(target):
+                return Response(target, response.status, "", None, b"")
+            chain.append(target)
+            current = target
+        raise FetchError(f"more than {self.max_redirects} redirects "
+                         f"({' → '.join(chain[:3])} → ...); not followed")
+
+    async def _with_retries(self, url: str, accept: Callable[[str], bool] | None,
+                            headers: dict[str, str]) -> tuple[Response, str | None]:
+        host = self._host(origin_of(url))
+        attempt = 0
+        while True:
+            try:
+                return await self._attempt(url, host, accept, headers)
+            except _Retryable as exc:
+                wait = exc.retry_after if exc.retry_after is not None else \
+                    BACKOFF * (2 ** attempt) * (1 + random.random() / 4)
+                if attempt >= self.retries:
+                    raise FetchError(exc.reason + (f" (after {attempt + 1} attempts)"
+                                                   if attempt else "")) from None
+                if wait > MAX_RETRY_WAIT:
+                    raise FetchError(f"{exc.reason}; the server asks to retry after {wait:g} s, "
+                                     f"longer than brand-audit waits") from None
+                if exc.retry_after is not None:
+                    # Retry-After speaks for the whole host, not just this URL.
+                    async with host.lock:
+                        host.next_start = max(host.next_start, time.monotonic() + wait)
+                await asyncio.sleep(wait)
+                attempt += 1
+
+    async def _attempt(self, url: str, host: _Host, accept: Callable[[str], bool] | None,
+                       headers: dict[str, str]) -> tuple[Response, str | None]:
+        assert self._client is not None, "use AsyncFetcher as an async context manager"
+        async with host.slots:
+            await self._wait_turn(host)
+            try:
+                async with asyncio.timeout(self.timeout):
+                    return await self._send(url, accept, headers)
+            except TimeoutError:
+                raise _Retryable(f"timed out after {self.timeout:g} s (raise `timeout` if the "
+                                 f"site is slow)") from None
+            except httpx.TimeoutException:
+                raise _Retryable(f"timed out after {self.timeout:g} s (raise `timeout` if the "
+                                 f"site is slow)") from None
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                raise _Retryable(_describe(exc)) from None
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                raise FetchError(_describe(exc)) from None
+
+    async def _wait_turn(self, host: _Host) -> None:
+        """Space request starts to one host by its delay (request starts, as Scrapy does)."""
+        async with host.lock:
+            now = time.monotonic()
+            start = max(now, host.next_start)
+            host.next_start = start + host.delay
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    async def _send(self, url: str, accept: Callable[[str], bool] | None,
+                    headers: dict[str, str]) -> tuple[Response, str | None]:
+        assert self._client is not None
+        async with self._client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            location = response.headers.get("location")
+            if status in REDIRECT_STATUSES and location:
+                return Response(url, status, "", None, b""), location
+            etag = response.headers.get("etag")
+            last_modified = response.headers.get("last-modified")
+            if status == 304:
+                return Response(url, status, "", None, b"", etag, last_modified), None
+            if status in RETRY_STATUSES:
+                raise _Retryable(_status_text(response),
+                                 _retry_after(response.headers.get("retry-after")))
+            if status >= 400:
+                raise FetchError(_status_text(response))
+            media_type, charset = content_type(response.headers.get("content-type"))
+            if accept is not None and not accept(media_type):
+                raise FetchError(f"skipped: not HTML ({media_type or 'no content type'})")
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > self.max_bytes:
+                raise FetchError(self._too_large(int(length)))
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > self.max_bytes:
+                    raise FetchError(self._too_large(None))
+            return Response(url, status, media_type, charset, bytes(body), etag,
+                            last_modified), None
+
+    def _too_large(self, length: int | None) -> str:
+        size = f" ({length:,} bytes)" if length else ""
+        return f"too large: over the {self.max_bytes:,}-byte cap per page{size}; raise " \
+               f"`max_bytes` to read it"
+
+
+class _Retryable(Exception):
+    """A failure worth another attempt: 429, 5xx, a timeout, a dropped connection."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def _status_text(response: httpx.Response) -> str:
+    return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"connection failed: {exc or 'refused'}"
+    return f"request failed: {exc or type(exc).__name__}"
+
+
+def content_type(header: str | None) -> tuple[str, str | None]:
+    """``(media type, charset)`` of a Content-Type header, e.g. ``("text/html", "koi8-r")``."""
+    if not header:
+        return "", None
+    media_type, _, params = header.partition(";")
+    charset = None
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("\"'")
+    return media_type.strip().lower(), charset
+
+
+# -- Synchronous face -----------------------------------------------------------------------
+
+class Fetcher:
+    """``AsyncFetcher`` for synchronous callers that fetch a few URLs (e.g. a social export).
+
+    Use as a context manager; it runs a private event loop, so call it from code that is not
+    itself inside a running asyncio loop.
+    """
+
+    def __init__(self, user_agent: str, *, timeout: float = 15.0, delay: float = 0.0,
+                 respect_robots: bool = True, max_bytes: int = MAX_BYTES,
+                 max_redirects: int = MAX_REDIRECTS, retries: int = 2) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._fetcher = AsyncFetcher(user_agent, timeout=timeout, delay=delay, concurrency=1,
+                                     respect_robots=respect_robots, max_bytes=max_bytes,
+                                     max_redirects=max_redirects, retries=retries)
+        self._run(self._fetcher.__aenter__())
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self._loop.run_until_complete(coroutine)
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._loop.is_closed():
+            self._run(self._fetcher.__aexit__())
+            self._loop.close()
+
+    def robots_refusal(self, url: str) -> str | None:
+        """Why robots.txt forbids fetching ``url``, or ``None`` when it may be fetched."""
+        return self._run(self._fetcher.robots_refusal(url))
+
+    def get(self, url: str, *, same_origin: bool = True,
+            accept: Callable[[str], bool] | None = None,
+            follow: Callable[[str], bool] | None = None) -> Response:
+        """See ``AsyncFetcher.get``."""
+        return self._run(self._fetcher.get(url, same_origin=same_origin, accept=accept,
+                                           follow=follow))
