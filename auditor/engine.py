@@ -37,6 +37,9 @@ from auditor.scoring import (
     word_count,
 )
 from auditor.store import Store
+from auditor.offers import MIN_WORDS as OFFER_MIN_WORDS
+from auditor.offers import THRESHOLD as OFFER_THRESHOLD
+from auditor.offers import OfferDetector
 from auditor.tone import DIMENSIONS, ToneAxes, learn_targets, tone_of
 from auditor.types import (
     AgentSummary,
@@ -100,6 +103,7 @@ class Scoring:
     checks: list[Check]
     axes: ToneAxes | None = None
     tone_targets: dict = field(default_factory=dict)
+    offers: OfferDetector | None = None
 
 
 def prepare(baseline: Baseline, embedder: Embedder | None, index: BaselineIndex | None = None,
@@ -113,7 +117,7 @@ def prepare(baseline: Baseline, embedder: Embedder | None, index: BaselineIndex 
         index = build_index(baseline, embedder)
     axes = ToneAxes.build(embedder)
     return Scoring(baseline, index, embedder, checks, axes,
-                   exemplar_tone_targets(index, axes))
+                   exemplar_tone_targets(index, axes), OfferDetector.build(embedder))
 
 
 def exemplar_tone_targets(index: BaselineIndex, axes: ToneAxes) -> dict:
@@ -204,6 +208,7 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
                   else np.zeros((0, scoring.index.vectors.shape[1]), np.float32))
         progress("modelling the brand", 0, 1)
         model = fit_brand_model(scoring.index, matrix, np.array(groups), languages)
+        offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
     results = []
     touchpoint_vectors = {}
     for n, (tp, sentences) in enumerate(zip(touchpoints, all_sentences)):
@@ -212,7 +217,10 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         if blocks[n]:
             v = matrix[list(blocks[n].values())].mean(axis=0)
             touchpoint_vectors[n] = v / (np.linalg.norm(v) or 1.0)
-        results.append(_score_one(tp, sentences, scoring, model, vectors, block_raw))
+        block_offer = ({b: float(offer[row]) for b, row in blocks[n].items()}
+                       if model is not None and offer is not None else {})
+        results.append(_score_one(tp, sentences, scoring, model, vectors, block_raw,
+                                  block_offer))
         if n % 50 == 0:
             progress("scoring", n, len(touchpoints))
     progress("scoring", len(touchpoints), len(touchpoints))
@@ -221,7 +229,8 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
 
 def _score_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
                model: BrandModel | None, vectors: dict[str, np.ndarray],
-               block_raw: dict[int, float]) -> TouchpointResult:
+               block_raw: dict[int, float], block_offer: dict[int, float] | None = None
+               ) -> TouchpointResult:
     findings: list[Finding] = []
     message_score = similarity = None
     tone: dict[str, float] = {}
@@ -245,6 +254,7 @@ def _score_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
                 finding = _with_exemplar(finding, scoring.index, vectors)
             findings.append(finding)
     findings = [_with_block(f, tp) for f in findings]
+    findings += _offer_findings(tp, sentences, block_offer or {}, findings, scoring, vectors)
     findings.sort(key=_urgency)
     final = tuple(findings)
     score = final_score(message_score, final)
@@ -293,6 +303,39 @@ def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray
             span=(worst.start, worst.end),
             suggestion=advice(name, direction) or None, exemplar=exemplar,
             fingerprint=fingerprint(f"tone.{name}", tp.id, worst.text)))
+    return out
+
+
+def _offer_findings(tp: Touchpoint, sentences: list[Sentence], block_offer: dict[int, float],
+                    found: list[Finding], scoring: Scoring,
+                    vectors: dict[str, np.ndarray]) -> list[Finding]:
+    """Paragraphs that read as unsolicited offers, unless the phrase rules caught them."""
+    caught = {f.block for f in found if f.rule == "respect.spam"}
+    out = []
+    for b, value in sorted(block_offer.items()):
+        # A heading or a button is too short to judge by meaning alone.
+        if value <= OFFER_THRESHOLD or b in caught or word_count(tp.blocks[b].text) < (
+                OFFER_MIN_WORDS):
+            continue
+        block = tp.blocks[b]
+        mine = [s for s in sentences if s.block is block and s.text in vectors]
+        if not mine:
+            continue
+        strongest = max(mine, key=lambda s: float(scoring.offers.scores(
+            vectors[s.text][None, :])[0]))
+        finding = Finding(
+            rule="respect.spam", severity="error",
+            message=("Reads like an unsolicited offer (easy money, dubious jobs or loans, "
+                     "'write to me privately') rather than the brand speaking to its "
+                     "customers. Spam-style copy damages the brand that sends it."),
+            evidence=strongest.text, locator=block.locator,
+            span=(strongest.start, strongest.end), block=b,
+            suggestion=("Make a concrete, verifiable offer from the brand's own channel, and "
+                        "never ask people to move to private messages."),
+            fingerprint=fingerprint("respect.spam", tp.id, strongest.text))
+        if scoring.index is not None:
+            finding = _with_exemplar(finding, scoring.index, vectors)
+        out.append(finding)
     return out
 
 

@@ -57,7 +57,7 @@ key_messages = [
 # preferred = {{ "clients" = "customers" }}          # avoid -> use
 
 # [thresholds]                          # percentiles of the approved copy's own scores
-# warn_percentile = 15
+# warn_percentile = 10
 # diverge_percentile = 5
 '''
 

@@ -496,7 +496,7 @@ def rule_docs() -> dict[str, str]:
             "language: the default model is multilingual) and, when there is enough copy, "
             "with a model of what sets the approved copy apart from peers' copy or from the "
             "rest of the audited copy. The result is compared with the approved copy's own "
-            "scores: 'warn' below the 15th percentile, 'diverges' below the 5th (settable in "
+            "scores: 'warn' below the 10th percentile, 'diverges' below the 5th (settable in "
             "brand.toml [thresholds]).\n\n"
             "Example: an investor page about 'synergies' on a brand whose copy is about "
             "customers' home internet.\nFix: rewrite around what the customer gets, using the "

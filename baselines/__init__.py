@@ -38,7 +38,7 @@ Folder layout::
     range = [50, 80]                    # Flesch reading ease, low < high; default: learned
 
     [thresholds]                        # percentiles of the approved copy's own scores
-    warn_percentile = 15                # 0 < diverge_percentile < warn_percentile < 100
+    warn_percentile = 10                # 0 < diverge_percentile < warn_percentile < 100
     diverge_percentile = 5
 
 Exemplar files are split into paragraphs, the units the index is built from:
@@ -99,7 +99,7 @@ class Thresholds:
     """Where warn and diverges begin, as percentiles of the approved copy's own
     leave-one-out scores ("less like the brand than 95% of its approved copy")."""
 
-    warn_percentile: float = 15.0
+    warn_percentile: float = 10.0
     diverge_percentile: float = 5.0
 
 
@@ -363,7 +363,7 @@ class _BrandFile:
             raise self._error(
                 f"thresholds out of order: diverge_percentile={diverge:g}, "
                 f"warn_percentile={warn:g}", key,
-                "expected 0 < diverge_percentile < warn_percentile < 100, e.g. 5 and 15")
+                "expected 0 < diverge_percentile < warn_percentile < 100, e.g. 5 and 10")
         return Thresholds(warn_percentile=float(warn), diverge_percentile=float(diverge))
 
     # -- errors --------------------------------------------------------------------------------

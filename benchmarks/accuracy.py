@@ -183,19 +183,20 @@ def russian_cases(quick: bool, with_peers: bool) -> list[Case]:
 # ------------------------------------------------------------------------------ respect
 
 
-def respect_flags(texts: list[str], language: str) -> np.ndarray:
-    from auditor.checks import rule_checks, touchpoint_sentences
+def respect_flags(texts: list[str], language: str, embedder=None) -> np.ndarray:
+    """Whether the product's respect check raises an error on each message, scored as posts
+    against the demo baseline (the respect check runs whatever the baseline)."""
+    from auditor.engine import prepare, score_touchpoints
     from auditor.types import Block, Locator, Touchpoint
+    from baselines import DEMO_BASELINE, load_baseline
 
-    checks = rule_checks()
-    flags = []
-    for i, text in enumerate(texts):
-        tp = Touchpoint(f"m{i}", "social", f"m{i}", "", language,
-                        (Block(text, "social.post", Locator(f"m{i}")),))
-        sentences = touchpoint_sentences(tp)
-        flags.append(any(f.severity == "error" and f.rule.startswith("respect.")
-                         for c in checks for f in c.run(tp, sentences)))
-    return np.array(flags)
+    scoring = prepare(load_baseline(DEMO_BASELINE), embedder)
+    touchpoints = [Touchpoint(f"m{i}", "social", f"m{i}", "", language,
+                              (Block(text, "social.post", Locator(f"m{i}")),))
+                   for i, text in enumerate(texts)]
+    results = score_touchpoints(touchpoints, scoring).results
+    return np.array([any(f.severity == "error" and f.rule.startswith("respect.")
+                         for f in r.findings) for r in results])
 
 
 def length_matched(rows: list[dict], positive: str, rng: random.Random) -> list[dict]:
@@ -213,9 +214,9 @@ def length_matched(rows: list[dict], positive: str, rng: random.Random) -> list[
     return out
 
 
-def precision_recall(rows: list[dict], positive: str, language: str) -> dict:
+def precision_recall(rows: list[dict], positive: str, language: str, embedder) -> dict:
     labels = np.array([r["label"] == positive for r in rows])
-    flags = respect_flags([r["text"] for r in rows], language)
+    flags = respect_flags([r["text"] for r in rows], language, embedder)
     tp = int((flags & labels).sum())
     fp = int((flags & ~labels).sum())
     fn = int((~flags & labels).sum())
@@ -227,7 +228,7 @@ def held_out(row: dict) -> bool:
     return int(hashlib.sha1(row["id"].encode()).hexdigest(), 16) % 2 == 1
 
 
-def respect_results(quick: bool) -> dict:
+def respect_results(quick: bool, embedder) -> dict:
     rng = random.Random(SEED + 3)
     spam = [r for r in read_jsonl(DATA / "telegram_spam_ru.jsonl") if held_out(r)]
     clickbait = read_jsonl(DATA / "clickbait_headlines_en.jsonl")
@@ -235,12 +236,12 @@ def respect_results(quick: bool) -> dict:
         spam = rng.sample(spam, 1500)
         clickbait = rng.sample(clickbait, 1500)
     return {
-        "ru spam (held-out half)": precision_recall(spam, "spam", "ru"),
+        "ru spam (held-out half)": precision_recall(spam, "spam", "ru", embedder),
         "ru spam, length-matched": precision_recall(length_matched(spam, "spam", rng), "spam",
-                                                    "ru"),
-        "en clickbait": precision_recall(clickbait, "clickbait", "en"),
+                                                    "ru", embedder),
+        "en clickbait": precision_recall(clickbait, "clickbait", "en", embedder),
         "en clickbait, length-matched": precision_recall(
-            length_matched(clickbait, "clickbait", rng), "clickbait", "en"),
+            length_matched(clickbait, "clickbait", rng), "clickbait", "en", embedder),
     }
 
 
@@ -269,7 +270,7 @@ def measure(quick: bool = False, model: str | None = None, log=print) -> dict:
         log(f"{group}: mean ROC AUC {results[group]['mean_auc']:.3f}")
     results["respect"] = {k: {m: round(v, 3) if isinstance(v, float) else v
                               for m, v in r.items()}
-                          for k, r in respect_results(quick).items()}
+                          for k, r in respect_results(quick, embedder).items()}
     for k, r in results["respect"].items():
         log(f"{k:35} precision {r['precision']:.3f} recall {r['recall']:.3f} (n={r['n']})")
     results["seconds"] = round(time.perf_counter() - started, 1)

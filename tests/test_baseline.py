@@ -76,7 +76,7 @@ def test_demo_settings(demo: Baseline) -> None:
     assert {"cheap", "халява", "только сегодня"} <= set(demo.banned_terms)
     assert demo.preferred_terms["customer"] == "you"
     assert demo.readability == (50.0, 85.0)
-    assert demo.thresholds == Thresholds(warn_percentile=15.0, diverge_percentile=5.0)
+    assert demo.thresholds == Thresholds(warn_percentile=10.0, diverge_percentile=5.0)
 
 
 def test_demo_counter_examples_in_both_languages(demo: Baseline) -> None:
