@@ -20,6 +20,9 @@ from auditor import __version__
 from auditor.checks import Check, Sentence, fingerprint, rule_checks, touchpoint_sentences
 from auditor.config import AuditConfig
 from auditor.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, make_embedder
+from auditor.offers import MIN_WORDS as OFFER_MIN_WORDS
+from auditor.offers import THRESHOLD as OFFER_THRESHOLD
+from auditor.offers import OfferDetector
 from auditor.scoring import (
     DESCRIPTIVE_SCOPES,
     MIN_WORDS,
@@ -37,9 +40,6 @@ from auditor.scoring import (
     word_count,
 )
 from auditor.store import Store
-from auditor.offers import MIN_WORDS as OFFER_MIN_WORDS
-from auditor.offers import THRESHOLD as OFFER_THRESHOLD
-from auditor.offers import OfferDetector
 from auditor.tone import DIMENSIONS, ToneAxes, learn_targets, tone_of
 from auditor.types import (
     AgentSummary,

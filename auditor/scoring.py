@@ -39,6 +39,10 @@ MIN_CONTRAST_APPROVED = 30
 MIN_CONTRAST_BACKGROUND = 60
 CONTRAST_FOLDS = 5
 CONTRAST_WEIGHT = 2.0
+CONTRAST_C = 0.3  # logistic regression's inverse regularisation
+#: With peers, also contrast with the audited copy (it is mostly the brand's own, so this
+#: mainly sharpens what peers and audited copy share against the approved copy).
+PEERS_WITH_AUDITED = True
 
 # Score anchors: the approved copy's median scores 90, the warn threshold 70, the diverge
 # threshold 50. Bands follow: ok >= 70 > warn >= 50 > diverges.
@@ -295,13 +299,12 @@ def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
     knn_blocks = _knn(block_vectors, index.paragraph_vectors) + gap
     approved_knn = index.loo
     native = ~foreign
-    background, background_groups, method = _background(index, block_vectors[native],
-                                                        block_groups[native])
+    background, background_groups, peer_rows, method = _background(
+        index, block_vectors[native], block_groups[native])
     if not contrast or background is None:
         return BrandModel(index, index.calibration, approved_knn, knn_blocks)
     clf_approved, clf_native = _contrast_scores(index, background, background_groups,
-                                                block_vectors[native], block_groups[native],
-                                                method)
+                                                peer_rows, block_vectors[native])
     z = _zscorer(approved_knn)
     zc = _zscorer(clf_approved)
     clf_blocks = np.zeros(len(block_vectors))
@@ -318,14 +321,23 @@ def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
 
 
 def _background(index: BaselineIndex, block_vectors: np.ndarray, block_groups: np.ndarray):
+    """The copy the approved copy is contrasted with: peers' copy, the audited copy, or both.
+
+    Returns (vectors, groups, number of leading rows that are peers, method name).
+    """
     if len(index.paragraph_vectors) < MIN_CONTRAST_APPROVED:
-        return None, None, ""
-    if len(index.peer_vectors) >= MIN_CONTRAST_BACKGROUND:
-        groups = np.array([f"peer:{i}" for i in range(len(index.peer_vectors))])
-        return index.peer_vectors, groups, "peers"
-    if len(block_vectors) >= MIN_CONTRAST_BACKGROUND and len(set(block_groups)) >= 5:
-        return block_vectors, block_groups, "contrast"
-    return None, None, ""
+        return None, None, 0, ""
+    peers = index.peer_vectors if len(index.peer_vectors) >= MIN_CONTRAST_BACKGROUND else (
+        np.zeros((0, index.paragraph_vectors.shape[1]), np.float32))
+    audited = len(block_vectors) >= MIN_CONTRAST_BACKGROUND and len(set(block_groups)) >= 5
+    if not len(peers) and not audited:
+        return None, None, 0, ""
+    parts, groups = [peers], [np.array([f"peer:{i}" for i in range(len(peers))], dtype=object)]
+    if (audited and (PEERS_WITH_AUDITED or not len(peers))) or not len(peers):
+        parts.append(block_vectors)
+        groups.append(np.array([f"audit:{g}" for g in block_groups], dtype=object))
+    method = "peers" if len(peers) else "contrast"
+    return np.vstack(parts), np.concatenate(groups), len(peers), method
 
 
 @dataclass(frozen=True)
@@ -347,35 +359,38 @@ class _zscorer:
 
 
 def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_groups,
-                     blocks: np.ndarray, block_groups: np.ndarray, method: str
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Cross-fitted decision values: approved paragraphs split by file, background by group."""
+                     peer_rows: int, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cross-fitted decision values of the approved copy (split by file) and the audited
+    paragraphs (split by touchpoint), so no text is scored by a model that saw it."""
     from sklearn.linear_model import LogisticRegression
 
     positives = index.paragraph_vectors
     pos_fold = _folds(index.doc_ids, CONTRAST_FOLDS)
     neg_fold = _folds(np.asarray(background_groups), CONTRAST_FOLDS)
+    audited_in_background = len(background) > peer_rows
     approved = np.zeros(len(positives))
-    background_scores = np.zeros(len(background))
+    block_scores = np.zeros(len(blocks))
     for fold in range(CONTRAST_FOLDS):
         train_p = positives[pos_fold != fold]
         train_n = background[neg_fold != fold]
         if not len(train_p) or not len(train_n):
             continue
-        model = LogisticRegression(C=0.3, max_iter=2000, class_weight="balanced")
+        model = LogisticRegression(C=CONTRAST_C, max_iter=2000, class_weight="balanced")
         model.fit(np.vstack([train_p, train_n]),
                   np.r_[np.ones(len(train_p)), np.zeros(len(train_n))])
         if (pos_fold == fold).any():
             approved[pos_fold == fold] = model.decision_function(positives[pos_fold == fold])
-        if (neg_fold == fold).any():
-            background_scores[neg_fold == fold] = model.decision_function(
-                background[neg_fold == fold])
-    if method == "contrast":
-        return approved, background_scores  # the background is the audited copy itself
-    model = LogisticRegression(C=0.3, max_iter=2000, class_weight="balanced")
-    model.fit(np.vstack([positives, background]),
-              np.r_[np.ones(len(positives)), np.zeros(len(background))])
-    return approved, model.decision_function(blocks) if len(blocks) else np.zeros(0)
+        if audited_in_background:
+            held = neg_fold[peer_rows:] == fold
+            if held.any():
+                block_scores[held] = model.decision_function(blocks[held])
+    if not audited_in_background and len(blocks):
+        # Peers alone: the audited copy was never seen, one model over everything scores it.
+        model = LogisticRegression(C=CONTRAST_C, max_iter=2000, class_weight="balanced")
+        model.fit(np.vstack([positives, background]),
+                  np.r_[np.ones(len(positives)), np.zeros(len(background))])
+        block_scores = model.decision_function(blocks)
+    return approved, block_scores
 
 
 def _folds(groups: np.ndarray, n: int) -> np.ndarray:

@@ -149,11 +149,16 @@ def cross_channel_cases(quick: bool) -> list[Case]:
 
 
 def russian_cases(quick: bool, with_peers: bool) -> list[Case]:
+    """Each channel against the others. With peers, the brand's peers are its siblings from
+    the same publisher and half of the other channels (the competitors a brand would name);
+    the negatives come only from the remaining channels."""
     rows = [r for r in read_jsonl(DATA / "telegram_channels_ru.jsonl")
             if len(r["text"]) >= MIN_CHARS]
     by_brand: dict[str, list[str]] = defaultdict(list)
+    family: dict[str, str] = {}
     for r in rows:
         by_brand[r["brand"]].append(r["text"])
+        family[r["brand"]] = r.get("brand_family") or r["brand"]
     rng = random.Random(SEED + 2)
     brands = sorted(by_brand)
     for items in by_brand.values():
@@ -165,7 +170,10 @@ def russian_cases(quick: bool, with_peers: bool) -> list[Case]:
         others = [b for b in brands if b != brand]
         rng.shuffle(others)
         if with_peers:
-            peer_brands, negative_brands = others[:len(others) // 2], others[len(others) // 2:]
+            siblings = [b for b in others if family[b] == family[brand]]
+            rest = [b for b in others if b not in siblings]
+            peer_brands = siblings + rest[:len(rest) // 2]
+            negative_brands = rest[len(rest) // 2:]
         else:
             peer_brands, negative_brands = [], others
         pool = [t for b in negative_brands for t in by_brand[b][BASELINE_PARAGRAPHS:]]

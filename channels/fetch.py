@@ -16,6 +16,7 @@ import asyncio
 import email.utils
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -396,21 +397,24 @@ def content_type(header: str | None) -> tuple[str, str | None]:
 class Fetcher:
     """``AsyncFetcher`` for synchronous callers that fetch a few URLs (e.g. a social export).
 
-    Use as a context manager; it runs a private event loop, so call it from code that is not
-    itself inside a running asyncio loop.
+    Use as a context manager. Its event loop runs in a thread of its own, so it works from any
+    caller, including one that already runs an asyncio loop (Playwright's sync API does).
     """
 
     def __init__(self, user_agent: str, *, timeout: float = 15.0, delay: float = 0.0,
                  respect_robots: bool = True, max_bytes: int = MAX_BYTES,
                  max_redirects: int = MAX_REDIRECTS, retries: int = 2) -> None:
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever,
+                                        name="brand-audit-fetcher", daemon=True)
+        self._thread.start()
         self._fetcher = AsyncFetcher(user_agent, timeout=timeout, delay=delay, concurrency=1,
                                      respect_robots=respect_robots, max_bytes=max_bytes,
                                      max_redirects=max_redirects, retries=retries)
         self._run(self._fetcher.__aenter__())
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return self._loop.run_until_complete(coroutine)
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -420,8 +424,12 @@ class Fetcher:
 
     def close(self) -> None:
         if not self._loop.is_closed():
-            self._run(self._fetcher.__aexit__())
-            self._loop.close()
+            try:
+                self._run(self._fetcher.__aexit__())
+            finally:
+                self._loop.call_soon_threadsafe(self._loop.stop)
+                self._thread.join()
+                self._loop.close()
 
     def robots_refusal(self, url: str) -> str | None:
         """Why robots.txt forbids fetching ``url``, or ``None`` when it may be fetched."""
