@@ -192,7 +192,7 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         encoded = scoring.embedder.encode(unique) if unique else np.zeros((0, 1), np.float32)
         vectors = dict(zip(unique, encoded))
         progress("embedding", len(unique), len(unique))
-        block_vectors, groups, languages = [], [], []
+        block_vectors, groups, languages, texts = [], [], [], []
         for t, sentences in enumerate(all_sentences):
             by_block: dict[int, list[np.ndarray]] = defaultdict(list)
             for s in sentences:
@@ -204,10 +204,12 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
                 block_vectors.append(v / (np.linalg.norm(v) or 1.0))
                 groups.append(t)
                 languages.append(touchpoints[t].language)
+                texts.append(touchpoints[t].blocks[b].text)
         matrix = (np.stack(block_vectors) if block_vectors
                   else np.zeros((0, scoring.index.vectors.shape[1]), np.float32))
         progress("modelling the brand", 0, 1)
-        model = fit_brand_model(scoring.index, matrix, np.array(groups), languages)
+        model = fit_brand_model(scoring.index, matrix, np.array(groups), languages,
+                                block_texts=texts)
         offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
     results = []
     touchpoint_vectors = {}

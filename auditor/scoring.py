@@ -38,8 +38,9 @@ DESCRIPTIVE_SCOPES = ("web.alt", "files.alt")
 MIN_CONTRAST_APPROVED = 30
 MIN_CONTRAST_BACKGROUND = 60
 CONTRAST_FOLDS = 5
-CONTRAST_WEIGHT = 2.0
-CONTRAST_C = 0.3  # logistic regression's inverse regularisation
+CONTRAST_WEIGHT = 4.0
+CONTRAST_C = 1.0  # logistic regression's inverse regularisation
+LEXICAL_FEATURES = 200_000
 #: With peers, also contrast with the audited copy (it is mostly the brand's own, so this
 #: mainly sharpens what peers and audited copy share against the approved copy).
 PEERS_WITH_AUDITED = True
@@ -131,6 +132,7 @@ class BaselineIndex:
     #: Similarity a text loses against this approved copy merely for being in another
     #: language (measured on parallel phrases; see ``language_gaps``), by language.
     language_gap: dict = field(default_factory=dict)
+    peer_texts: tuple[str, ...] = ()        # the peer paragraphs, for the lexical features
 
     @property
     def languages(self) -> set[str]:
@@ -207,7 +209,8 @@ def build_index(baseline: Baseline, embedder: Embedder) -> BaselineIndex:
     calibration = calibrate(loo, baseline, sentence_loo, "nearest")
     return BaselineIndex(baseline, embedder.model_id, tuple(units), all_sentence_vectors,
                          tuple(paragraphs), par_vectors, key_vectors, peer_vectors,
-                         calibration, loo, language_gaps(baseline, embedder))
+                         calibration, loo, language_gaps(baseline, embedder),
+                         tuple(p[0] for p in peer_paragraphs))
 
 
 def language_gaps(baseline: Baseline, embedder: Embedder) -> dict[str, float]:
@@ -284,7 +287,8 @@ class BrandModel:
 
 def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
                     block_groups: np.ndarray, block_languages: Sequence[str] | None = None,
-                    contrast: bool = True) -> BrandModel:
+                    contrast: bool = True, block_texts: Sequence[str] | None = None
+                    ) -> BrandModel:
     """Score audited paragraphs against the approved copy; recalibrate if contrast is used.
 
     ``block_groups`` names the touchpoint of each audited paragraph, so cross-fitting never
@@ -303,8 +307,12 @@ def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
         index, block_vectors[native], block_groups[native])
     if not contrast or background is None:
         return BrandModel(index, index.calibration, approved_knn, knn_blocks)
+    texts = list(block_texts) if block_texts is not None else [""] * len(block_vectors)
+    native_texts = [t for t, keep in zip(texts, native) if keep]
+    background_texts = [*index.peer_texts[:peer_rows], *native_texts][:len(background)]
     clf_approved, clf_native = _contrast_scores(index, background, background_groups,
-                                                peer_rows, block_vectors[native])
+                                                peer_rows, block_vectors[native],
+                                                background_texts, native_texts)
     z = _zscorer(approved_knn)
     zc = _zscorer(clf_approved)
     clf_blocks = np.zeros(len(block_vectors))
@@ -359,37 +367,60 @@ class _zscorer:
 
 
 def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_groups,
-                     peer_rows: int, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                     peer_rows: int, blocks: np.ndarray, background_texts: Sequence[str],
+                     block_texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Cross-fitted decision values of the approved copy (split by file) and the audited
-    paragraphs (split by touchpoint), so no text is scored by a model that saw it."""
+    paragraphs (split by touchpoint), so no text is scored by a model that saw it.
+
+    Features: the paragraph's meaning (its vector) and its letter patterns (character
+    n-grams: the brand's signature words, spelling, punctuation and formatting habits), which
+    carry much of what sets one voice apart from a similar one (docs/benchmarks.md).
+    """
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    positives = index.paragraph_vectors
+    approved_texts = [p[0] for p in index.paragraphs]
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
+                                 min_df=2, max_features=LEXICAL_FEATURES, dtype=np.float32)
+    try:
+        vectorizer.fit([*approved_texts, *background_texts, *block_texts])
+    except ValueError:  # no n-gram occurs twice: too little text for letter patterns
+        vectorizer = None
+
+    def features(vectors: np.ndarray, texts: Sequence[str]):
+        dense = csr_matrix(vectors)
+        return hstack([dense, vectorizer.transform(texts)]).tocsr() if vectorizer else dense
+
+    positives = features(index.paragraph_vectors, approved_texts)
+    negatives = features(background, background_texts)
+    audited = features(blocks, block_texts) if len(blocks) else None
     pos_fold = _folds(index.doc_ids, CONTRAST_FOLDS)
     neg_fold = _folds(np.asarray(background_groups), CONTRAST_FOLDS)
-    audited_in_background = len(background) > peer_rows
-    approved = np.zeros(len(positives))
+    audited_in_background = negatives.shape[0] > peer_rows
+    approved = np.zeros(positives.shape[0])
     block_scores = np.zeros(len(blocks))
-    for fold in range(CONTRAST_FOLDS):
-        train_p = positives[pos_fold != fold]
-        train_n = background[neg_fold != fold]
-        if not len(train_p) or not len(train_n):
-            continue
+
+    def fit(p, n):
+        from scipy.sparse import vstack
+
         model = LogisticRegression(C=CONTRAST_C, max_iter=2000, class_weight="balanced")
-        model.fit(np.vstack([train_p, train_n]),
-                  np.r_[np.ones(len(train_p)), np.zeros(len(train_n))])
+        return model.fit(vstack([p, n]), np.r_[np.ones(p.shape[0]), np.zeros(n.shape[0])])
+
+    for fold in range(CONTRAST_FOLDS):
+        train_p, train_n = positives[pos_fold != fold], negatives[neg_fold != fold]
+        if not train_p.shape[0] or not train_n.shape[0]:
+            continue
+        model = fit(train_p, train_n)
         if (pos_fold == fold).any():
             approved[pos_fold == fold] = model.decision_function(positives[pos_fold == fold])
         if audited_in_background:
             held = neg_fold[peer_rows:] == fold
             if held.any():
-                block_scores[held] = model.decision_function(blocks[held])
-    if not audited_in_background and len(blocks):
+                block_scores[held] = model.decision_function(audited[held])
+    if not audited_in_background and audited is not None:
         # Peers alone: the audited copy was never seen, one model over everything scores it.
-        model = LogisticRegression(C=CONTRAST_C, max_iter=2000, class_weight="balanced")
-        model.fit(np.vstack([positives, background]),
-                  np.r_[np.ones(len(positives)), np.zeros(len(background))])
-        block_scores = model.decision_function(blocks)
+        block_scores = fit(positives, negatives).decision_function(audited)
     return approved, block_scores
 
 
