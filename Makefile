@@ -34,6 +34,9 @@ test: install chromium
 lint: install
 	$(BIN)/ruff check .
 
+accuracy: install
+	$(BIN)/python -m benchmarks.accuracy
+
 bench: install
 	$(BIN)/python -m benchmarks.backends
 

@@ -240,13 +240,23 @@ _ADVICE = {
 }
 
 
+#: Dimensions where only falling short is a problem: copy is never too respectful or too
+#: much about the customer.
+ONE_SIDED = ("customer_focus", "respect")
+
+
 def off_target(values: np.ndarray, targets: dict[str, ToneTarget], sentences: int
                ) -> list[tuple[int, str, float, ToneTarget]]:
     """(dimension index, name, value, target) for every dimension outside its tolerance."""
     out = []
     for j, name in enumerate(DIMENSIONS):
         t = targets.get(name)
-        if t is not None and abs(float(values[j]) - t.target) > t.allowed(sentences):
+        if t is None:
+            continue
+        deviation = float(values[j]) - t.target
+        if name in ONE_SIDED:
+            deviation = min(deviation, 0.0)
+        if abs(deviation) > t.allowed(sentences):
             out.append((j, name, float(values[j]), t))
     return out
 

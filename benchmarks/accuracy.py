@@ -316,13 +316,25 @@ def render(results: dict) -> str:
     lines += ["", "| respect check | messages | precision | recall |", "|---|---|---|---|"]
     for name, r in results["respect"].items():
         lines.append(f"| {name} | {r['n']} | {r['precision']:.3f} | {r['recall']:.3f} |")
-    lines += ["", "A baseline holds at most 200 approved paragraphs. Brand similarity combines "
-              "the nearest approved paragraphs with a contrast model (the approved copy "
-              "against peers' copy when the baseline has `peers/`, else against the audited "
-              "copy itself); see README \"How scoring works\". Clickbait is not pushy by "
-              "itself (a curiosity headline is not pressure), so its recall is expected to "
-              "stay low: it is reported to show the respect check does not fire on ordinary "
-              "headlines."]
+    lines += ["", "How to read it:", "",
+              "- A baseline holds at most 200 approved paragraphs. Brand similarity combines the "
+              "nearest approved paragraphs with a contrast model over meaning (sentence "
+              "vectors) and letter patterns (character n-grams): the approved copy against "
+              "peers' copy and the audited copy when the baseline has `peers/`, else against "
+              "the audited copy alone; see README \"How scoring works\". Nearest approved "
+              "paragraphs alone gave 0.67-0.68 (en) and 0.84 (ru) in the backend comparison "
+              "above.",
+              "- Russian with peers: a channel's peers are its siblings from the same publisher "
+              "and half of the other channels (the competitors a brand would name); the "
+              "negatives come only from the remaining channels.",
+              "- Cross-channel: a baseline of website copy scoring the same organisation's blog "
+              "is weak (the blog's subjects and register differ, and the contrast model learns "
+              "the website's). Approved copy should come from every channel a brand audits.",
+              "- Respect: the spam phrase lists and the unsolicited-offer threshold were set on "
+              "the even-hash half of the spam set; the figures are on the other half. "
+              "Clickbait is not pushy by itself (a curiosity headline is not pressure), so its "
+              "recall is expected to stay low: it shows the check rarely fires on ordinary "
+              "headlines (about 1 in 200 news headlines)."]
     return "\n".join(lines) + "\n"
 
 

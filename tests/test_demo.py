@@ -105,3 +105,8 @@ def test_demo_report_opens_offline_in_chromium(demo, browser) -> None:
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     page.close()
+
+
+def test_demo_report_shows_findings_of_every_kind(demo) -> None:
+    families = {f["rule"].split(".")[0] for tp in demo[2]["touchpoints"] for f in tp["findings"]}
+    assert {"message", "tone", "respect", "terms", "readability", "vale"} <= families
