@@ -132,14 +132,43 @@ def baseline() -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--model", default=None, help=MODEL_HELP)
 def baseline_build(directory: Path, model: str | None) -> None:
-    """Validate the baseline in DIRECTORY, embed its approved copy and calibrate thresholds."""
-    index = _build_index(directory, model)
+    """Validate the baseline in DIRECTORY, embed its approved copy, calibrate thresholds and
+    print the voice its approved copy has."""
+    from auditor.engine import open_embedder
+    from auditor.scoring import build_index
+    from auditor.store import Store
+    from baselines import load_baseline
+
+    b = load_baseline(directory)
+    with Store(_cache_path()) as cache:
+        embedder = open_embedder(model, cache)
+        index = build_index(b, embedder)
+        _print_calibration(index)
+        _print_voice(index, embedder)
+
+
+def _print_calibration(index) -> None:
     cal = index.calibration
     click.echo(f"{index.baseline.name}: {len(index.units)} approved sentences from "
                f"{len(index.baseline.exemplars)} files, model {index.model_id}")
     click.echo(f"calibrated on {cal.samples} approved paragraphs (leave-one-file-out): "
                f"median similarity {cal.median:.3f}, warn below {cal.warn:.3f}, "
                f"diverges below {cal.diverge:.3f}")
+
+
+def _print_voice(index, embedder) -> None:
+    """The voice the approved copy has, per language, next to what brand.toml declares."""
+    from auditor.engine import exemplar_tone_targets
+    from auditor.tone import ToneAxes, describe
+
+    targets = exemplar_tone_targets(index, ToneAxes.build(embedder))
+    click.echo("Voice (-1..+1; learned from the approved copy unless declared in brand.toml):")
+    for language, dims in sorted(targets.items()):
+        if language == "*":
+            continue
+        click.echo(f"  {language}: " + ", ".join(
+            f"{name} {t.target:+.2f} ({describe(name, t.target)}"
+            f"{'' if t.learned else ', declared'})" for name, t in dims.items()))
 
 
 @baseline.command("show")
@@ -581,6 +610,30 @@ def explain(rule: str | None) -> None:
         raise BrandAuditError(f"unknown rule {rule!r}",
                               hint="`brand-audit explain` lists the rules")
     click.echo(f"{rule}\n\n{docs[rule]}")
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="audit.toml to check (default: ./audit.toml if it exists).")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+              help="History store to check (default: the config's store).")
+def doctor(config_path: Path | None, store_path: Path | None) -> None:
+    """Check a config (loads, baseline, input paths, Chromium, secrets) and a history store
+    (integrity, schema version, runs); exit 0 when all is well, 2 when something is wrong."""
+    from auditor.doctor import diagnose
+
+    if config_path is None and store_path is None:
+        if not Path("audit.toml").is_file():
+            raise BrandAuditError("nothing to check", hint="pass --config audit.toml and/or "
+                                                          "--store PATH")
+        config_path = Path("audit.toml")
+    checks = diagnose(config_path, store_path)
+    for check in checks:
+        click.echo(check.describe())
+    failed = sum(not c.ok for c in checks)
+    click.echo(f"{failed} problem(s) found" if failed else "all checks passed")
+    if failed:
+        sys.exit(EXIT_USAGE)
 
 
 def _fmt(score: float | None) -> str:

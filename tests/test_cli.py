@@ -103,3 +103,12 @@ def test_explain_rules() -> None:
     one = brand_audit("explain", "respect.false_urgency")
     assert one.returncode == 0 and "Fix" in one.stdout
     assert brand_audit("explain", "no.such.rule").returncode == 2
+
+
+def test_baseline_build_and_check_describe_the_approved_copy() -> None:
+    built = brand_audit("baseline", "build", str(DEMO_BASELINE))
+    assert built.returncode == 0, built.stderr
+    assert "calibrated on" in built.stdout and "Voice" in built.stdout
+    assert "ru: formality" in built.stdout
+    checked = brand_audit("baseline", "check", str(DEMO_BASELINE))
+    assert checked.returncode == 0 and "approved paragraphs" in checked.stdout
