@@ -30,15 +30,24 @@ path = "content/"
 # start = ["https://www.example.com/"]
 # max_pages = 200
 
-# Social posts from an export: jsonl or csv with id, platform, author, date, url, text.
+# Social posts: kind = rss, telegram, mastodon, x-archive, facebook-export, instagram-export,
+# linkedin-export, csv, jsonl or html (see README "Social sources").
 # [[channels.social]]
-# kind = "jsonl"
-# path = "exports/posts.jsonl"
+# kind = "telegram"
+# account = "your_channel"                 # reads https://t.me/s/your_channel
 
-# Call transcripts, one turn per line: "[00:00:03] Agent: Hello ..." (header "# agent: anna").
+# Call transcripts (WebVTT, SRT, plain "Agent: ..." text, Whisper, AWS Transcribe, Deepgram,
+# AssemblyAI JSON, CSV; the format is detected). Only the agents' turns are scored.
 # [[channels.calls]]
 # path = "transcripts/"
 # agent_speakers = ["Agent", "Оператор"]
+# company_names = ["{name}"]
+
+# E-mail campaigns (.eml, .mbox) and SMS exports (.csv).
+# [[channels.email]]
+# path = "campaigns/"
+# [[channels.sms]]
+# path = "sms/"
 '''
 
 BRAND_TOML = '''\

@@ -1,0 +1,26 @@
+"""The README teaches the tool: its config example must be a config brand-audit accepts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from auditor.config import parse_config
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_config_example_is_valid() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### The config"):]
+    block = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    import tomllib
+
+    config = parse_config(tomllib.loads(block), Path("/tmp/audit.toml"), block)
+    kinds = {s.kind for s in config.channels}
+    assert {"web", "social", "calls", "chat", "email", "sms", "files"} <= kinds
+
+
+def test_readme_names_the_two_setup_commands() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "make demo" in text and "make test" in text
