@@ -26,7 +26,7 @@ import numpy as np
 
 from auditor.checks import Sentence, fingerprint
 from auditor.embedding import Embedder
-from auditor.text import split_sentences
+from auditor.text import detect_language, split_sentences
 from auditor.types import Exemplar, Finding, Status, Touchpoint
 from baselines import Baseline, ExemplarDoc
 
@@ -86,6 +86,7 @@ class Unit:
     paragraph: str
     source: str
     doc: int
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,12 +143,20 @@ class BaselineIndex:
     def doc_ids(self) -> np.ndarray:
         return np.array([p[2] for p in self.paragraphs])
 
-    def nearest_sentences(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean similarity of the k nearest approved sentences, and the index of the nearest."""
+    def nearest_sentences(self, vectors: np.ndarray, language: str | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean similarity of the k nearest approved sentences, and the index of the nearest
+        one to show, in ``language`` when the approved copy has some (a reviewer of English
+        copy wants an English example)."""
         sims = vectors @ self.vectors.T
         k = min(K_NEAREST, sims.shape[1])
         top = np.sort(sims, axis=1)[:, -k:]
-        return top.mean(axis=1), np.argmax(sims, axis=1)
+        shown = np.where(self.language_mask(language)[None, :], sims, -np.inf)
+        return top.mean(axis=1), np.argmax(shown, axis=1)
+
+    def language_mask(self, language: str | None) -> np.ndarray:
+        mask = np.array([u.language == language for u in self.units], dtype=bool)
+        return mask if language and mask.any() else np.ones(len(self.units), dtype=bool)
 
     @property
     def loo_paragraphs(self) -> list[tuple[str, str, float]]:
@@ -194,10 +203,12 @@ def build_index(baseline: Baseline, embedder: Embedder) -> BaselineIndex:
     key_vectors = vectors[len(sentences) + len(peer_sentences):]
     par_vectors = paragraph_vectors(groups, sentence_vectors)
 
-    units = [Unit(sentences[i], paragraphs[p][0], paragraphs[p][1], paragraphs[p][2])
+    units = [Unit(sentences[i], paragraphs[p][0], paragraphs[p][1], paragraphs[p][2],
+                  baseline.exemplars[paragraphs[p][2]].language)
              for p, members in enumerate(groups) for i in members]
     key_doc = len(baseline.exemplars)
-    units += [Unit(m, m, "brand.toml (key message)", key_doc) for m in key_messages]
+    units += [Unit(m, m, "brand.toml (key message)", key_doc, detect_language(m))
+              for m in key_messages]
     all_sentence_vectors = np.vstack([sentence_vectors, key_vectors]) if key_messages else (
         sentence_vectors)
 
@@ -455,7 +466,7 @@ def score_message(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np
     findings: list[Finding] = []
     if not keep:
         return MessageScore(similarity, score, ())
-    sims, nearest = index.nearest_sentences(vectors[keep])
+    sims, nearest = index.nearest_sentences(vectors[keep], touchpoint.language)
     order = np.argsort(sims)
     if similarity < cal.warn:
         severity = "error" if similarity < cal.diverge else "warning"
@@ -504,8 +515,11 @@ def _noun(touchpoint: Touchpoint) -> str:
             "email": "e-mail", "sms": "message", "files": "file"}.get(touchpoint.channel, "copy")
 
 
-def nearest_exemplar(index: BaselineIndex, vector: np.ndarray) -> Exemplar:
-    sims = index.vectors @ vector
+def nearest_exemplar(index: BaselineIndex, vector: np.ndarray,
+                     language: str | None = None) -> Exemplar:
+    """The approved sentence closest in meaning, in ``language`` when there is approved copy
+    in it, with its paragraph and file."""
+    sims = np.where(index.language_mask(language), index.vectors @ vector, -np.inf)
     i = int(np.argmax(sims))
     unit = index.units[i]
     return Exemplar(unit.paragraph, unit.source, round(float(sims[i]), 3))

@@ -47,3 +47,14 @@ def browser():
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path) -> Path:
+    """Where browser tests save screenshots: the test's own folder, or docs/img when
+    BRAND_AUDIT_SCREENSHOTS=1 (to refresh the README's pictures on purpose)."""
+    if os.environ.get("BRAND_AUDIT_SCREENSHOTS") == "1":
+        target = Path(__file__).resolve().parent.parent / "docs" / "img"
+        target.mkdir(parents=True, exist_ok=True)
+        return target
+    return tmp_path

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import tomllib
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,6 @@ from auditor.demo import SOURCES, run_demo
 pytestmark = pytest.mark.model
 
 EXPECTED = tomllib.loads((SOURCES / "expected.toml").read_text(encoding="utf-8"))
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "demo-overview.png"
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +88,7 @@ def test_report_covers_channels_languages_and_agents(demo) -> None:
     assert report["errors"] == []
 
 
-def test_demo_report_opens_offline_in_chromium(demo, browser) -> None:
+def test_demo_report_opens_offline_in_chromium(demo, browser, screenshot_dir) -> None:
     url = demo[1]["html"].resolve().as_uri()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     requests, errors = [], []
@@ -102,8 +100,8 @@ def test_demo_report_opens_offline_in_chromium(demo, browser) -> None:
     assert errors == []
     assert requests == [url]
     assert "Sosna" in page.title() or "Sosna" in page.content()
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    page.screenshot(path=str(screenshot_dir / "demo-overview.png"), full_page=False)
+    assert (screenshot_dir / "demo-overview.png").stat().st_size > 20_000
     page.close()
 
 

@@ -288,7 +288,7 @@
       box.appendChild(el("p", "no-findings", row.status === "ok" ? "\u2713 " + M.no_findings : M.no_specific));
     }
     var facts = [];
-    if (typeof tp.similarity === "number") { facts.push(fmt(M.similarity, { value: tp.similarity.toFixed(2) })); }
+    // The raw similarity is on the scoring model's own scale; the score says it for people.
     var tone = toneText(tp.tone);
     if (tone) { facts.push(fmt(M.tone_off, { text: tone })); }
     if (facts.length) { box.appendChild(el("p", "fine facts", facts.join(" \u00b7 "))); }
