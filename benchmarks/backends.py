@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -35,9 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("BRAND_AUDIT_DATA", REPO.parent / "shared" / "data"))
-DOC = REPO / "docs" / "benchmarks.md"
+from benchmarks.common import DATA, DOC, REPO, machine, read_jsonl, write_section
+
 SECTION = "## Embedding backends"
 SEED = 20240601
 K = 5
@@ -51,9 +49,6 @@ BACKENDS = ("use", "minilm")
 # --------------------------------------------------------------------------- data
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def _by_brand(rows: list[dict]) -> dict[str, list[str]]:
@@ -75,7 +70,7 @@ def _split(brands: dict[str, list[str]], n_base: int, n_test: int, rng: random.R
 
 
 def english_task(rng: random.Random) -> dict:
-    rows = [r for r in _read_jsonl(DATA / "public_sector_orgs_copy.jsonl") if r.get("lang") == "en"]
+    rows = [r for r in read_jsonl(DATA / "public_sector_orgs_copy.jsonl") if r.get("lang") == "en"]
     split = _split(_by_brand(rows), EN_BASELINE, EN_HELD_OUT, rng)
     cases = {}
     for brand, (base, pos) in split.items():
@@ -85,7 +80,7 @@ def english_task(rng: random.Random) -> dict:
 
 
 def russian_task(rng: random.Random) -> dict:
-    split = _split(_by_brand(_read_jsonl(DATA / "telegram_channels_ru.jsonl")),
+    split = _split(_by_brand(read_jsonl(DATA / "telegram_channels_ru.jsonl")),
                    RU_BASELINE, RU_HELD_OUT, rng)
     cases = {}
     for brand, (base, pos) in split.items():
@@ -99,7 +94,7 @@ def speed_sentences(rng: random.Random) -> list[str]:
 
     def pick(path: Path, lang: str | None, n: int) -> list[str]:
         pool = []
-        for row in _read_jsonl(path):
+        for row in read_jsonl(path):
             if lang and row.get("lang") != lang:
                 continue
             pool.extend(s for s in sentences(row.get("text") or "") if 20 <= len(s) <= 400)
@@ -192,24 +187,6 @@ def worker(spec: str, result_path: Path) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def machine() -> dict:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram_gb = float("nan")
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram_gb = int(line.split()[1]) / 1024 / 1024
-    except OSError:
-        pass
-    return {"cores": os.cpu_count(), "ram_gb": ram_gb, "cpu": cpu,
-            "python": platform.python_version()}
 
 
 def _versions() -> str:
@@ -290,19 +267,6 @@ def _reason(results: list[dict]) -> str:
     return text
 
 
-def write_section(markdown: str, path: Path = DOC) -> None:
-    """Replace (or add) the "Embedding backends" section, leaving other sections alone."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    lines = current.splitlines()
-    if SECTION in lines:
-        start = lines.index(SECTION)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-                   len(lines))
-        lines[start:end] = markdown.rstrip("\n").splitlines() + ([""] if end < len(lines) else [])
-    else:
-        lines += ["", *markdown.rstrip("\n").splitlines()]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(markdown)
     if not args.no_write:
-        write_section(markdown)
+        write_section(SECTION, markdown)
         print(f"\nwritten to {DOC.relative_to(REPO)}")
     return 0
 

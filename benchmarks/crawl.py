@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import re
 import shutil
 import statistics
@@ -31,8 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DOC = REPO / "docs" / "benchmarks.md"
+from benchmarks.common import DOC, REPO, machine, write_section
+
 SECTION = "## Website crawl"
 SECTIONS = ["pricing", "products", "support", "blog", "about", "careers", "partners", "help"]
 WORDS = ("reliable widgets delivered tomorrow support answers quickly every team plan repairs "
@@ -40,21 +38,6 @@ WORDS = ("reliable widgets delivered tomorrow support answers quickly every team
          "simple clear friendly quiet durable ready when you are").split()
 
 
-def machine() -> dict:
-    """Cores, CPU model, RAM and Python of this machine."""
-    cpu = platform.processor() or "unknown CPU"
-    ram_gb = float("nan")
-    try:
-        cpu = next(line.split(":", 1)[1].strip()
-                   for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-        ram_gb = next(int(line.split()[1]) / 1024 / 1024
-                      for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal:"))
-    except (OSError, StopIteration):
-        pass
-    return {"cores": os.cpu_count(), "cpu": cpu, "ram_gb": ram_gb,
-            "python": platform.python_version()}
 
 
 def generate_site(root: Path, pages: int) -> None:
@@ -195,24 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table)
     if not args.no_write:
-        write_section(table)
+        write_section(SECTION, table)
         print(f"\nwritten to {DOC.relative_to(REPO)}")
     return 0
 
 
-def write_section(markdown: str, path: Path = DOC) -> None:
-    """Replace (or append) the "Website crawl" section, leaving other sections alone."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    lines = current.splitlines()
-    if SECTION in lines:
-        start = lines.index(SECTION)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-                   len(lines))
-        lines[start:end] = markdown.rstrip("\n").splitlines() + ([""] if end < len(lines) else [])
-    else:
-        lines += ["", *markdown.rstrip("\n").splitlines()]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
