@@ -161,6 +161,9 @@ def _view(report: dict, tr: Translator) -> dict:
     finished = _parse_time(run.get("finished_at"))
     score = summary.get("score")
     status = _band(score, thresholds)
+    if status == "ok" and counts.get("diverges"):
+        # A good average must not read "on brand" while touchpoints diverge.
+        status = "warn"
     trend = _trend_runs(context.get("trend"))
     comparison = _comparison_view(report.get("comparison"), tr)
     urgent = _urgent(touchpoints, tr)

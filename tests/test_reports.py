@@ -475,3 +475,13 @@ def test_reports_import_only_the_core_types():
                 continue
             if name.split(".")[0] in ("auditor", "channels", "baselines"):
                 assert name in ("auditor.types", "auditor.errors"), f"{module.name}: {name}"
+
+
+def test_a_good_average_with_diverging_touchpoints_is_not_on_brand(report) -> None:
+    assert any(tp["status"] == "diverges" for tp in report["touchpoints"])
+    high = {**report, "summary": {**report["summary"], "score": 95.0}}
+    header = render_html(high).split("</header>")[0]
+    assert "Needs attention" in header and "verdict_ok" not in header
+    calm = {**high, "touchpoints": [tp for tp in high["touchpoints"]
+                                    if tp["status"] != "diverges"]}
+    assert "On brand" in render_html(calm).split("</header>")[0]
