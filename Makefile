@@ -5,14 +5,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test lint chromium bench accuracy clean
+.PHONY: install demo test lint chromium bench bench-perf bench-crawl bench-backends accuracy fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first: the CPU build; a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	# The ray extra too, so the Ray executor's test runs in CI (`--executor ray`).
+	$(BIN)/pip install --quiet -e '.[test,ray]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,8 +38,23 @@ lint: install
 accuracy: install
 	$(BIN)/python -m benchmarks.accuracy
 
-bench: install
+# `make bench`: the performance figures and the crawl, written to docs/benchmarks.md.
+# The embedding backend comparison is slow (~15 min); run it on its own.
+bench: bench-perf bench-crawl
+
+bench-perf: install
+	$(BIN)/python -m benchmarks.perf
+
+bench-crawl: install
+	$(BIN)/python -m benchmarks.crawl
+
+bench-backends: install
 	$(BIN)/python -m benchmarks.backends
+
+# 10,000 hostile inputs per parser (hours on a small machine); records docs/benchmarks.md.
+# FUZZ_ARGS="--examples 1000 -k 'html or rss'" runs fewer.
+fuzz: install
+	$(BIN)/python -m benchmarks.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) brand-audit-demo .pytest_cache

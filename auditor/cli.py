@@ -257,10 +257,17 @@ def _cache_path() -> Path:
                    "(warning); default: [gates] fail_on, else [audit] fail_on.")
 @click.option("--waivers", "waivers_path", type=click.Path(path_type=Path), default=None,
               help="Waiver file (default: .brand-audit-waivers.toml next to the config).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True,
+              help="Where collection of file sources and embedding run: this process, or a "
+                   "Ray cluster (pip install 'brand-auditor[ray]'); results are the same.")
+@click.option("--ray-address", default=None, metavar="ADDRESS",
+              help="An existing Ray cluster (ray://head:10001, or auto); default with "
+                   "--executor ray: a local Ray instance with 2 CPUs for this run.")
 @report_lang
 @click.pass_context
 def run(ctx: click.Context, config_path: Path, out: Path | None, fail_on: str | None,
-        waivers_path: Path | None, lang: str) -> None:
+        waivers_path: Path | None, executor: str, ray_address: str | None, lang: str) -> None:
     """Audit every channel in the config, store the run in the history, write the report.
 
     Writes report.json, report.html and summary.md (what is new and resolved since the
@@ -275,11 +282,15 @@ def run(ctx: click.Context, config_path: Path, out: Path | None, fail_on: str | 
     config = load_config(config_path)
     gates = (config.gates or default_gates(config.fail_on)).with_fail_on(fail_on)
     waivers = _load_waivers(waivers_path, config.base_dir)
+    from auditor.executors import make_executor
+
+    runner = make_executor(executor, address=ray_address)
     progress = Progress(not ctx.find_root().params["quiet"])
     try:
-        audit_run, report = run_audit(config, progress=progress)
+        audit_run, report = run_audit(config, progress=progress, executor=runner)
     finally:
         progress.close()
+        runner.close()
     previous = None
     if report.get("comparison"):
         with Store(config.store) as store:

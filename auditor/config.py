@@ -40,6 +40,7 @@ _AUDIT_KEYS = {
     "out": str,
     "fail_on": str,
     "model": str,
+    "allow_private_addresses": bool,
 }
 
 
@@ -64,6 +65,9 @@ class AuditConfig:
     channels: tuple[ChannelSection, ...]
     gates: Any = None  # auditor.gates.Gates from [gates]; None when the table is absent
     check: Any = None  # auditor.content.CheckOptions from [check]
+    limits: Any = None  # channels.limits.Limits from [limits] (defaults when absent)
+    #: Crawlers may reach private/loopback addresses behind public names (intranet audits).
+    allow_private_addresses: bool = False
 
     @property
     def base_dir(self) -> Path:
@@ -82,12 +86,16 @@ def load_config(path: str | Path) -> AuditConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", source=str(path), line=_toml_error_line(exc),
                           hint="check quotes, brackets and `key = value` syntax") from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise ConfigError("arrays or tables nested too deeply to read", source=str(path),
+                          hint="an audit.toml needs a few levels at most; is this file "
+                               "damaged?") from None
     return parse_config(data, path, text)
 
 
 def parse_config(data: dict, path: Path, text: str = "") -> AuditConfig:
     src = str(path)
-    _check_keys(data, {"audit", "channels", "gates", "check"}, src, text, prefix="")
+    _check_keys(data, {"audit", "channels", "gates", "check", "limits"}, src, text, prefix="")
     audit = data.get("audit", {})
     if not isinstance(audit, dict):
         raise ConfigError("must be a table", source=src, key="audit", line=_line_of(text, "audit"))
@@ -117,6 +125,13 @@ def parse_config(data: dict, path: Path, text: str = "") -> AuditConfig:
     if not isinstance(check, dict):
         raise ConfigError("must be a table", source=src, key="check", line=_line_of(text, "check"))
     check = build_options(CheckOptions, check, src, text, prefix="check.")
+    from channels.limits import Limits
+
+    limits = data.get("limits", {})
+    if not isinstance(limits, dict):
+        raise ConfigError("must be a table", source=src, key="limits",
+                          line=_line_of(text, "limits"))
+    limits = build_options(Limits, limits, src, text, prefix="limits.")
     return AuditConfig(
         path=path,
         name=audit.get("name", ""),
@@ -128,6 +143,8 @@ def parse_config(data: dict, path: Path, text: str = "") -> AuditConfig:
         channels=channels,
         gates=gates,
         check=check,
+        limits=limits,
+        allow_private_addresses=audit.get("allow_private_addresses", False),
     )
 
 
@@ -219,7 +236,14 @@ def _type_error(src: str, text: str, key: str, bare: str, expected: Any, value: 
 
 
 def _check_keys(table: dict, allowed: set[str], src: str, text: str, prefix: str) -> None:
+    from auditor.secrets import SECRET_KEYS, plain_secret_hint
+
     for key in table:
+        if key not in allowed and key.lower() in SECRET_KEYS:
+            # Never echo the value: it is a secret that should not be in this file at all.
+            section = prefix.split(".")[1].split("[")[0] if prefix.count(".") > 1 else "audit"
+            raise ConfigError("a secret in plain text", source=src, key=prefix + key,
+                              line=_line_of(text, key), hint=plain_secret_hint(key, section))
         if key not in allowed:
             raise ConfigError(
                 "unknown key", source=src, key=prefix + key, line=_line_of(text, key),

@@ -7,19 +7,33 @@ parses arguments and prints.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from auditor import __version__
 from auditor.checks import Check, Sentence, fingerprint, rule_checks, touchpoint_sentences
 from auditor.config import AuditConfig
-from auditor.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, make_embedder
+from auditor.embedding import (
+    DEFAULT_MODEL,
+    MINILM_ALIASES,
+    USE_ALIASES,
+    CachedEmbedder,
+    Embedder,
+    make_embedder,
+)
+from auditor.errors import ToolError
+from auditor.executors import Executor
 from auditor.offers import MIN_WORDS as OFFER_MIN_WORDS
 from auditor.offers import THRESHOLD as OFFER_THRESHOLD
 from auditor.offers import OfferDetector
@@ -67,29 +81,37 @@ class Collected:
     errors: list[CollectionError] = field(default_factory=list)
 
 
-def collect(config: AuditConfig, progress: Progress = _quiet) -> Collected:
-    """Run every configured collector; a collector that fails is an error, not a crash."""
-    from channels import CollectContext, channel_kinds
+def iter_collect(config: AuditConfig, progress: Progress = _quiet,
+                 executor: Executor | None = None) -> Iterator[Touchpoint | CollectionError]:
+    """Every configured collector's touchpoints (each id once) and errors, as they come.
 
-    kinds = channel_kinds()
-    out = Collected()
-    ctx = CollectContext(base_dir=config.base_dir)
+    A collector that fails is an error, not a crash. ``executor`` decides where collectors
+    run (``auditor.executors``); results come in config order either way.
+    """
+    from auditor.executors import LocalExecutor
+
+    executor = executor or LocalExecutor()
+    sections = list(config.channels)
     seen: set[str] = set()
-    for n, section in enumerate(config.channels):
-        kind = kinds[section.kind]
-        progress(f"collecting {section.kind}", n, len(config.channels))
-        try:
-            for item in kind.collect(section.options, ctx):
-                if isinstance(item, CollectionError):
-                    out.errors.append(item)
-                elif item.id not in seen:
-                    seen.add(item.id)
-                    out.touchpoints.append(item)
-        except Exception as exc:  # a collector bug must not lose what others collected
-            out.errors.append(CollectionError(
-                source=f"channels.{section.kind}[{section.index}]",
-                error=f"collector failed: {type(exc).__name__}: {exc}", channel=section.kind))
-    progress("collecting", len(config.channels), len(config.channels))
+    current = None
+    for section, item in executor.collect_sections(config):
+        if section is not current:
+            current = section
+            progress(f"collecting {section.kind}", sections.index(section), len(sections))
+        if isinstance(item, CollectionError):
+            yield item
+        elif item.id not in seen:
+            seen.add(item.id)
+            yield item
+    progress("collecting", len(sections), len(sections))
+
+
+def collect(config: AuditConfig, progress: Progress = _quiet,
+            executor: Executor | None = None) -> Collected:
+    """Run every configured collector; a collector that fails is an error, not a crash."""
+    out = Collected()
+    for item in iter_collect(config, progress, executor):
+        (out.errors if isinstance(item, CollectionError) else out.touchpoints).append(item)
     return out
 
 
@@ -171,46 +193,123 @@ def with_translated_targets(targets: dict, axes: ToneAxes) -> dict:
     return out
 
 
+class SentenceVectors(Mapping[str, np.ndarray]):
+    """Sentence text -> vector, backed by one float32 matrix (one row per unique sentence).
+
+    One copy of every vector, no per-sentence arrays: 50,000 sentences of a 512-dimension
+    model are 100 MB, however many touchpoints repeat them.
+    """
+
+    def __init__(self, rows: dict[str, int], matrix: np.ndarray) -> None:
+        self.rows = rows
+        self.matrix = matrix
+
+    def __getitem__(self, text: str) -> np.ndarray:
+        return self.matrix[self.rows[text]]
+
+    def __contains__(self, text: object) -> bool:
+        return text in self.rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def stack(self, texts: Sequence[str]) -> np.ndarray:
+        """The vectors of ``texts`` as one (len(texts), dim) array."""
+        return self.matrix[[self.rows[t] for t in texts]]
+
+
 @dataclass(frozen=True)
 class Scored:
     results: list[TouchpointResult]
     model: BrandModel | None
-    vectors: dict[str, np.ndarray]               # sentence -> vector
+    vectors: Mapping[str, np.ndarray]             # sentence -> vector
     touchpoint_vectors: dict[int, np.ndarray]    # touchpoint position -> mean block vector
 
 
+#: Unique sentences embedded per call: bounds the memory of one batch (texts, cache rows,
+#: model activations) whatever the size of the audit.
+EMBED_BATCH = 4096
+
+
+def embed_sentences(texts: Sequence[str], embedder: Embedder, executor: Executor | None = None,
+                    progress: Progress = _quiet) -> np.ndarray:
+    """Vectors of ``texts`` (unique) in one preallocated matrix, embedded in bounded batches
+    through the cache (``EMBED_BATCH`` at a time), so memory does not grow with the audit."""
+    from auditor.executors import LocalExecutor
+
+    executor = executor or LocalExecutor()
+    # A cluster wants bigger batches than one process (each Ray Data pipeline starts its own
+    # actor pool); the executor says how big, within the same bound on memory.
+    size = getattr(executor, "batch_size", None) or EMBED_BATCH
+    dim = embedder.dim
+    matrix = np.zeros((len(texts), dim), dtype=np.float32)
+    progress("embedding", 0, len(texts))
+    for start in range(0, len(texts), size):
+        batch = texts[start:start + size]
+        matrix[start:start + len(batch)] = executor.encode(embedder, batch)
+        progress("embedding", start + len(batch), len(texts))
+    return matrix
+
+
 def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
-                      progress: Progress = _quiet) -> Scored:
+                      progress: Progress = _quiet, *, executor: Executor | None = None
+                      ) -> Scored:
     """Score touchpoints: one embedding pass over every unique sentence, then the model."""
     all_sentences = [touchpoint_sentences(tp) for tp in touchpoints]
-    vectors: dict[str, np.ndarray] = {}
-    model = None
+    rows: dict[str, int] = {}
+    for sentences in all_sentences:
+        for s in sentences:
+            rows.setdefault(s.text, len(rows))
+    dim = scoring.index.vectors.shape[1] if scoring.index is not None else 1
+    vectors = SentenceVectors({}, np.zeros((0, dim), np.float32))
+    model = offer = None
+    matrix = np.zeros((0, dim), np.float32)
     blocks: list[dict[int, int]] = [{} for _ in touchpoints]  # block -> row in block vectors
     if scoring.index is not None and scoring.embedder is not None:
-        unique = sorted({s.text for ss in all_sentences for s in ss})
-        progress("embedding", 0, len(unique))
-        encoded = scoring.embedder.encode(unique) if unique else np.zeros((0, 1), np.float32)
-        vectors = dict(zip(unique, encoded))
-        progress("embedding", len(unique), len(unique))
-        block_vectors, groups, languages, texts = [], [], [], []
-        for t, sentences in enumerate(all_sentences):
-            by_block: dict[int, list[np.ndarray]] = defaultdict(list)
-            for s in sentences:
-                if word_count(s.text) >= MIN_WORDS and s.block.scope not in DESCRIPTIVE_SCOPES:
-                    by_block[touchpoints[t].blocks.index(s.block)].append(vectors[s.text])
-            for b, vs in by_block.items():
-                v = np.mean(vs, axis=0)
-                blocks[t][b] = len(block_vectors)
-                block_vectors.append(v / (np.linalg.norm(v) or 1.0))
-                groups.append(t)
-                languages.append(touchpoints[t].language)
-                texts.append(touchpoints[t].blocks[b].text)
-        matrix = (np.stack(block_vectors) if block_vectors
-                  else np.zeros((0, scoring.index.vectors.shape[1]), np.float32))
+        # Shortest first: the cache's batches and the model's micro-batches fill evenly.
+        unique = sorted(rows, key=lambda t: (len(t), t))
+        rows = {t: i for i, t in enumerate(unique)}
+        vectors = SentenceVectors(rows, embed_sentences(unique, scoring.embedder, executor,
+                                                        progress))
+        del unique
+        matrix, groups, languages, texts = _block_matrix(touchpoints, all_sentences, vectors,
+                                                         blocks, dim)
         progress("modelling the brand", 0, 1)
-        model = fit_brand_model(scoring.index, matrix, np.array(groups), languages,
-                                block_texts=texts)
-        offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
+        with one_blas_thread():
+            model = fit_brand_model(scoring.index, matrix, np.array(groups), languages,
+                                    block_texts=texts)
+            offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
+        del texts, groups, languages
+    with one_blas_thread() if model is not None else nullcontext():
+        results, touchpoint_vectors = _score_all(touchpoints, all_sentences, scoring, model,
+                                                 vectors, matrix, blocks, offer, progress)
+    return Scored(results, model, vectors, touchpoint_vectors)
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run numpy's BLAS / LAPACK on one thread inside the block.
+
+    Scoring multiplies many small matrices (a touchpoint's sentences by the approved ones) and
+    decomposes one (the brand map); OpenBLAS's worker threads cost more than they save there,
+    and on a busy 2-core machine they spin against each other: measured on the 10,000-sentence
+    benchmark, scoring took 50 s with two BLAS threads and 21 s with one, with the same scores.
+    The embedding model is left alone (its big matrices do gain from threads).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # a scikit-learn dependency; without it, BLAS keeps its threads
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _score_all(touchpoints, all_sentences, scoring, model, vectors, matrix, blocks, offer,
+               progress):
     results = []
     touchpoint_vectors = {}
     for n, (tp, sentences) in enumerate(zip(touchpoints, all_sentences)):
@@ -223,14 +322,44 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
                        if model is not None and offer is not None else {})
         results.append(_score_one(tp, sentences, scoring, model, vectors, block_raw,
                                   block_offer))
+        all_sentences[n] = []  # scored: let the sentence objects go
         if n % 50 == 0:
             progress("scoring", n, len(touchpoints))
     progress("scoring", len(touchpoints), len(touchpoints))
-    return Scored(results, model, vectors, touchpoint_vectors)
+    return results, touchpoint_vectors
+
+
+def _block_matrix(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],
+                  vectors: SentenceVectors, blocks: list[dict[int, int]], dim: int):
+    """One normalised mean vector per judged paragraph (block), with its touchpoint, language
+    and text; fills ``blocks`` (touchpoint -> block position -> row)."""
+    count = 0
+    members: list[list[int]] = []
+    groups, languages, texts = [], [], []
+    for t, sentences in enumerate(all_sentences):
+        by_block: dict[int, list[int]] = defaultdict(list)
+        position: dict = {}
+        for i, block in enumerate(touchpoints[t].blocks):
+            position.setdefault(block, i)  # equal blocks are one paragraph
+        for s in sentences:
+            if word_count(s.text) >= MIN_WORDS and s.block.scope not in DESCRIPTIVE_SCOPES:
+                by_block[position[s.block]].append(vectors.rows[s.text])
+        for b, sentence_rows in by_block.items():
+            blocks[t][b] = count
+            count += 1
+            members.append(sentence_rows)
+            groups.append(t)
+            languages.append(touchpoints[t].language)
+            texts.append(touchpoints[t].blocks[b].text)
+    matrix = np.zeros((count, dim), dtype=np.float32)
+    for row, sentence_rows in enumerate(members):
+        v = vectors.matrix[sentence_rows].mean(axis=0)
+        matrix[row] = v / (np.linalg.norm(v) or 1.0)
+    return matrix, groups, languages, texts
 
 
 def _score_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
-               model: BrandModel | None, vectors: dict[str, np.ndarray],
+               model: BrandModel | None, vectors: Mapping[str, np.ndarray],
                block_raw: dict[int, float], block_offer: dict[int, float] | None = None
                ) -> TouchpointResult:
     findings: list[Finding] = []
@@ -253,7 +382,7 @@ def _score_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
     for check in scoring.checks:
         for finding in check.run(tp, sentences):
             if scoring.index is not None and finding.exemplar is None:
-                finding = _with_exemplar(finding, scoring.index, vectors)
+                finding = _with_exemplar(finding, scoring.index, vectors, tp.language)
             findings.append(finding)
     findings = [_with_block(f, tp) for f in findings]
     findings += _offer_findings(tp, sentences, block_offer or {}, findings, scoring, vectors)
@@ -295,8 +424,9 @@ def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray
         far = abs(value - target.target) > 2 * target.allowed(len(sentences))
         # The sentence that pulls furthest in the off-target direction is the evidence.
         worst = sentences[int(np.argmax(semantic[:, j] * direction))]
-        exemplar = (nearest_exemplar(scoring.index, matrix[int(np.argmax(semantic[:, j]
-                                                                         * direction))])
+        exemplar = (nearest_exemplar(scoring.index,
+                                     matrix[int(np.argmax(semantic[:, j] * direction))],
+                                     tp.language)
                     if scoring.index is not None else None)
         out.append(Finding(
             rule=f"tone.{name}", severity="warning" if far else "info",
@@ -310,7 +440,7 @@ def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray
 
 def _offer_findings(tp: Touchpoint, sentences: list[Sentence], block_offer: dict[int, float],
                     found: list[Finding], scoring: Scoring,
-                    vectors: dict[str, np.ndarray]) -> list[Finding]:
+                    vectors: Mapping[str, np.ndarray]) -> list[Finding]:
     """Paragraphs that read as unsolicited offers, unless the phrase rules caught them."""
     caught = {f.block for f in found if f.rule == "respect.spam"}
     out = []
@@ -336,19 +466,19 @@ def _offer_findings(tp: Touchpoint, sentences: list[Sentence], block_offer: dict
                         "never ask people to move to private messages."),
             fingerprint=fingerprint("respect.spam", tp.id, strongest.text))
         if scoring.index is not None:
-            finding = _with_exemplar(finding, scoring.index, vectors)
+            finding = _with_exemplar(finding, scoring.index, vectors, tp.language)
         out.append(finding)
     return out
 
 
 def _with_exemplar(finding: Finding, index: BaselineIndex,
-                   vectors: dict[str, np.ndarray]) -> Finding:
+                   vectors: Mapping[str, np.ndarray], language: str | None = None) -> Finding:
     from dataclasses import replace
 
     vector = vectors.get(finding.evidence)
     if vector is None:
         return finding
-    return replace(finding, exemplar=nearest_exemplar(index, vector))
+    return replace(finding, exemplar=nearest_exemplar(index, vector, language))
 
 
 def _with_block(finding: Finding, tp: Touchpoint) -> Finding:
@@ -409,37 +539,167 @@ def compare(current: list[TouchpointResult], score: float | None,
                       tuple(sorted(before - now)), delta)
 
 
+#: Built-in models whose id and dimension are known without loading them, so a run whose
+#: every sentence is in the vector cache never loads the model at all.
+_KNOWN_MODELS = {
+    **{alias: ("use-multilingual-v3", 512) for alias in (*USE_ALIASES, "use-multilingual-v3")},
+    **{alias: ("sentence-transformers/all-MiniLM-L6-v2", 384) for alias in MINILM_ALIASES},
+}
+
+
+class LazyEmbedder:
+    """A built-in model that is loaded on the first ``encode`` call, not before.
+
+    ``model_id`` and ``dim`` are known up front (they key the vector cache), so a warm run
+    answers from the cache without paying for the model's import and load.
+    """
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.model_id, self.dim = _KNOWN_MODELS[spec]
+        self._model: Embedder | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded (some text missed the cache)."""
+        return self._model is not None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self._model is None:
+            self._model = make_embedder(self.spec)
+            if (self._model.model_id, self._model.dim) != (self.model_id, self.dim):
+                raise ToolError(
+                    f"model '{self.spec}' loaded as {self._model.model_id} "
+                    f"({self._model.dim} dimensions), expected {self.model_id} ({self.dim})",
+                    source=self.spec, hint="reinstall the model's package")
+        return self._model.encode(texts)
+
+    def __getstate__(self) -> dict:
+        # Shipped to Ray workers by spec: each loads its own copy.
+        return {"spec": self.spec, "model_id": self.model_id, "dim": self.dim, "_model": None}
+
+
 def open_embedder(model: str | None, store: Store | None) -> CachedEmbedder:
+    """The named model (default ``DEFAULT_MODEL``) behind the vector cache in ``store``.
+
+    Built-in models load lazily: only when some text is not in the cache.
+    """
     from auditor.embedding import MemoryCache
 
-    return CachedEmbedder(make_embedder(model or DEFAULT_MODEL), store or MemoryCache())
+    spec = (model or DEFAULT_MODEL).strip()
+    inner = LazyEmbedder(spec) if spec in _KNOWN_MODELS else make_embedder(spec)
+    return CachedEmbedder(inner, store if store is not None else MemoryCache())
+
+
+def model_loaded(embedder: Embedder | None) -> bool:
+    """Whether ``embedder`` (or the model behind its cache) has loaded model weights."""
+    inner = getattr(embedder, "embedder", embedder)
+    return bool(getattr(inner, "loaded", embedder is not None))
+
+
+class ResultMemo(Protocol):
+    """Where a finished audit's scores are remembered; ``auditor.store.Store`` is one."""
+
+    def get_memo(self, kind: str, key: str) -> bytes | None: ...
+
+    def put_memo(self, kind: str, key: str, value: bytes) -> None: ...
+
+
+MEMO_KIND = "audit-results"
+
+
+def audit_key(touchpoints: Iterable[Touchpoint], baseline: Baseline,
+              embedder: Embedder | None) -> str:
+    """What an audit's scores depend on, hashed: the code and bundled data of brand-audit,
+    the baseline's files, the model, and every touchpoint's copy (id, channel, source,
+    title, language, blocks)."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\0{_code_hash()}\0".encode())
+    digest.update(f"{embedder.model_id if embedder else 'none'}\0".encode())
+    digest.update(_tree_hash(Path(baseline.root)).encode())
+    for tp in touchpoints:
+        # What scoring reads. Not when it was captured nor its metadata (engagement counts,
+        # "answered 304"), which change between crawls of the same copy: aggregation, which
+        # reads the agent from the metadata, runs afresh on every run anyway.
+        scored = (tp.id, tp.channel, tp.source, tp.title, tp.language, tp.blocks)
+        digest.update(repr(scored).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    import auditor
+    import baselines
+
+    packages = [Path(auditor.__file__).parent, Path(baselines.__file__).parent]
+    digest = hashlib.sha256()
+    for package in packages:
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".toml", ".txt", ".json", ".yml",
+                                                  ".yaml", ".csv", ".jsonl", ".md"):
+                digest.update(path.as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _tree_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    if root.is_file():
+        return hashlib.sha256(root.read_bytes()).hexdigest()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline: Baseline,
           embedder: Embedder | None, *, previous: dict | None = None,
           progress: Progress = _quiet, started_at: datetime | None = None,
-          index: BaselineIndex | None = None, history: list[dict] | None = None) -> AuditRun:
+          index: BaselineIndex | None = None, history: list[dict] | None = None,
+          executor: Executor | None = None, memo: ResultMemo | None = None) -> AuditRun:
     """Score collected touchpoints against a baseline and build the run.
 
     ``previous`` is the previous run's report (for new / resolved findings); ``history`` the
-    stored runs' per-channel scores, oldest first (for the trend).
+    stored runs' per-channel scores, oldest first (for the trend). ``executor`` decides where
+    the embedding runs (``auditor.executors``). With ``memo`` (the history store), an audit
+    whose inputs are unchanged since a stored run (same code, baseline files, model and
+    touchpoints: ``audit_key``) reuses that run's scores instead of scoring again.
     """
     started_at = started_at or datetime.now(UTC)
-    scoring = prepare(baseline, embedder, index, progress)
-    scored = score_touchpoints(touchpoints, scoring, progress)
-    results = scored.results
-    coverage = None
+    key = audit_key(touchpoints, baseline, embedder) if memo is not None and index is None \
+        else None
+    remembered = _recall(memo, key)
+    if remembered is not None:
+        progress("scoring (unchanged since a stored run)", 1, 1)
+        results, coverage, scored_context = remembered
+        results = [replace(r, touchpoint=tp) for r, tp in zip(results, touchpoints)]
+    else:
+        scoring = prepare(baseline, embedder, index, progress)
+        scored = score_touchpoints(touchpoints, scoring, progress, executor=executor)
+        results = scored.results
+        coverage = None
+        scored_context: dict[str, object] = {}
+        if scored.model is not None:
+            scored_context["calibration"] = scored.model.calibration.as_dict()
+            scored_context["tone_targets"] = {
+                lang: {d: {"target": t.target, "tolerance": t.tolerance, "learned": t.learned,
+                           "sentence_sd": t.sentence_sd}
+                       for d, t in targets.items()}
+                for lang, targets in scoring.tone_targets.items()}
+            with one_blas_thread():
+                coverage = key_message_coverage(touchpoints, results, scoring.index,
+                                                scored.vectors)
+                results, scored_context["exemplar_map"] = brand_map(results, scored,
+                                                                    scoring.index)
+        del scored  # the sentence vectors: the biggest thing an audit holds
+        if key is not None:
+            memo.put_memo(MEMO_KIND, key, pickle.dumps(
+                (tuple(replace(r, touchpoint=None) for r in results), coverage,
+                 scored_context), protocol=pickle.HIGHEST_PROTOCOL))
     context: dict[str, object] = {"brand": baseline.name,
-                                  "thresholds": {"ok": SCORE_AT_WARN, "warn": SCORE_AT_DIVERGE}}
-    if scored.model is not None:
-        context["calibration"] = scored.model.calibration.as_dict()
-        context["tone_targets"] = {
-            lang: {d: {"target": t.target, "tolerance": t.tolerance, "learned": t.learned,
-                       "sentence_sd": t.sentence_sd}
-                   for d, t in targets.items()}
-            for lang, targets in scoring.tone_targets.items()}
-        coverage = key_message_coverage(touchpoints, results, scoring.index, scored.vectors)
-        results, context["exemplar_map"] = brand_map(results, scored, scoring.index)
+                                  "thresholds": {"ok": SCORE_AT_WARN, "warn": SCORE_AT_DIVERGE},
+                                  **scored_context}
     channels, agents, score = aggregate(results)
     if len([a for a in agents if a.score is not None]) >= 2:
         context["agent_spread"] = round(float(np.std([a.score for a in agents
@@ -457,8 +717,24 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
         coverage=coverage, context=context)
 
 
+def _recall(memo: ResultMemo | None, key: str | None):
+    """The remembered (results, coverage, context) of ``key``, or None (also when the stored
+    value is damaged or from another version of the types: then the audit scores afresh)."""
+    if memo is None or key is None:
+        return None
+    raw = memo.get_memo(MEMO_KIND, key)
+    if raw is None:
+        return None
+    try:
+        # The store is this audit's own state, written by this code (the key covers the code).
+        return pickle.loads(raw)
+    except Exception:
+        return None
+
+
 def key_message_coverage(touchpoints: list[Touchpoint], results: list[TouchpointResult],
-                         index: BaselineIndex, vectors: dict[str, np.ndarray]) -> Coverage | None:
+                         index: BaselineIndex, vectors: Mapping[str, np.ndarray]
+                         ) -> Coverage | None:
     """Share of each channel's touchpoints that carry each key message (paraphrases count).
 
     A sentence carries a message when its similarity to the message stands out from how the
@@ -521,19 +797,30 @@ def brand_map(results: list[TouchpointResult], scored: Scored, index: BaselineIn
 
 
 def run_audit(config: AuditConfig, *, embedder: Embedder | None = None,
-              progress: Progress = _quiet) -> tuple[AuditRun, dict]:
-    """A full audit of every configured channel; the run is stored in the history."""
+              progress: Progress = _quiet, executor: Executor | None = None
+              ) -> tuple[AuditRun, dict]:
+    """A full audit of every configured channel; the run is stored in the history.
+
+    ``executor`` runs collection and embedding elsewhere (``auditor.executors``: local by
+    default, or a Ray cluster); the results are the same. An unchanged re-run reuses the
+    stored scores (see ``audit``), and sentences already embedded come from the store's
+    vector cache, so a warm run never loads the model.
+    """
     from reports.json_report import to_dict
 
     started_at = datetime.now(UTC)
     baseline = load_baseline(config.baseline)
     config.store.parent.mkdir(parents=True, exist_ok=True)
     with Store(config.store) as store:
-        collected = collect(config, progress)
+        touchpoints: list[Touchpoint] = []
+        errors: list[CollectionError] = []
+        for item in iter_collect(config, progress, executor):
+            (errors if isinstance(item, CollectionError) else touchpoints).append(item)
         model = embedder or open_embedder(config.model, store)
-        run = audit(collected.touchpoints, collected.errors, baseline, model,
+        run = audit(touchpoints, errors, baseline, model,
                     previous=store.latest_run(), progress=progress, started_at=started_at,
-                    history=trend(store))
+                    history=trend(store), executor=executor, memo=store)
+        del touchpoints  # the run holds them now
         report = to_dict(run)
         store.save_run(report)
     return run, report

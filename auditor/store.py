@@ -21,7 +21,12 @@ import numpy as np
 from auditor.errors import ToolError
 
 DEFAULT_STORE_PATH = Path(".brand-audit") / "audit.db"
+#: The store layout this brand-audit writes. Bump it with a step in ``MIGRATIONS``.
 SCHEMA_VERSION = 1
+#: Steps that bring a store from version ``n`` to ``n + 1``: SQL statements run in the same
+#: transaction as the version bump, so a store is never left half-migrated. Version 1 is the
+#: first released layout, so there is no step yet; add ``1: [...]`` with version 2.
+MIGRATIONS: dict[int, list[str]] = {}
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_MS = 30_000
 # Well under SQLite's bound-parameter limit on every build.
@@ -61,6 +66,7 @@ CREATE TABLE IF NOT EXISTS findings (
 );
 CREATE INDEX IF NOT EXISTS findings_run ON findings (run_id);
 CREATE INDEX IF NOT EXISTS findings_fingerprint ON findings (fingerprint);
+CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS embeddings (
     model_id TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -68,7 +74,16 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vector BLOB NOT NULL,
     PRIMARY KEY (model_id, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS memo (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f', 'now')),
+    value BLOB NOT NULL,
+    PRIMARY KEY (kind, key)
+);
 """
+#: Remembered results kept per kind (the newest): enough for an unchanged re-run.
+MEMO_KEEP = 2
 
 
 class Store:
@@ -127,22 +142,42 @@ class Store:
         )
 
     def _migrate(self) -> None:
+        """Create a new store, or bring an older one up to ``SCHEMA_VERSION`` step by step.
+
+        A store written by a newer brand-audit is refused before anything is written to it.
+        """
+        from auditor import __version__
+
         with self._transaction() as conn:
+            version = _stored_version(conn)
+            if version is not None and version > SCHEMA_VERSION:
+                row = conn.execute("SELECT value FROM store_info WHERE key = 'written_by'"
+                                   ).fetchone() if _has_table(conn, "store_info") else None
+                by = f" by brand-audit {row[0]}" if row else " by a newer brand-audit"
+                raise ToolError(
+                    f"the history store was written{by} (schema version {version}); this "
+                    f"brand-audit {__version__} understands up to schema version "
+                    f"{SCHEMA_VERSION} and will not touch it",
+                    source=str(self.path),
+                    hint="upgrade brand-audit (pip install -U brand-audit), or point [audit] "
+                         "store at another file",
+                )
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            version = row[0]
             if version is None:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)",
                              (SCHEMA_VERSION,))
-            elif version > SCHEMA_VERSION:
-                raise ToolError(
-                    f"the history store has schema version {version}; this brand-audit "
-                    f"understands up to {SCHEMA_VERSION}",
-                    source=str(self.path),
-                    hint="upgrade brand-audit, or use another store path",
-                )
+            else:
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[step]:
+                        conn.execute(statement)
+                if version < SCHEMA_VERSION:
+                    conn.execute("DELETE FROM schema_version")
+                    conn.execute("INSERT INTO schema_version (version) VALUES (?)",
+                                 (SCHEMA_VERSION,))
+            conn.execute("INSERT OR REPLACE INTO store_info (key, value) "
+                         "VALUES ('written_by', ?)", (__version__,))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -299,6 +334,22 @@ class Store:
                 rows,
             )
 
+    # ------------------------------------------------------------------ memo
+
+    def get_memo(self, kind: str, key: str) -> bytes | None:
+        """A remembered result (``auditor.engine.audit``'s scores of unchanged input)."""
+        row = self._query_one("SELECT value FROM memo WHERE kind = ? AND key = ?", (kind, key))
+        return bytes(row[0]) if row else None
+
+    def put_memo(self, kind: str, key: str, value: bytes) -> None:
+        """Remember ``value``; only the newest ``MEMO_KEEP`` of a kind are kept."""
+        with self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO memo (kind, key, value) VALUES (?, ?, ?)",
+                         (kind, key, value))
+            conn.execute("DELETE FROM memo WHERE kind = ? AND key NOT IN (SELECT key FROM memo "
+                         "WHERE kind = ? ORDER BY created_at DESC LIMIT ?)",
+                         (kind, kind, MEMO_KEEP))
+
     def vector_count(self, model_id: str | None = None) -> int:
         row = self._query_one(
             "SELECT COUNT(*) FROM embeddings WHERE ?1 IS NULL OR model_id = ?1", (model_id,))
@@ -313,6 +364,50 @@ class Store:
     def _query_one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple | None:
         with self._lock:
             return self._conn.execute(sql, params).fetchone()
+
+
+def inspect_store(path: str | Path) -> dict[str, Any]:
+    """Health of a store file for ``brand-audit doctor``, read-only (nothing is created or
+    migrated): SQLite's ``integrity_check`` (``"ok"`` when sound), the schema version and
+    whether this brand-audit can use it, the brand-audit that last wrote it, runs and cached
+    vectors. Raises ``ToolError`` when the file is not a SQLite database."""
+    path = Path(path)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise ToolError(f"cannot open the history store: {exc}", source=str(path)) from exc
+    try:
+        problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+        version = _stored_version(conn)
+        written = conn.execute("SELECT value FROM store_info WHERE key = 'written_by'"
+                               ).fetchone() if _has_table(conn, "store_info") else None
+        runs = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] \
+            if _has_table(conn, "runs") else 0
+        vectors = conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] \
+            if _has_table(conn, "embeddings") else 0
+    except sqlite3.Error as exc:
+        raise ToolError(f"not a readable SQLite database ({exc})", source=str(path),
+                        hint="if it is damaged, move it aside; a new store is created by the "
+                             "next run (its history is lost)") from exc
+    finally:
+        conn.close()
+    return {"integrity": "; ".join(problems), "schema_version": version,
+            "supported": version is None or version <= SCHEMA_VERSION,
+            "written_by": written[0] if written else None, "runs": runs, "vectors": vectors}
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (name,)).fetchone() is not None
+
+
+def _stored_version(conn: sqlite3.Connection) -> int | None:
+    """The store's schema version; ``None`` for a new (empty) database."""
+    if not _has_table(conn, "schema_version"):
+        return None
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def _text(value: object) -> str | None:

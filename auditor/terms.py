@@ -160,18 +160,29 @@ class TermMatcher:
         self.terms = tuple(terms)
         self._patterns: list[tuple[Term, re.Pattern[str]]] = []
         self._by_first_key: dict[str, list[_Phrase]] = {}
+        # Russian terms need the morphological dictionary (a third of a second to load); it
+        # is loaded when the first sentence with Cyrillic letters comes, not for English copy.
+        self._cyrillic: list[Term] = []
         for term in self.terms:
             if term.regex:
                 self._patterns.append((term, compile_term(term)))
-                continue
-            phrase = _phrase(term)
-            if phrase is None:
-                continue
+            elif _CYRILLIC.search(term.text):
+                self._cyrillic.append(term)
+            else:
+                self._add_phrase(term)
+
+    def _add_phrase(self, term: Term) -> None:
+        phrase = _phrase(term)
+        if phrase is not None:
             for key in phrase.words[0]:
                 self._by_first_key.setdefault(key, []).append(phrase)
 
     def find(self, sentence: str) -> list[TermMatch]:
         """Every term found in ``sentence``, the first occurrence of each, in text order."""
+        if self._cyrillic and _CYRILLIC.search(sentence):
+            for term in self._cyrillic:
+                self._add_phrase(term)
+            self._cyrillic = []
         found: dict[int, TermMatch] = {}
         order = {id(term): n for n, term in enumerate(self.terms)}
         if self._by_first_key:

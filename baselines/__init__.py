@@ -217,6 +217,10 @@ class _BrandFile:
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
             raise self._syntax_error(exc) from None
+        except RecursionError:  # tomllib recurses per nested array or inline table
+            raise BaselineError("arrays or tables nested too deeply to read", source=str(path),
+                                hint=f"{BRAND_FILE} needs a few levels at most; is it "
+                                     f"damaged?") from None
 
         for key in data:
             if key not in _TOP_KEYS:

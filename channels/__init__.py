@@ -8,7 +8,7 @@ validated by ``auditor.config``) and a ``collect`` function that yields touchpoi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,17 @@ class CollectContext:
 
     base_dir: Path  # relative paths in the config are resolved against this folder
     user_agent: str = USER_AGENT
+    #: Resource caps (``channels.limits.Limits``; ``[limits]`` in audit.toml). None: defaults.
+    limits: Any = None
+    #: Let crawlers reach private, loopback and link-local addresses behind public host names
+    #: (``[audit] allow_private_addresses``; a web section may also set it for itself).
+    allow_private_addresses: bool = False
+
+    def __post_init__(self) -> None:
+        if self.limits is None:
+            from channels.limits import DEFAULT_LIMITS
+
+            object.__setattr__(self, "limits", DEFAULT_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ class ChannelKind:
 def channel_kinds() -> dict[str, ChannelKind]:
     """Every channel kind brand-audit knows, by config section name."""
     from channels import calls, chat, email, files, sms, social, web
+    from channels.limits import guarded
 
     kinds = [web.KIND, files.KIND, social.KIND, calls.KIND, chat.KIND, email.KIND, sms.KIND]
-    return {k.name: k for k in kinds}
+    # Every collector gets the per-touchpoint caps and secret redaction (channels.limits).
+    return {k.name: replace(k, collect=guarded(k.collect)) for k in kinds}

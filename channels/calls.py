@@ -47,6 +47,7 @@ from auditor.text import detect_language
 from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
+from channels.limits import LimitError, read_file
 from channels.transcripts import (
     FORMATS,
     CsvColumns,
@@ -192,7 +193,10 @@ def collect_conversations(options: CallsOptions, ctx: CollectContext, *, channel
     for file in files:
         display = _display(file, ctx.base_dir)
         try:
-            text = decode_text(file.read_bytes())
+            text = decode_text(read_file(file, ctx.limits))
+        except LimitError as exc:
+            yield CollectionError(source=display, error=str(exc), channel=channel)
+            continue
         except (OSError, ValueError) as exc:
             yield CollectionError(source=display, error=f"cannot read transcript: {exc}",
                                   channel=channel)
@@ -404,7 +408,7 @@ def _agent_id(call_id: str, headers: dict[str, str], agent_labels: list[str], so
 def load_agent_map(path: Path, display: str) -> tuple[AgentMap, list[tuple[str, str]]]:
     """Read an ``agents_file``; return the map and ``(source, error)`` pairs for bad rows."""
     try:
-        text = decode_text(path.read_bytes())
+        text = decode_text(read_file(path))
     except (OSError, ValueError) as exc:
         return AgentMap(), [(display, f"cannot read agents_file: {exc}")]
     try:

@@ -36,6 +36,7 @@ from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
 from channels.html import extract_page
+from channels.limits import LimitError, read_file
 
 _HEADER_LINE = re.compile(r"^[\x21-\x39\x3b-\x7e]+:")
 _QUOTE_INTRO = re.compile(
@@ -101,7 +102,10 @@ def collect(options: EmailOptions, ctx: CollectContext) -> Iterator[CollectResul
     for file in files:
         display = _display(file, ctx.base_dir)
         try:
-            data = file.read_bytes()
+            data = read_file(file, ctx.limits)
+        except LimitError as exc:
+            yield CollectionError(source=display, channel="email", error=str(exc))
+            continue
         except OSError as exc:
             yield CollectionError(source=display, channel="email",
                                   error=f"cannot read file: {exc.strerror or exc}")

@@ -6,6 +6,15 @@ each host gets at most ``concurrency`` requests at once with ``delay`` seconds b
 starts, 429 and 5xx answers are retried with exponential backoff honouring ``Retry-After``, and
 redirects, time and body size are capped.
 
+Scope guards (hostile links and DNS): only http(s) is ever requested (``file://`` and every
+other scheme are refused); a host configured by name whose DNS answer is a private, loopback,
+link-local or otherwise non-public address is refused unless ``allow_private`` is set (a public
+name pointed at 127.0.0.1 must not turn a crawl into a probe of the auditor's own machine or
+network); a host written as an IP literal or ``localhost`` is allowed when it is the host the
+caller asked for (tests and intranet audits point there on purpose), never when a redirect
+leads there. Extra request headers (an API token) are only sent to the origin they were given
+for: a redirect to another origin drops them.
+
 ``AsyncFetcher`` is the implementation (``httpx.AsyncClient``); ``Fetcher`` is a synchronous face
 over it for collectors that fetch one URL.
 """
@@ -14,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -113,8 +124,10 @@ class AsyncFetcher:
     def __init__(self, user_agent: str, *, timeout: float = 15.0, delay: float = 0.0,
                  concurrency: int = 2, respect_robots: bool = True,
                  max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS,
-                 retries: int = 2) -> None:
+                 retries: int = 2, allow_private: bool = False) -> None:
         self.user_agent = user_agent
+        self.allow_private = allow_private
+        self._resolved: dict[str, str | None] = {}  # host name -> refusal (None: public)
         self.timeout = timeout
         self.delay = max(0.0, delay)
         self.concurrency = max(1, concurrency)
@@ -210,7 +223,8 @@ class AsyncFetcher:
     async def get(self, url: str, *, same_origin: bool = True,
                   accept: Callable[[str], bool] | None = None,
                   follow: Callable[[str], bool] | None = None,
-                  etag: str | None = None, last_modified: str | None = None) -> Response:
+                  etag: str | None = None, last_modified: str | None = None,
+                  headers: dict[str, str] | None = None) -> Response:
         """GET ``url``, following up to ``max_redirects`` redirects.
 
         With ``same_origin`` a redirect to another scheme/host/port is not followed.
@@ -219,9 +233,11 @@ class AsyncFetcher:
         response itself is returned, with an empty body and ``url`` set to the target.
         ``etag``/``last_modified`` make the request conditional: a 304 answer comes back as a
         ``Response`` whose ``not_modified`` is true and whose body is empty.
+        ``headers`` (e.g. ``Authorization``) go to ``url``'s origin only, never across a redirect
+        to another origin.
         Raises ``FetchError`` with a reason a user can act on.
         """
-        headers = {}
+        headers = dict(headers or {})
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -234,7 +250,11 @@ class AsyncFetcher:
                    headers: dict[str, str]) -> Response:
         chain = [url]
         current = url
+        asked_host = (urlsplit(url).hostname or "").lower()
         for _ in range(self.max_redirects + 1):
+            refusal = await self.address_refusal(current, asked_host)
+            if refusal:
+                raise FetchError(refusal)
             if check_robots:
                 refusal = await self.robots_refusal(current)
                 if refusal:
@@ -249,12 +269,39 @@ class AsyncFetcher:
                 raise FetchError("redirect loop: " + " → ".join(chain + [target]))
             if same_origin and origin_of(target) != origin_of(url):
                 raise FetchError(f"redirects off-site to {target}; not followed")
+            if headers and origin_of(target) != origin_of(url):
+                # Credentials are for the origin they were given for, never for another host.
+                headers = {k: v for k, v in headers.items()
+                           if k.lower() in ("if-none-match", "if-modified-since")}
             if follow is not None and not follow(target):
                 return Response(target, response.status, "", None, b"")
             chain.append(target)
             current = target
         raise FetchError(f"more than {self.max_redirects} redirects "
                          f"({' → '.join(chain[:3])} → ...); not followed")
+
+    async def address_refusal(self, url: str, asked_host: str) -> str | None:
+        """Why ``url``'s host may not be requested (see the module docstring), else ``None``.
+
+        ``asked_host`` is the host the caller asked for; an IP literal or ``localhost`` is only
+        allowed when it is that host. A host name is resolved (once per fetcher) and refused
+        when any address it resolves to is not public.
+        """
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            return f"{parts.scheme or 'a relative'}:// URLs are not fetched (only http and https)"
+        host = (parts.hostname or "").lower()
+        if self.allow_private:
+            return None
+        literal = _ip_literal(host)
+        if literal is not None or host == "localhost" or host.endswith(".localhost"):
+            if host == asked_host or (literal is not None and _is_public(literal)):
+                return None
+            return f"{host} is a {_address_kind(literal)} address reached by a redirect; " \
+                   f"refused (set allow_private_addresses = true to audit an intranet site)"
+        if host not in self._resolved:
+            self._resolved[host] = await _name_refusal(host, parts.port or 443)
+        return self._resolved[host]
 
     async def _with_retries(self, url: str, accept: Callable[[str], bool] | None,
                             headers: dict[str, str]) -> tuple[Response, str | None]:
@@ -373,6 +420,47 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(host.strip("[]").split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return address
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_global and not address.is_multicast
+
+
+def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> str:
+    if address is None or address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link-local"
+    if address.is_private:
+        return "private"
+    return "non-public"
+
+
+async def _name_refusal(host: str, port: int) -> str | None:
+    """Why a host name may not be requested: it resolves to a non-public address."""
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return None  # unresolvable: the request itself fails with a clear connection error
+    for info in infos:
+        address = _ip_literal(str(info[4][0]))
+        if address is not None and not _is_public(address):
+            return f"{host} resolves to {address}, a {_address_kind(address)} address; " \
+                   f"refused for a site configured by a public host name (set " \
+                   f"allow_private_addresses = true to audit an intranet site, or use the " \
+                   f"IP address in the URL)"
+    return None
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"connection failed: {exc or 'refused'}"
@@ -403,14 +491,16 @@ class Fetcher:
 
     def __init__(self, user_agent: str, *, timeout: float = 15.0, delay: float = 0.0,
                  respect_robots: bool = True, max_bytes: int = MAX_BYTES,
-                 max_redirects: int = MAX_REDIRECTS, retries: int = 2) -> None:
+                 max_redirects: int = MAX_REDIRECTS, retries: int = 2,
+                 allow_private: bool = False) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever,
                                         name="brand-audit-fetcher", daemon=True)
         self._thread.start()
         self._fetcher = AsyncFetcher(user_agent, timeout=timeout, delay=delay, concurrency=1,
                                      respect_robots=respect_robots, max_bytes=max_bytes,
-                                     max_redirects=max_redirects, retries=retries)
+                                     max_redirects=max_redirects, retries=retries,
+                                     allow_private=allow_private)
         self._run(self._fetcher.__aenter__())
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -437,7 +527,8 @@ class Fetcher:
 
     def get(self, url: str, *, same_origin: bool = True,
             accept: Callable[[str], bool] | None = None,
-            follow: Callable[[str], bool] | None = None) -> Response:
+            follow: Callable[[str], bool] | None = None,
+            headers: dict[str, str] | None = None) -> Response:
         """See ``AsyncFetcher.get``."""
         return self._run(self._fetcher.get(url, same_origin=same_origin, accept=accept,
-                                           follow=follow))
+                                           follow=follow, headers=headers))

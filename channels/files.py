@@ -24,6 +24,7 @@ from auditor.text import detect_language, normalize_space
 from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.html import extract_page
+from channels.limits import DEFAULT_LIMITS, LimitError, Limits, read_file
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -72,7 +73,7 @@ def collect(options: FilesOptions, ctx: CollectContext) -> Iterator[CollectResul
     for file in files:
         display = _display(file, ctx.base_dir)
         try:
-            yield read_content_file(file, display)
+            yield read_content_file(file, display, ctx.limits)
         except InputError as exc:
             yield CollectionError(source=display, error=exc.message, channel="files")
         except Exception as exc:  # one unparseable file must not end the run
@@ -109,14 +110,16 @@ def _display(file: Path, base_dir: Path) -> str:
         return file.as_posix()
 
 
-def read_content_file(path: Path, display: str) -> Touchpoint:
+def read_content_file(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Touchpoint:
     """Read one Markdown, HTML or text file as a touchpoint with id ``files:<display>``.
 
     ``display`` is how the path is shown in locators and reports. Raises ``InputError`` naming
-    the file when it is missing, unreadable or not text.
+    the file when it is missing, unreadable, not text or over ``limits.max_file_bytes``.
     """
     try:
-        data = path.read_bytes()
+        data = read_file(path, limits)
+    except LimitError as exc:
+        raise InputError(str(exc), source=display) from None
     except FileNotFoundError:
         raise InputError("file does not exist", source=display) from None
     except IsADirectoryError:

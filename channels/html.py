@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
+from bs4.exceptions import ParserRejectedMarkup
 
 from auditor.text import detect_language, normalize_space
 from auditor.types import Block, Locator
@@ -78,7 +79,13 @@ def extract_page(html: str, url: str, *, parser: str = "lxml") -> Page:
     ``parser`` is a BeautifulSoup tree builder; ``"html.parser"`` records source line numbers,
     which the files channel puts in the locators (lxml does not report them).
     """
-    soup = BeautifulSoup(html, parser)
+    try:
+        soup = BeautifulSoup(html, parser)
+    except ParserRejectedMarkup:
+        # html.parser gives up on some broken markup (``<![DOCTYPE``) that lxml recovers
+        # from; the page is still read, only without source line numbers.
+        soup = BeautifulSoup(html, "lxml" if parser != "lxml" else "html.parser")
+    _flatten_deep(soup)
     # One pass over the tree for every tag the page-level fields need (each find_all walks
     # the whole document; this keeps extraction cheap on large crawls).
     tags: dict[str, list[Tag]] = {}
@@ -87,7 +94,7 @@ def extract_page(html: str, url: str, *, parser: str = "lxml") -> Page:
     base = url
     base_tag = next((t for t in tags.get("base", ()) if t.has_attr("href")), None)
     if isinstance(base_tag, Tag):
-        base = urljoin(url, str(base_tag["href"]))
+        base = _join(url, str(base_tag["href"])) or url  # a broken <base> is ignored
 
     walker = _Walker(url)
     head_blocks = _head_blocks(soup, url, tags.get("meta", []))
@@ -221,6 +228,28 @@ class _Walker:
         return "".join(parts)
 
 
+#: Elements nested deeper than this have their subtree read as plain text. Real pages nest a
+#: few dozen levels; a hostile one nests thousands, and the walk below recurses per level.
+MAX_DEPTH = 120
+
+
+def _flatten_deep(soup: BeautifulSoup) -> None:
+    """Replace the children of every element at ``MAX_DEPTH`` with their text (iteratively,
+    so a page nested 100,000 levels deep costs time, not Python's stack)."""
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        el, depth = stack.pop()
+        children = [c for c in el.contents if isinstance(c, Tag)]
+        if not children:
+            continue
+        if depth >= MAX_DEPTH:
+            text = el.get_text(" ")
+            el.clear()
+            el.append(text)
+            continue
+        stack.extend((c, depth + 1) for c in children)
+
+
 def _text_scope(el: Tag) -> str:
     if el.name in _HEADINGS:
         return f"web.heading.{el.name}"
@@ -352,8 +381,8 @@ def _links(anchors: list[Tag], base: str) -> tuple[str, ...]:
         href = str(a.get("href") or "").strip()
         if not href:
             continue
-        absolute = urljoin(base, href)
-        if urlsplit(absolute).scheme in ("http", "https"):
+        absolute = _join(base, href)
+        if absolute and urlsplit(absolute).scheme in ("http", "https"):
             seen.setdefault(absolute, None)
     return tuple(seen)
 
@@ -376,5 +405,14 @@ def _canonical(links: list[Tag], base: str) -> str | None:
         rel = link.get("rel") or []
         rels = rel.split() if isinstance(rel, str) else rel
         if any(r.lower() == "canonical" for r in rels):
-            return urljoin(base, str(link["href"]).strip())
+            return _join(base, str(link["href"]).strip())
     return None
+
+
+def _join(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``; ``None`` for a URL that cannot be parsed (e.g. a
+    broken IPv6 literal like ``https://[host/``, which ``urllib`` refuses with ValueError)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None

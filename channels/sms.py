@@ -27,6 +27,7 @@ from auditor.text import detect_language, normalize_space
 from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
+from channels.limits import LimitError, read_file
 from channels.transcripts import read_csv_records
 
 TITLE_CHARS = 60
@@ -102,7 +103,10 @@ def collect(options: SmsOptions, ctx: CollectContext) -> Iterator[CollectResult]
     for file in files:
         display = _display(file, ctx.base_dir)
         try:
-            text = decode_text(file.read_bytes())
+            text = decode_text(read_file(file, ctx.limits))
+        except LimitError as exc:
+            yield CollectionError(source=display, channel="sms", error=str(exc))
+            continue
         except (OSError, ValueError) as exc:
             yield CollectionError(source=display, channel="sms",
                                   error=f"cannot read the export: {exc}")

@@ -7,7 +7,8 @@ Each ``[[channels.social]]`` section reads one source, named by ``kind``:
                           Telegram bridges), from ``path`` or ``url``
 ``telegram``              a public channel's web preview ``https://t.me/s/<account>``, paged
                           back with ``?before=`` to ``since`` or ``max_posts``; or a saved copy
-``mastodon``              an account's public statuses through the Mastodon REST API (no token)
+``mastodon``              an account's public statuses through the Mastodon REST API (a token,
+                          if the server wants one, from ``token_env`` or ``token_file``)
 ``x-archive``             ``data/tweets.js`` of an X/Twitter archive (or the archive folder/zip)
 ``facebook-export``       ``your_posts*.json`` of Facebook's "Download your information"
 ``instagram-export``      ``posts_*.json`` of Instagram's data download
@@ -31,9 +32,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from auditor.secrets import SecretError, resolve_token
 from auditor.types import CollectionError, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
+from channels.limits import LimitError, read_file
 from channels.social_posts import (
     ExportFormatError,
     Post,
@@ -107,6 +110,11 @@ class SocialOptions:
     author_selector: str | None = None
     #: html: Chromium executable (default: $BRAND_AUDIT_CHROMIUM, else /usr/bin/chromium).
     chromium: str | None = None
+    #: mastodon: the environment variable holding an access token (for a server that wants
+    #: one); the token itself never goes into audit.toml.
+    token_env: str | None = None
+    #: mastodon: a file outside the repository (chmod 600) holding the access token.
+    token_file: str | None = None
 
 
 Reader = Callable[[SocialOptions, "SourceAccess"], Iterator[Post | CollectionError]]
@@ -128,7 +136,9 @@ class SourceAccess:
     def read_text(self, path: Path, display: str) -> str:
         """A local file's text; ``ExportFormatError`` says why it cannot be read."""
         try:
-            return decode_text(path.read_bytes())
+            return decode_text(read_file(path, self.ctx.limits))
+        except LimitError as exc:
+            raise ExportFormatError(display, str(exc)) from None
         except FileNotFoundError:
             raise ExportFormatError(display, f"file does not exist: {path}; check `path` in "
                                              f"[[channels.social]]") from None
@@ -140,13 +150,29 @@ class SourceAccess:
         except ValueError as exc:
             raise ExportFormatError(display, str(exc)) from None
 
+    def token(self) -> str | None:
+        """The section's API token (``token_env``/``token_file``), registered for redaction;
+        raises ``ExportFormatError`` when it is named but cannot be read."""
+        try:
+            return resolve_token(token_env=self.options.token_env,
+                                 token_file=self.options.token_file,
+                                 base_dir=self.ctx.base_dir, where="[[channels.social]]")
+        except SecretError as exc:
+            raise ExportFormatError("[[channels.social]]", str(exc).split(": ", 1)[-1]) \
+                from None
+
     def fetch(self, url: str) -> Response:
-        """GET ``url`` with the polite fetcher; raises ``FetchError``."""
+        """GET ``url`` with the polite fetcher (with the section's token, if any, sent to
+        that URL's origin only); raises ``FetchError``."""
+        token = self.token()
+        headers = {"Authorization": f"Bearer {token}"} if token else None
         if self._fetcher is None:
             self._fetcher = Fetcher(self.ctx.user_agent, timeout=self.options.timeout,
                                     delay=self.options.delay,
-                                    respect_robots=self.options.respect_robots)
-        return self._fetcher.get(url, same_origin=False)
+                                    respect_robots=self.options.respect_robots,
+                                    max_bytes=self.ctx.limits.max_page_bytes,
+                                    allow_private=self.ctx.allow_private_addresses)
+        return self._fetcher.get(url, same_origin=False, headers=headers)
 
     def fetch_text(self, url: str) -> str:
         """The body of ``url`` as text (charset from the header, a BOM or detection)."""
@@ -167,7 +193,9 @@ class SourceAccess:
         """Why robots.txt forbids ``url`` (for sources fetched by a browser, not the fetcher)."""
         if self._fetcher is None:
             self._fetcher = Fetcher(self.ctx.user_agent, timeout=self.options.timeout,
-                                    respect_robots=self.options.respect_robots)
+                                    respect_robots=self.options.respect_robots,
+                                    max_bytes=self.ctx.limits.max_page_bytes,
+                                    allow_private=self.ctx.allow_private_addresses)
         return self._fetcher.robots_refusal(url)
 
     def text_source(self) -> tuple[str, str]:

@@ -28,6 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.types import CollectionError, Locator
 from channels.files import decode_text
+from channels.limits import (
+    DEFAULT_LIMITS,
+    LimitError,
+    Limits,
+    check_json_depth,
+    read_zip_member,
+    zip_members,
+)
 from channels.social_posts import (
     ExportFormatError,
     JsonItem,
@@ -50,6 +58,11 @@ def read_jsonl(options: SocialOptions, access: SourceAccess) -> Iterator[Post | 
     source, text = access.text_source()
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
+            continue
+        try:
+            check_json_depth(line, access.ctx.limits)
+        except LimitError as exc:
+            yield source_error(f"{source}:{number}", str(exc).replace(" at line 1,", " at"))
             continue
         try:
             value = json.loads(line)
@@ -185,16 +198,20 @@ def export_files(options: SocialOptions, access: SourceAccess, patterns: tuple[s
                 yield source_error(exc.where, exc.message)
         return
     if root.suffix.lower() == ".zip" and root.is_file():
-        yield from _zip_files(root, options.path, patterns, what)
+        yield from _zip_files(root, options.path, patterns, what, access.ctx.limits)
         return
     yield options.path, access.read_text(root, options.path)
 
 
-def _zip_files(archive: Path, display: str, patterns: tuple[str, ...], what: str
-               ) -> Iterator[tuple[str, str] | CollectionError]:
+def _zip_files(archive: Path, display: str, patterns: tuple[str, ...], what: str,
+               limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[str, str] | CollectionError]:
     try:
         with zipfile.ZipFile(archive) as bundle:
-            names = sorted(n for n in bundle.namelist() if not n.endswith("/")
+            try:
+                members = zip_members(bundle, limits)
+            except LimitError as exc:
+                raise ExportFormatError(display, str(exc)) from None
+            names = sorted(n for n in members if not n.endswith("/")
                            and _matches(n, patterns))
             if not names:
                 raise ExportFormatError(display, f"no {what} in this .zip; is it the right "
@@ -202,10 +219,11 @@ def _zip_files(archive: Path, display: str, patterns: tuple[str, ...], what: str
             for name in names:
                 where = f"{display}!{name}"
                 try:
-                    yield where, decode_text(bundle.read(name))
-                except (ValueError, zipfile.BadZipFile, OSError) as exc:
+                    yield where, decode_text(read_zip_member(bundle, name, limits))
+                except (ValueError, zipfile.BadZipFile, OSError, RuntimeError,
+                        NotImplementedError, EOFError) as exc:
                     yield source_error(where, f"cannot read from the .zip: {exc}")
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ExportFormatError(display, f"not a valid .zip file: {exc}") from None
 
 
@@ -218,6 +236,10 @@ def _json_items(text: str, display: str, *, prefix: re.Pattern[str] | None = Non
                 keys: tuple[str, ...] = ()) -> Iterator[JsonItem]:
     """Elements of the export's array: the top-level array, after a ``window.YTD`` style
     ``prefix``, or under one of ``keys`` of a top-level object."""
+    try:
+        check_json_depth(text)  # json would recurse until the stack gives out
+    except LimitError as exc:
+        raise ExportFormatError(display, str(exc)) from None
     start = 0
     if text.startswith("\ufeff"):
         start = 1

@@ -19,6 +19,7 @@ import feedparser
 
 from auditor.text import normalize_space
 from auditor.types import CollectionError, Locator
+from channels.limits import LimitError, check_json_depth, read_file
 from channels.social_posts import (
     ExportFormatError,
     Post,
@@ -43,7 +44,14 @@ def read_rss(options: SocialOptions, access: SourceAccess) -> Iterator[Post | Co
     source, data, headers = _feed_bytes(options, access)
     # Bytes, not str: feedparser then honours the XML declaration's encoding (and never
     # mistakes the document for a URL to fetch).
-    feed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    try:
+        feed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except (UnicodeError, ValueError, LookupError) as exc:
+        # feedparser trusts the XML declaration's encoding name; a garbled one (a NUL byte,
+        # a BOM inside it) escapes as a decoding error instead of a bozo feed.
+        yield source_error(source, f"the feed cannot be decoded: {exc}; check the encoding in "
+                                   f"its <?xml ... encoding=\"...\"?> declaration")
+        return
     problem = feed.get("bozo_exception")
     if isinstance(problem, xml.sax.SAXParseException):
         # SAX columns count from 0; editors count from 1.
@@ -80,7 +88,9 @@ def _feed_bytes(options: SocialOptions, access: SourceAccess
                                                        "or `path`")
     path = access.resolve(options.path)
     try:
-        return options.path, path.read_bytes(), {}
+        return options.path, read_file(path, access.ctx.limits), {}
+    except LimitError as exc:
+        raise ExportFormatError(options.path, str(exc)) from None
     except FileNotFoundError:
         raise ExportFormatError(options.path, f"file does not exist: {path}; check `path` in "
                                               f"[[channels.social]]") from None
@@ -196,7 +206,10 @@ def _api_json(access: SourceAccess, url: str) -> Any:
         hint = " (no such account on this server?)" if "HTTP 404" in str(exc) else ""
         raise ExportFormatError(url, f"{exc}{hint}") from None
     try:
+        check_json_depth(text, access.ctx.limits)
         return json.loads(text)
+    except LimitError as exc:
+        raise ExportFormatError(url, f"the server's answer is refused: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ExportFormatError(f"{url} (line {exc.lineno}, column {exc.colno})",
                                 f"the server's answer is not JSON: {exc.msg}") from None

@@ -52,6 +52,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.text import normalize_space
+from channels.limits import LimitError, check_json_depth
 
 FORMATS = ("auto", "txt", "vtt", "srt", "whisper", "aws", "deepgram", "assemblyai", "csv")
 JSON_FORMATS = ("whisper", "aws", "deepgram", "assemblyai")
@@ -128,7 +129,17 @@ def parse_transcripts(text: str, fmt: str = "auto", *, columns: CsvColumns | Non
         if fmt == "csv":
             return list(_parse_csv(text, columns))
         if fmt in JSON_FORMATS:
-            return [_JSON_PARSERS[fmt](_load_json(text), fmt)]
+            data = _load_json(text)
+            if not isinstance(data, (dict, list)):
+                raise TranscriptError(f"expected a {fmt} JSON object, found "
+                                      f"{type(data).__name__} {_shorten(repr(data))}", 1)
+            try:
+                return [_JSON_PARSERS[fmt](data, fmt)]
+            except (AttributeError, TypeError, KeyError, IndexError) as exc:
+                # Untrusted JSON in an unexpected shape (a number where an object belongs).
+                raise TranscriptError(f"not {fmt} JSON as expected: an element has the "
+                                      f"wrong type ({type(exc).__name__}: "
+                                      f"{_shorten(str(exc))})") from None
         parser = {"txt": _parse_txt, "vtt": _parse_vtt, "srt": _parse_srt}.get(fmt)
         if parser is None:
             raise TranscriptError(f"unknown transcript format {fmt!r}; "
@@ -186,10 +197,19 @@ def json_format(data: Any) -> str:
 
 def _load_json(text: str) -> Any:
     try:
+        check_json_depth(text)  # json.loads would recurse until the stack gives out
+    except LimitError as exc:
+        raise TranscriptError(str(exc), _line_in(str(exc))) from None
+    try:
         return json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise TranscriptError(f"not valid JSON: {exc.msg} at line {exc.lineno} column "
                               f"{exc.colno}", exc.lineno) from None
+
+
+def _line_in(message: str) -> int | None:
+    found = re.search(r"at line (\d+)", message)
+    return int(found.group(1)) if found else None
 
 
 # -- plain text -------------------------------------------------------------------------------

@@ -99,8 +99,13 @@ class WebOptions:
     retries: int = 2
     #: Redirects followed for one URL; more, or a loop, is reported.
     max_redirects: int = MAX_REDIRECTS
-    #: Bytes read of one page at most; a larger page is reported as too large.
+    #: Bytes read of one page at most; a larger page is reported as too large
+    #: (``[limits] max_page_bytes`` caps it for every section).
     max_bytes: int = MAX_BYTES
+    #: Crawl a site whose public host name resolves to a private, loopback or link-local
+    #: address (an intranet audit). Off by default: such a DNS answer is refused. Sites given
+    #: by IP address or as localhost are always allowed.
+    allow_private_addresses: bool = False
     #: Obey robots.txt (never request what it disallows). Only turn off for your own site.
     respect_robots: bool = True
     #: Read the site's sitemaps (robots.txt ``Sitemap:`` lines, else /sitemap.xml).
@@ -321,8 +326,10 @@ class _Crawl:
         o = self.options
         fetcher = AsyncFetcher(self.ctx.user_agent, timeout=o.timeout, delay=o.delay,
                                concurrency=o.concurrency, respect_robots=o.respect_robots,
-                               max_bytes=o.max_bytes, max_redirects=o.max_redirects,
-                               retries=o.retries)
+                               max_bytes=min(o.max_bytes, self.ctx.limits.max_page_bytes),
+                               max_redirects=o.max_redirects, retries=o.retries,
+                               allow_private=o.allow_private_addresses
+                               or self.ctx.allow_private_addresses)
         renderer = Renderer(chromium_path(o.chromium), resolve=self._resolve_remote,
                             user_agent=self.ctx.user_agent, pages=o.render_pages,
                             timeout=o.render_timeout)
@@ -403,15 +410,22 @@ class _Crawl:
         cached = self.cache.get(url) if self.cache is not None else None
         usable = cached is not None and cached.body is not None
         try:
+            # A start URL may redirect to its own site under another scheme or www. name (which
+            # then joins the scope); never to another site, and no other page leaves the scope.
             response = await self.fetcher.get(
                 url, accept=_is_html, same_origin=depth > 0,
-                follow=self._claim,
+                follow=self._claim if depth > 0 else
+                lambda target: _same_site(url, target) and self._claim(target),
                 etag=cached.etag if usable and cached else None,
                 last_modified=cached.last_modified if usable and cached else None)
         except FetchError as exc:
             self.error(url, str(exc))
             return
         if response.status in REDIRECT_STATUSES:
+            if not _same_site(url, response.url):
+                self.error(url, f"start URL redirects to {response.url}, another site; not "
+                                f"followed (the crawl stays on the configured site: add that "
+                                f"URL to `start` to audit it)")
             return  # redirects to a page already read
         body, charset, not_modified = response.body, response.charset, False
         etag, last_modified = response.etag, response.last_modified
@@ -514,7 +528,7 @@ class _Crawl:
                 continue
             try:
                 response = await self.fetcher.get(url, same_origin=True)
-                sitemap = parse_sitemap(response.body)
+                sitemap = parse_sitemap(response.body, self.ctx.limits)
             except FetchError as exc:
                 if explicit:
                     self.error(url, f"sitemap not read: {exc}")
@@ -697,9 +711,10 @@ class _Crawl:
 
     async def _read_file(self, path: Path, public: str, url: str) -> None:
         try:
-            if path.stat().st_size > self.options.max_bytes:
-                self.error(url, f"too large: over the {self.options.max_bytes:,}-byte cap per "
-                                f"page; raise `max_bytes` to read it")
+            cap = min(self.options.max_bytes, self.ctx.limits.max_page_bytes)
+            if path.stat().st_size > cap:
+                self.error(url, f"too large: over the {cap:,}-byte cap per page; raise "
+                                f"`max_bytes` (and [limits] max_page_bytes) to read it")
                 return
             body = path.read_bytes()
         except OSError as exc:
@@ -737,6 +752,15 @@ class _Crawl:
             return None
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         return Resource(200, kind, await asyncio.to_thread(target.read_bytes))
+
+
+def _same_site(url: str, target: str) -> bool:
+    """``target`` is on ``url``'s site: the same host, give or take a leading ``www.``."""
+    def site(address: str) -> str:
+        host = (urlsplit(address).hostname or "").lower()
+        return host[4:] if host.startswith("www.") else host
+
+    return site(url) == site(target)
 
 
 def _public_url(origin: str, relative: str) -> str:

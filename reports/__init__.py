@@ -14,7 +14,6 @@ from auditor.errors import BrandAuditError
 from auditor.types import AuditRun
 
 from .github import render_github
-from .html import render_html
 from .json_report import dumps, load_json, to_dict, write_json
 from .junit import render_junit
 from .sarif import render_sarif
@@ -24,6 +23,15 @@ FORMATS = ("json", "html", "text", "markdown", "sarif", "junit", "github")
 
 __all__ = ["FORMATS", "load_json", "render", "render_github", "render_html", "render_junit",
            "render_markdown", "render_sarif", "render_text", "to_dict", "write", "write_json"]
+
+
+def __getattr__(name: str):
+    # The HTML renderer (Jinja2) loads only when asked for: `check` prints text without it.
+    if name == "render_html":
+        from .html import render_html
+
+        return render_html
+    raise AttributeError(f"module 'reports' has no attribute {name!r}")
 
 
 def render(report: dict | AuditRun, fmt: str, lang: str = "en") -> str:
@@ -36,6 +44,8 @@ def render(report: dict | AuditRun, fmt: str, lang: str = "en") -> str:
     if fmt == "json":
         return dumps(report)
     if fmt == "html":
+        from .html import render_html
+
         return render_html(report, lang=lang)
     if fmt == "text":
         return render_text(report, color=False)

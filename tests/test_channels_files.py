@@ -125,9 +125,23 @@ def test_read_content_file_raises_input_error_naming_the_file(tmp_path):
         read_content_file(tmp_path, "somewhere")
 
 
-def test_a_file_that_breaks_the_parser_is_an_error_not_a_crash(tmp_path):
-    (tmp_path / "a.html").write_text("<div>" * 3000 + "deep" + "</div>" * 3000)
+def test_a_file_that_breaks_the_parser_is_an_error_not_a_crash(tmp_path, monkeypatch):
+    import channels.files
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(channels.files, "extract_page", broken)
+    (tmp_path / "a.html").write_text("<p>Some copy</p>")
     (tmp_path / "b.md").write_text("# Fine\n")
     results = list(collect(FilesOptions(path="."), CollectContext(base_dir=tmp_path)))
     assert isinstance(results[0], CollectionError) and results[0].source == "a.html"
+    assert "RuntimeError: parser bug" in results[0].error
     assert isinstance(results[1], Touchpoint) and results[1].title == "Fine"
+
+
+def test_deeply_nested_html_is_read(tmp_path):
+    # 3,000 nested <div>s once exhausted Python's stack; deep subtrees are now read as text.
+    (tmp_path / "a.html").write_text("<div>" * 3000 + "deep" + "</div>" * 3000)
+    (result,) = collect(FilesOptions(path="."), CollectContext(base_dir=tmp_path))
+    assert isinstance(result, Touchpoint) and [b.text for b in result.blocks] == ["deep"]

@@ -1,0 +1,132 @@
+"""``brand-audit doctor``: check a config and a history store before a scheduled run needs them.
+
+Each check is a ``Check`` (what was looked at, whether it is fine, what to do); ``diagnose``
+returns them all rather than stopping at the first problem, so one run of ``doctor`` lists
+everything that would make ``brand-audit run`` fail or lose data. Nothing is written: the store
+is opened read-only and no page is fetched.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.errors import BrandAuditError
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding of ``doctor``: ``ok`` False means something needs fixing."""
+
+    subject: str   # "config", "baseline", "store", "channels.web[0]", ...
+    ok: bool
+    message: str
+
+    def describe(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'} {self.subject}: {self.message}"
+
+
+def diagnose(config: str | Path | None = None, store: str | Path | None = None
+             ) -> list[Check]:
+    """Checks of ``config`` (loads, baseline, input paths, Chromium, secrets) and of ``store``
+    (default: the config's store); at least one must be given."""
+    checks: list[Check] = []
+    loaded = None
+    if config is not None:
+        loaded = _config_checks(Path(config), checks)
+    if store is None and loaded is not None:
+        store = loaded.store
+    if store is not None:
+        checks.append(_store_check(Path(store)))
+    return checks
+
+
+def _config_checks(path: Path, checks: list[Check]):
+    from auditor.config import load_config
+    from baselines import load_baseline
+
+    try:
+        config = load_config(path)
+    except BrandAuditError as exc:
+        checks.append(Check("config", False, exc.describe()))
+        return None
+    checks.append(Check("config", True, f"{path} loads ({len(config.channels)} channel "
+                                        f"section(s))"))
+    try:
+        baseline = load_baseline(config.baseline)
+        checks.append(Check("baseline", True, f"{config.baseline}: {baseline.name}, "
+                                              f"{len(baseline.exemplars)} exemplar file(s)"))
+    except BrandAuditError as exc:
+        checks.append(Check("baseline", False, exc.describe()))
+    for section in config.channels:
+        subject = f"channels.{section.kind}[{section.index}]"
+        for problem in _section_problems(section.kind, section.options, config.base_dir):
+            checks.append(Check(subject, False, problem))
+    return config
+
+
+def _section_problems(kind: str, options: object, base: Path) -> list[str]:
+    """What would stop one channel section: missing inputs, no Chromium, unset secrets."""
+    problems = []
+    for key in ("path", "agents_file", "site_dir"):
+        value = getattr(options, key, None)
+        if value:
+            where = Path(value).expanduser()
+            where = where if where.is_absolute() else base / where
+            if not where.exists():
+                problems.append(f"{key} = {value!r} does not exist ({where})")
+    render = getattr(options, "render", None)
+    needs_browser = (kind == "web" and render in ("auto", "always")) or \
+        (kind == "social" and getattr(options, "kind", "") == "html")
+    if needs_browser:
+        from channels.render import DEFAULT_CHROMIUM, chromium_path
+
+        binary = chromium_path(getattr(options, "chromium", None) or DEFAULT_CHROMIUM)
+        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+            what = "JavaScript rendering (render = " + repr(render) + ")" if kind == "web" \
+                else "kind \"html\""
+            problems.append(f"{what} needs Chromium, not found at {binary}; install it "
+                            f"(apt-get install chromium) or set `chromium` / "
+                            f"BRAND_AUDIT_CHROMIUM" + (", or render = \"never\""
+                                                       if kind == "web" else ""))
+    token_env = getattr(options, "token_env", None)
+    if token_env and not os.environ.get(token_env, "").strip():
+        problems.append(f"token_env names {token_env}, which is not set in this environment")
+    token_file = getattr(options, "token_file", None)
+    if token_file:
+        from auditor.secrets import SecretError, resolve_token
+
+        try:
+            resolve_token(token_env=None, token_file=token_file, base_dir=base, where="token")
+        except SecretError as exc:
+            problems.append(str(exc).split(": ", 1)[-1])
+    return problems
+
+
+def _store_check(path: Path) -> Check:
+    from auditor.store import SCHEMA_VERSION, inspect_store
+
+    if not path.exists():
+        return Check("store", True, f"{path} does not exist yet; the first run creates it")
+    if path.is_dir():
+        return Check("store", False, f"{path} is a folder; point [audit] store at a file")
+    try:
+        info = inspect_store(path)
+    except BrandAuditError as exc:
+        return Check("store", False, exc.describe())
+    if info["integrity"] != "ok":
+        return Check("store", False, f"{path} is damaged (integrity_check: "
+                                     f"{info['integrity'][:300]}); move it aside, the next run "
+                                     f"starts a new one (its history is lost)")
+    if not info["supported"]:
+        by = f" by brand-audit {info['written_by']}" if info["written_by"] else ""
+        return Check("store", False, f"{path} was written{by} with schema version "
+                                     f"{info['schema_version']}; this brand-audit understands "
+                                     f"up to {SCHEMA_VERSION}: upgrade brand-audit")
+    version = info["schema_version"]
+    state = "empty" if version is None else f"schema version {version}"
+    if version is not None and version < SCHEMA_VERSION:
+        state += f" (migrated to {SCHEMA_VERSION} on the next run)"
+    return Check("store", True, f"{path}: integrity ok, {state}, {info['runs']} run(s), "
+                                f"{info['vectors']} cached vector(s)")

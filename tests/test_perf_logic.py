@@ -1,0 +1,90 @@
+"""The performance benchmark's logic (corpus, figures, report section); no timings asserted."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from auditor.checks import touchpoint_sentences
+from benchmarks import perf
+from benchmarks.common import DATA
+
+
+def _sentences(touchpoints) -> int:
+    return sum(len(touchpoint_sentences(tp)) for tp in touchpoints)
+
+
+def test_demo_corpus_recombines_to_the_size_asked(tmp_path) -> None:
+    # An empty data folder: the corpus falls back to the demo brand's copy.
+    touchpoints = perf.corpus(1200, data=tmp_path)
+    total = _sentences(touchpoints)
+    assert 1200 <= total < 1200 + 40, "stops at the first touchpoint past the size"
+    assert len({tp.id for tp in touchpoints}) == len(touchpoints)
+    assert perf.corpus(1200, data=tmp_path) == touchpoints, "deterministic for one seed"
+    unique = perf.unique_sentences(touchpoints)
+    assert unique == sorted(set(unique)) and 0 < len(unique) <= total
+
+
+@pytest.mark.data
+def test_data_corpus_mixes_languages_and_channels() -> None:
+    if not (DATA / "public_sector_orgs_copy.jsonl").is_file():
+        pytest.skip(f"no shared data at {DATA}")
+    touchpoints = perf.corpus(3000)
+    assert _sentences(touchpoints) >= 3000
+    assert {tp.language for tp in touchpoints} == {"en", "ru"}
+    assert {tp.channel for tp in touchpoints} == {"web", "social"}
+
+
+def _measurements(cold=100.0, encode=90.0, warm=2.0, rss=900.0, rules=(0.4, 0.5, 0.6)):
+    audit = {"seconds": cold, "peak_rss_mb": rss, "rss_before_mb": 300.0, "touchpoints": 4000,
+             "score": 71.0, "cache_hits": 0, "cache_misses": 45000, "model_loaded": True}
+    return {"encode": {"seconds": encode, "sentences": 45000, "peak_rss_mb": 500.0},
+            "cold": audit,
+            "warm": {**audit, "seconds": warm, "cache_hits": 0, "cache_misses": 0,
+                     "model_loaded": False},
+            "check_rules": list(rules), "check_cold_cache": [2.0, 2.5, 2.2],
+            "check_warm_cache": [1.0, 1.1, 0.9], "load": (1.0, 1.5, 2.0)}
+
+
+def test_figures_are_ratios_medians_and_gigabytes() -> None:
+    f = perf.figures(_measurements())
+    assert f["overhead"] == pytest.approx(100 / 90)
+    assert f["warm"] == pytest.approx(50)
+    assert f["check_rules"] == pytest.approx(0.5)
+    assert f["check_cold_cache"] == pytest.approx(2.2)
+    assert f["rss_gb"] == pytest.approx(900 / 1024)
+
+
+def test_section_says_which_targets_are_missed() -> None:
+    args = argparse.Namespace(sentences=50000, model="use", repeat=3)
+    good = perf.markdown(_measurements(), args)
+    assert good.startswith(perf.SECTION) and "**not met**" not in good
+    assert "model never loaded" in good and "Python" in good
+    bad = perf.markdown(_measurements(cold=130.0, warm=13.0, rss=2048.0, rules=(0.9,) * 3), args)
+    rows = {line.split("|")[1].strip(): line for line in bad.splitlines()
+            if line.startswith("| ") and "figure" not in line}
+    assert "**not met**" in rows["1. scoring overhead (cold audit / raw encode)"]
+    assert "**not met**" in rows["2. warm re-run speed-up"]
+    assert "**not met**" in rows["3c. `check --no-embeddings` cold start"]
+    assert "**not met**" in rows["4. peak memory of the cold audit (max RSS)"]
+    assert "met" in rows["3a. `check` cold start, default backend, cache cold"]
+    assert "**not met**" not in rows["3a. `check` cold start, default backend, cache cold"]
+
+
+def test_section_is_written_next_to_the_others(tmp_path) -> None:
+    from benchmarks.common import write_section
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n## Website crawl\n\ncrawl table\n", encoding="utf-8")
+    args = argparse.Namespace(sentences=1000, model="use", repeat=1)
+    write_section(perf.SECTION, perf.markdown(_measurements(), args), doc)
+    write_section(perf.SECTION, perf.markdown(_measurements(warm=4.0), args), doc)
+    text = doc.read_text(encoding="utf-8")
+    assert text.count(perf.SECTION) == 1 and "crawl table" in text
+    assert "25.0x" in text, "the second run replaced the first"
+
+
+def test_check_file_exists() -> None:
+    assert Path(perf.CHECK_FILE).is_file()
