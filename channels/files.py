@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bs4 import BeautifulSoup
-from charset_normalizer import from_bytes
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -23,7 +21,6 @@ from auditor.errors import InputError
 from auditor.text import detect_language, normalize_space
 from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
-from channels.html import extract_page
 from channels.limits import DEFAULT_LIMITS, LimitError, Limits, read_file
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
@@ -133,6 +130,10 @@ def read_content_file(path: Path, display: str, limits: Limits = DEFAULT_LIMITS)
 
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
+        # Imported here: Beautiful Soup costs a tenth of a second to import, which a CI check
+        # of Markdown files should not pay.
+        from channels.html import extract_page
+
         page = extract_page(text, display, parser="html.parser")
         # A content file is all copy its author owns, navigation included.
         blocks = tuple(sorted(page.blocks + page.chrome_blocks,
@@ -173,6 +174,8 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes  # rarely needed; slow to import
+
     best = from_bytes(data).best()
     if best is None:
         raise ValueError("not a text file: its bytes decode in no known encoding")
@@ -259,6 +262,8 @@ def _add_inline(blocks: list[Block], token: Token, scope: str, first: int,
 def _add_html_block(blocks: list[Block], token: Token, lines: list[str], source: str) -> None:
     if token.content.lstrip().startswith("<!--"):
         return
+    from bs4 import BeautifulSoup
+
     text = normalize_space(BeautifulSoup(token.content, "html.parser").get_text(" "))
     if text:
         first = token.map[0] if token.map else 0

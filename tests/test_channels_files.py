@@ -126,12 +126,12 @@ def test_read_content_file_raises_input_error_naming_the_file(tmp_path):
 
 
 def test_a_file_that_breaks_the_parser_is_an_error_not_a_crash(tmp_path, monkeypatch):
-    import channels.files
+    import channels.html
 
     def broken(*args, **kwargs):
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr(channels.files, "extract_page", broken)
+    monkeypatch.setattr(channels.html, "extract_page", broken)
     (tmp_path / "a.html").write_text("<p>Some copy</p>")
     (tmp_path / "b.md").write_text("# Fine\n")
     results = list(collect(FilesOptions(path="."), CollectContext(base_dir=tmp_path)))
