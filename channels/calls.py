@@ -225,7 +225,8 @@ def conversation_touchpoints(text: str, source: str, options: CallsOptions,
                 exc.call_id = exc.call_id or item.call_id
                 exc.line = exc.line or item.line
             where = f"{source}:{exc.line}" if exc.line else source
-            message = str(exc)
+            # Parse errors quote the offending line or cell: copy with customers' details.
+            message = _mask(str(exc), options)
             if exc.call_id:
                 message = f"call {_mask(exc.call_id, options)!r}: {message}"
             yield CollectionError(source=where, error=message, channel=channel)

@@ -144,6 +144,8 @@ def _one(data: bytes, display: str, first_line: int, ordinal: int | None,
          options: EmailOptions, raw_offset: int | None = None) -> Iterator[CollectResult]:
     where = f"{display}:{raw_offset}" if raw_offset else display
     label = f"message {ordinal}: " if ordinal else ""
+    # Errors quote the line they stumble on: mask it like the copy.
+    mask = mask_personal_data if options.mask_personal_data else (lambda text: text)
     try:
         message = BytesParser(policy=policy.default).parsebytes(data)
         assert isinstance(message, EmailMessage)
@@ -151,7 +153,7 @@ def _one(data: bytes, display: str, first_line: int, ordinal: int | None,
         if problem:
             line, why = problem
             yield CollectionError(source=f"{display}:{first_line + line - 1}", channel="email",
-                                  error=f"{label}{why}")
+                                  error=f"{label}{mask(why)}")
             return
         if options.senders and not _from_sender(message, options.senders):
             return  # a customer's message in a support mailbox: not brand copy
@@ -159,7 +161,7 @@ def _one(data: bytes, display: str, first_line: int, ordinal: int | None,
     except Exception as exc:  # one broken message must not stop the archive
         yield CollectionError(source=where, channel="email",
                               error=f"{label}could not read the message: "
-                                    f"{type(exc).__name__}: {exc}")
+                                    f"{type(exc).__name__}: {mask(str(exc))}")
 
 
 def _not_a_message(data: bytes, message: EmailMessage) -> tuple[int, str] | None:

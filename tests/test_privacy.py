@@ -50,3 +50,33 @@ def test_a_sentence_with_everything():
     assert mask_personal_data(text) == ("Anna ([email], [phone]) paid €32 with [card] "
                                         "on 2026-11-02 at 20:00.")
     assert mask_personal_data("") == ""
+
+
+def test_errors_that_quote_a_transcript_or_an_e_mail_mask_it_too(tmp_path):
+    """A parse error quotes the line it stumbled on; that copy is masked like the rest."""
+    from auditor.types import CollectionError
+    from channels import CollectContext
+    from channels.calls import CallsOptions
+    from channels.calls import collect as collect_calls
+    from channels.email import EmailOptions
+    from channels.email import collect as collect_email
+
+    (tmp_path / "call.txt").write_text("+7 912 345-67-89 called about the bill\n",
+                                       encoding="utf-8")
+    (tmp_path / "calls.csv").write_text(
+        "call_id,speaker,text,start\nC-1,Agent,Hello,0\nC-1,Customer,Hi,+44 20 7946 0958\n",
+        encoding="utf-8")
+    (tmp_path / "note.eml").write_text("Ring anna@example.com on +44 20 7946 0958\n\nhi\n",
+                                       encoding="utf-8")
+    ctx = CollectContext(base_dir=tmp_path)
+    errors = [r for options in (CallsOptions(path="call.txt"), CallsOptions(path="calls.csv"))
+              for r in collect_calls(options, ctx)]
+    errors += list(collect_email(EmailOptions(path="note.eml"), ctx))
+    assert [type(e) for e in errors] == [CollectionError] * 3
+    assert [e.source for e in errors] == ["call.txt:1", "calls.csv:3", "note.eml:1"]
+    text = " ".join(e.error for e in errors)
+    assert "[phone] called about" in text and "[email]" in text
+    for raw in ("912", "7946", "anna@"):
+        assert raw not in text
+    (raw,) = list(collect_calls(CallsOptions(path="call.txt", mask_personal_data=False), ctx))
+    assert "+7 912 345-67-89" in raw.error
