@@ -189,6 +189,20 @@ def test_mastodon_statuses_paged_with_max_id(server):
     assert russian.language == "ru" and russian.metadata["hashtags"] == "доставка"
 
 
+def test_mastodon_pages_back_with_max_id_of_the_last_status(server, monkeypatch):
+    from channels import social_feeds
+
+    monkeypatch.setattr(social_feeds, "MASTODON_PAGE", 3)  # the API's page of 40, made small
+    posts, errors = run(kind="mastodon", account="acme", url=server.url, include_reposts=True)
+    assert errors == []
+    pages = [p for p in server.paths if "/statuses" in p]
+    base = "/api/v1/accounts/109876543210/statuses?limit=3"
+    # Each page asks for statuses older than the last one it got; an empty page ends it.
+    assert pages == [base, f"{base}&max_id=112411000000000005",
+                     f"{base}&max_id=112408000000000002", f"{base}&max_id=112401000000000000"]
+    assert len(posts) == 8 and len({p.id for p in posts}) == 8
+
+
 def test_mastodon_small_pages_since_and_default_filters(server):
     posts, _ = run(kind="mastodon", account="acme", url=server.url, max_posts=5,
                    include_replies=False)
