@@ -319,7 +319,7 @@ def assign_roles(turns: tuple[Turn, ...], options: CallsOptions, direction: str 
             + f"; {hint} in the [[channels.calls]] or [[channels.chat]] section")
     roles = {label: "agent" if label == agent else (configured[label] or "customer")
              for label in labels}
-    note = (f"Roles guessed: {agent!r} is taken as the agent because they {reason}; set "
+    note = (f"{agent!r} is taken as the agent because they {reason}; set "
             f"agent_speakers or agent_pattern in the config to be sure.")
     return roles, note
 

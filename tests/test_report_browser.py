@@ -94,6 +94,23 @@ def test_call_shows_customer_turns_as_unscored_context(opened):
     flagged = detail.locator(".block", has=page.locator("mark"))
     assert "Agent · 01:23" in flagged.inner_text()
     assert "Call 2024-05-02-0915" in detail.locator(".source-line").inner_text()
+    assert detail.locator(".role-guess").count() == 0  # roles came from the config
+
+
+def test_call_with_guessed_roles_says_so(browser, tmp_path):
+    report = to_dict(sample_run())
+    call = next(tp for tp in report["touchpoints"] if tp["id"] == "calls:2024-05-02-0915")
+    call["metadata"] = {**call.get("metadata", {}), "role_guess": "true",
+                        "role_note": "'Operator' is taken as the agent because they open like "
+                                     "an agent ('thanks for calling')"}
+    page, log = _open(browser, write(report, "html", tmp_path / "report.html"))
+    _row(page, "cancel subscription").locator(".tp-toggle").click()
+    note = page.locator("tr.tp-detail .role-guess")
+    expect(note).to_have_text("Speaker roles are a guess, not configured: 'Operator' is taken "
+                              "as the agent because they open like an agent ('thanks for "
+                              "calling')")
+    assert log["errors"] == []
+    page.close()
 
 
 def test_most_urgent_link_opens_the_touchpoint(opened):

@@ -236,6 +236,11 @@
   function details(row) {
     var tp = row.tp, box = el("div", "tp-details");
     box.appendChild(sourceLine(tp));
+    var meta = tp.metadata || {};
+    if (meta.role_guess === "true") {
+      // No configured label named the agent: the collector guessed who is who; say so.
+      box.appendChild(el("p", "fine role-guess", fmt(M.roles_guessed, { note: meta.role_note || "" })));
+    }
     var blocks = tp.blocks || [];
     var placed = {}, loose = [];
     row.findings.forEach(function (f, n) {
