@@ -449,7 +449,10 @@ def with_resolved_details(comparison: dict, previous: dict | None) -> dict:
             if f.get("fingerprint") in wanted:
                 wanted.discard(f["fingerprint"])
                 loc = f.get("locator") or tp.get("locator") or {}
-                details.append({"fingerprint": f["fingerprint"], "rule": f.get("rule"),
-                                "source": loc.get("source") or tp.get("source"),
-                                "message": f.get("message"), "evidence": f.get("evidence")})
+                detail = {"fingerprint": f["fingerprint"], "rule": f.get("rule"),
+                          "source": loc.get("source") or tp.get("source"),
+                          "message": f.get("message"), "evidence": f.get("evidence")}
+                if isinstance(loc, dict) and set(loc) - {"source"}:
+                    detail["locator"] = loc  # where it was: line and column, time, selector
+                details.append(detail)
     return {**comparison, "resolved_findings": details}

@@ -148,7 +148,10 @@ def _markdown_changes(report: dict) -> list[str]:
     if resolved:
         out += [f"**Resolved** ({len(resolved)}):", ""]
         for f in resolved[:MARKDOWN_TOP]:
-            out.append(f"- `{_code(f.get('rule', ''))}` in `{_code(f.get('source', ''))}`: "
+            locator = f.get("locator")
+            where = describe_locator({"source": f.get("source", ""), **locator}) \
+                if isinstance(locator, dict) else f.get("source", "")
+            out.append(f"- `{_code(f.get('rule', ''))}` in `{_code(where)}`: "
                        f"{_md(f.get('evidence') or f.get('message', ''))}")
         if len(resolved) > MARKDOWN_TOP:
             out.append(f"- … and {len(resolved) - MARKDOWN_TOP} more")

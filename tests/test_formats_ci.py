@@ -153,7 +153,8 @@ def test_markdown_summary_says_what_is_new_and_resolved(report) -> None:
     previous["run"]["id"] = "20250101T000000Z-abc123"
     gone = previous["touchpoints"][0]["findings"]
     gone.append({"rule": "terms.banned", "severity": "warning", "message": "old",
-                 "evidence": "Cheap fibre for all.", "fingerprint": "feedfacefeedface"})
+                 "evidence": "Cheap fibre for all.", "fingerprint": "feedfacefeedface",
+                 "locator": {"source": "content/old.md", "line": 7, "column": 3}})
     new_fp = previous["touchpoints"][1]["findings"].pop(0)
     current = dict(report, comparison=compare_reports(report, previous))
     assert current["comparison"]["new"] == [new_fp["fingerprint"]]
@@ -162,6 +163,7 @@ def test_markdown_summary_says_what_is_new_and_resolved(report) -> None:
     assert "### Since run `20250101T000000Z-abc123`: 1 new, 1 resolved" in md
     assert "**New** (1):" in md and new_fp["rule"] in md
     assert "**Resolved** (1):" in md and "Cheap fibre for all" in md
+    assert "`terms.banned` in `content/old.md:7:3`" in md  # where it was, to the column
     assert "### Gates: failed" in md and "### Waived" in md
 
 
