@@ -204,3 +204,78 @@ def test_check_with_a_config_uses_its_gates_and_keys(tmp_path) -> None:
     assert ("rules", "fail") in gates and any(name == "min_score" for name, _ in gates)
     lines = sorted({f["locator"]["line"] for f in data["touchpoints"][0]["findings"]})
     assert lines == [3, 10]   # hero.title and pages.0.body; footer.note is not selected
+
+
+# -- comparisons from the command line: the stored run, a reference report, the trend ------
+
+
+def test_run_and_check_compare_with_the_previous_run(tmp_path) -> None:
+    import json
+
+    content = tmp_path / "content"
+    content.mkdir()
+    plans, offer = content / "plans.md", content / "offer.md"
+    plans.write_text("# Plans\n\nFibre at home for the whole family.\n\n"
+                     "Our support team answers in two minutes.\n")
+    offer.write_text("# Offer\n\nBuy now or you will regret it.\n")
+    # Only no_regression is an error gate: findings warn, statuses never fail.
+    gates = '[gates]\nno_regression = true\ntolerance = 1.0\nfail_on = "never"\n' \
+            'rules = { "respect.*" = "warn", "terms.*" = "warn" }\n'
+    (tmp_path / "gates.toml").write_text(gates)
+    config = tmp_path / "audit.toml"
+    config.write_text(f'[audit]\nbaseline = "{DEMO_BASELINE.as_posix()}"\nmodel = "hashing"\n'
+                      f'store = "history/audit.db"\n\n{gates}\n[[channels.files]]\n'
+                      'path = "content/"\n')
+
+    def run(out: str) -> tuple[subprocess.CompletedProcess, dict]:
+        result = brand_audit("-q", "run", "--config", str(config), "--out", str(tmp_path / out))
+        return result, json.loads((tmp_path / out / "report.json").read_text())
+
+    def check(*args: str, gates: str = "gates.toml") -> subprocess.CompletedProcess:
+        return brand_audit("check", "content", "--baseline", str(DEMO_BASELINE),
+                           "--no-embeddings", "--gates", gates, *args, cwd=tmp_path)
+
+    first, before = run("r1")
+    assert first.returncode == 0, first.stderr
+    reference = check("--format", "json", "--output", "reference.json")
+    assert reference.returncode == 0, reference.stderr
+
+    plans.write_text("# Plans\n\nFibre at home for the whole family. LAST CHANCE!!! Only 2 "
+                     "hours left!\n\nOur support team answers in two minutes.\n")
+    offer.write_text("# Offer\n\nFibre for everyone in the family.\n")
+    second, after = run("r2")
+    # Compared with the stored run: plans.md dropped, so no_regression fails the run.
+    assert second.returncode == 1 and "gate FAIL: no_regression" in second.stderr
+    assert before["run"]["id"] in second.stderr
+    comparison = after["comparison"]
+    assert comparison["previous_run"] == before["run"]["id"] and comparison["new"]
+    assert comparison["resolved"] == [f["fingerprint"] for tp in before["touchpoints"]
+                                      for f in tp["findings"]
+                                      if tp["source"] == "content/offer.md"]
+    summary = (tmp_path / "r2" / "summary.md").read_text()
+    assert (f"### Since run `{before['run']['id']}`: {len(comparison['new'])} new, "
+            f"{len(comparison['resolved'])} resolved") in summary
+    assert "`respect.false_urgency` in `content/plans.md:3:" in summary          # new
+    assert "`respect.pressure` in `content/offer.md:3:1`" in summary             # resolved
+
+    history = brand_audit("history", "--store", str(tmp_path / "history" / "audit.db"),
+                          "--channel", "files")
+    assert history.returncode == 0, history.stderr
+    assert before["run"]["id"] in history.stdout and after["run"]["id"] in history.stdout
+    files = before["summary"]["by_channel"]["files"]["score"]
+    now = after["summary"]["by_channel"]["files"]["score"]
+    assert f"files      {files:.1f} → {now:.1f} ({now - files:+.1f}) over 2 runs" \
+        in history.stdout
+
+    # `check` against a reference report.json, and against the latest stored run.
+    regressed = check("--baseline-report", "reference.json")
+    assert regressed.returncode == 1, regressed.stdout + regressed.stderr
+    assert "gate fail  no_regression" in regressed.stdout
+    assert "reference report reference.json" in regressed.stdout
+    tolerant = check("--baseline-report", "reference.json",
+                     gates=str(CI / "gates" / "lenient.toml"))  # no no_regression gate
+    assert tolerant.returncode == 0, tolerant.stdout
+    stored = check("--store", "history/audit.db", "--format", "json")
+    assert json.loads(stored.stdout)["comparison"]["previous_run"] == after["run"]["id"]
+    both = check("--baseline-report", "reference.json", "--store", "history/audit.db")
+    assert both.returncode == 2 and "pass one" in both.stderr
