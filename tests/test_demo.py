@@ -108,3 +108,24 @@ def test_demo_report_opens_offline_in_chromium(demo, browser, screenshot_dir) ->
 def test_demo_report_shows_findings_of_every_kind(demo) -> None:
     families = {f["rule"].split(".")[0] for tp in demo[2]["touchpoints"] for f in tp["findings"]}
     assert {"message", "tone", "respect", "terms", "readability", "vale"} <= families
+
+
+def test_demo_has_social_kinds_agents_and_campaigns_in_both_languages(demo) -> None:
+    touchpoints = demo[2]["touchpoints"]
+
+    def languages(channel: str, key: str) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for tp in touchpoints:
+            if tp["channel"] == channel:
+                value = tp["agent_id"] if key == "agent_id" else tp["metadata"][key]
+                out.setdefault(value, set()).add(tp["language"])
+        return out
+
+    social = languages("social", "source_kind")
+    assert len(social) >= 2, social
+    assert social["telegram"] == {"ru"}  # the Russian channel's public preview
+    agents = languages("calls", "agent_id")
+    assert len(agents) >= 3 and set().union(*agents.values()) == {"en", "ru"}
+    for channel in ("email", "sms"):
+        campaigns = languages(channel, "campaign")
+        assert campaigns and set().union(*campaigns.values()) == {"en", "ru"}, campaigns
