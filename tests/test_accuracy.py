@@ -22,3 +22,40 @@ def test_floors_flag_a_drop() -> None:
                "respect": {"ru spam, length-matched": {"precision": 0.99, "recall": 0.2}}}
     failures = check_floors(results)
     assert len(failures) == 2 and "en" in failures[0] and "recall" in failures[1]
+
+
+# Issue 6 "Done when": brand discrimination with at most 200 approved paragraphs and the
+# respect check on length-matched Russian spam.
+TARGETS = {"en": 0.80, "ru": 0.90, "ru with peers": 0.95}
+RESPECT_TARGET = ("ru spam, length-matched", 0.90, 0.70)
+
+
+def test_full_floors_are_the_issue_targets() -> None:
+    import tomllib
+
+    from benchmarks.accuracy import BASELINE_PARAGRAPHS, FLOORS
+
+    full = tomllib.loads(FLOORS.read_text(encoding="utf-8"))["full"]
+    assert BASELINE_PARAGRAPHS <= 200
+    for group, target in TARGETS.items():
+        assert full["mean_auc"][group] >= target, group
+    name, precision, recall = RESPECT_TARGET
+    assert full["respect"][name][0] >= precision and full["respect"][name][1] >= recall
+
+
+def test_recorded_full_run_meets_the_floors_and_is_what_the_docs_show() -> None:
+    """benchmarks/accuracy.json is the last full `make accuracy` run (the quick run in this
+    file uses smaller samples and its own, lower floors)."""
+    import json
+
+    from auditor.embedding import DEFAULT_MODEL, make_embedder
+    from benchmarks.accuracy import REPO, RESULTS, render
+
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    assert results["quick"] is False, "accuracy.json must hold a full run (make accuracy)"
+    assert results["model"] == make_embedder(DEFAULT_MODEL).model_id
+    assert check_floors(results) == []
+    for group, target in TARGETS.items():
+        assert results[group]["mean_auc"] >= target, group
+    docs = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert render(results).strip() in docs

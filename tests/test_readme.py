@@ -24,3 +24,13 @@ def test_readme_config_example_is_valid() -> None:
 def test_readme_names_the_two_setup_commands() -> None:
     text = README.read_text(encoding="utf-8")
     assert "make demo" in text and "make test" in text
+
+
+def test_readme_shows_the_report_screenshots_and_they_exist() -> None:
+    text = README.read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", text)
+    assert {"docs/img/report-overview.png", "docs/img/report-finding.png"} <= set(images)
+    for image in images:
+        path = README.parent / image
+        assert path.is_file(), image
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000

@@ -76,3 +76,12 @@ def test_axes_need_no_network_with_the_hashing_model() -> None:
     axes = ToneAxes.build(HashingEmbedder())
     assert axes.semantic(HashingEmbedder().encode(["Thank you, we are glad to help"])).shape == (
         1, len(DIMENSIONS))
+
+
+def test_every_dimension_has_fixtures_in_both_languages() -> None:
+    """Issue 6: each rule has pass and fail fixture texts in English and Russian."""
+    assert {case["dimension"] for case in CASES} == set(DIMENSIONS)
+    for case in CASES:
+        for kind in ("fail", "pass"):
+            languages = {_post(text, 0).language for text in case[kind]}
+            assert languages == {"en", "ru"}, (case["dimension"], kind)

@@ -1,0 +1,27 @@
+"""`brand-audit baseline check` warns when the approved copy is itself inconsistent (issue 6)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from baselines import DEMO_BASELINE
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.model
+
+
+def test_off_brand_file_among_the_approved_copy_is_named_first(tmp_path) -> None:
+    baseline = tmp_path / "sosna"
+    shutil.copytree(DEMO_BASELINE, baseline, ignore=shutil.ignore_patterns("sources"))
+    shutil.copy(FIXTURES / "content" / "off_brand.md", baseline / "exemplars" / "investors.md")
+    result = subprocess.run([sys.executable, "-m", "auditor", "baseline", "check", str(baseline)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "read unlike the rest of the approved copy" in result.stdout
+    listed = [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
+    # The three prose paragraphs of the investor page are the least like the rest.
+    assert [line.split(":")[0] for line in listed[:3]] == ["exemplars/investors.md"] * 3

@@ -1,0 +1,103 @@
+"""Calibration from the baseline's own copy (issue 2): each approved paragraph is scored
+against the approved copy with its own file left out, and the warn / diverge thresholds are
+the configured percentiles of those scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from auditor.embedding import HashingEmbedder
+from auditor.scoring import K_NEAREST, build_index
+from baselines import load_baseline
+
+# Each file talks about its own subject in its own words: paragraphs of one file are alike,
+# paragraphs of different files share almost nothing.
+TOPICS = {
+    "routers": "router antenna firmware signal wireless channel band",
+    "billing": "invoice payment refund balance charge receipt month",
+    "install": "engineer appointment cable socket drill visit morning",
+    "outages": "outage repair fault street restore hours update",
+    "moving": "move address house transfer keys boxes neighbourhood",
+}
+
+
+def _baseline(root: Path, thresholds: str = "") -> Path:
+    (root / "exemplars").mkdir(parents=True)
+    (root / "brand.toml").write_text(f'name = "Calibrated"\n{thresholds}', encoding="utf-8")
+    for name, words in TOPICS.items():
+        w = words.split()
+        paragraphs = [" ".join(w[i:] + w[:i]) + "." for i in range(4)]
+        (root / "exemplars" / f"{name}.md").write_text("\n\n".join(paragraphs) + "\n",
+                                                       encoding="utf-8")
+    return root
+
+
+def _leave_one_file_out(vectors: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    sims = vectors @ vectors.T
+    sims = np.where(docs[None, :] == docs[:, None], -np.inf, sims)
+    return np.sort(sims, axis=1)[:, -K_NEAREST:].mean(axis=1)
+
+
+def test_approved_copy_is_scored_with_its_own_file_left_out(tmp_path) -> None:
+    index = build_index(load_baseline(_baseline(tmp_path / "brand")), HashingEmbedder())
+    docs = index.doc_ids
+    assert len(index.loo) == len(docs) == 4 * len(TOPICS)
+    expected = _leave_one_file_out(index.paragraph_vectors, docs)
+    assert index.loo == pytest.approx(expected, abs=1e-5)
+    # Within a file the paragraphs are near copies; had a paragraph's own file counted, its
+    # score would be close to 1. Left out, only the other subjects remain.
+    same_file = index.paragraph_vectors[0] @ index.paragraph_vectors[1]
+    assert same_file > 0.8
+    assert index.calibration.median < same_file - 0.4
+
+
+def test_thresholds_are_percentiles_of_the_approved_scores(tmp_path) -> None:
+    index = build_index(load_baseline(_baseline(tmp_path / "default")), HashingEmbedder())
+    cal = index.calibration
+    assert cal.samples == len(index.loo)
+    assert cal.median == pytest.approx(np.median(index.loo))
+    assert cal.warn == pytest.approx(np.percentile(index.loo, 10))
+    assert cal.diverge == pytest.approx(np.percentile(index.loo, 5))
+
+    custom = build_index(load_baseline(_baseline(
+        tmp_path / "custom", "\n[thresholds]\nwarn_percentile = 40\ndiverge_percentile = 20\n")),
+        HashingEmbedder()).calibration
+    assert custom.warn == pytest.approx(np.percentile(index.loo, 40))
+    assert custom.diverge == pytest.approx(np.percentile(index.loo, 20))
+    assert custom.warn > cal.warn
+
+
+def test_peers_folder_becomes_the_contrast_background(tmp_path) -> None:
+    """Issue 6, distinctiveness: a baseline's ``peers/`` copy is loaded and, with enough of
+    it, the brand model contrasts the approved copy with the peers' copy."""
+    from auditor.scoring import MIN_CONTRAST_APPROVED, MIN_CONTRAST_BACKGROUND, fit_brand_model
+
+    root = tmp_path / "brand"
+    for folder, prefix, count in (("exemplars", "brand", MIN_CONTRAST_APPROVED + 10),
+                                  ("peers", "peer", MIN_CONTRAST_BACKGROUND + 10)):
+        (root / folder).mkdir(parents=True)
+        for f in range(8):
+            paragraphs = [f"{prefix} paragraph {f} {i} about {prefix}ish things number {i * f}."
+                          for i in range(count // 8 + 1)]
+            (root / folder / f"{f}.md").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    (root / "brand.toml").write_text('name = "Distinct"\n', encoding="utf-8")
+    baseline = load_baseline(root)
+    assert len(baseline.peers) == 8 and all(doc.paragraphs for doc in baseline.peers)
+    index = build_index(baseline, HashingEmbedder())
+    peer_paragraphs = sum(len(doc.paragraphs) for doc in baseline.peers)
+    assert len(index.peer_vectors) == len(index.peer_texts) == peer_paragraphs
+    blocks = HashingEmbedder().encode(["brand paragraph about brandish things.",
+                                       "peer paragraph about peerish things."])
+    model = fit_brand_model(index, blocks, np.array(["a", "b"]))
+    assert model.calibration.method == "nearest+peers"
+    assert model.block_raw[0] > model.block_raw[1]
+
+    import shutil
+
+    alone = shutil.copytree(root, tmp_path / "no-peers", ignore=shutil.ignore_patterns("peers"))
+    without = build_index(load_baseline(alone), HashingEmbedder())
+    assert len(without.peer_vectors) == 0
+    assert fit_brand_model(without, blocks, np.array(["a", "b"])).calibration.method == "nearest"
