@@ -51,6 +51,7 @@ from channels.limits import LimitError, read_file
 from channels.transcripts import (
     FORMATS,
     CsvColumns,
+    CsvRecordError,
     Transcript,
     TranscriptError,
     Turn,
@@ -422,6 +423,9 @@ def load_agent_map(path: Path, display: str) -> tuple[AgentMap, list[tuple[str, 
         by_speaker: dict[str, str] = {}
         errors = []
         for line, row in rows:
+            if isinstance(row, CsvRecordError):
+                errors.append((f"{display}:{line}", str(row)))
+                continue
             agent = _slug(str(row.get("agent_id") or ""))
             call = str(row.get("call_id") or "").strip()
             speaker = str(row.get("speaker") or "").strip()

@@ -28,7 +28,7 @@ from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
 from channels.limits import LimitError, read_file
-from channels.transcripts import read_csv_records
+from channels.transcripts import CsvRecordError, read_csv_records
 
 TITLE_CHARS = 60
 _INBOUND = {"in", "inbound", "incoming", "received", "mo", "входящее", "входящие", "вх"}
@@ -127,6 +127,9 @@ def read_export(text: str, source: str, options: SmsOptions) -> Iterator[Collect
     groups: dict[tuple[str, ...], _Group] = {}
     try:
         for line, row in rows:
+            if isinstance(row, CsvRecordError):
+                yield CollectionError(source=f"{source}:{line}", channel="sms", error=str(row))
+                continue
             if row.get(None):
                 yield CollectionError(
                     source=f"{source}:{line}", channel="sms",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import fnmatch
-import io
 import json
 import re
 import zipfile
@@ -46,6 +45,7 @@ from channels.social_posts import (
     parse_date,
     source_error,
 )
+from channels.transcripts import CountedLines, CsvRecordError
 
 if TYPE_CHECKING:
     from channels.social import SocialOptions, SourceAccess
@@ -100,21 +100,30 @@ def _csv_rows(text: str, source: str, *, required: str, hint: str, sniff: bool =
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
         except csv.Error:
             pass
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    columns = reader.fieldnames or []
+    # Strict: a quote left open is an error naming its line, not the rest of the file read
+    # silently as one field; the records after a broken one are still read.
+    lines = CountedLines(text)
+    # doublequote: the sniffer turns it off when its sample has no "" in it, and a quote left
+    # open then ends at the next quote without a word (every export doubles its quotes).
+    reader = csv.DictReader(lines, dialect=dialect, strict=True, doublequote=True)
+    try:
+        columns = reader.fieldnames or []
+    except csv.Error as exc:
+        yield 1, source_error(f"{source}:1", str(CsvRecordError(1, str(exc))))
+        return
     if required not in columns:
         yield 1, source_error(f"{source}:1",
                               f"no {required!r} column (columns: {', '.join(columns) or 'none'}); "
                               f"{hint}")
         return
     while True:
-        start = reader.line_num + 1  # a quoted field may span several lines
+        start = lines.count + 1  # a quoted field may span several lines
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start, source_error(f"{source}:{start}", f"malformed CSV row: {exc}")
+            yield start, source_error(f"{source}:{start}", str(CsvRecordError(start, str(exc))))
             continue
         yield start, {k: v for k, v in row.items() if k is not None}
 

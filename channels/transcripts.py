@@ -698,27 +698,69 @@ _EPOCH_CUTOFF_MS = 366 * 24 * 3600 * 1000
 _CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 
 
-def read_csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str | None, Any]]]]:
+class CsvRecordError(csv.Error):
+    """One CSV record that cannot be read; the records after it still can."""
+
+    def __init__(self, line: int, why: str) -> None:
+        quoting = "end of data" in why or "expected after" in why
+        hint = (": a quote is not closed, or a quote inside a quoted field is not doubled"
+                if quoting else "")
+        super().__init__(f"line {line} is not valid CSV ({why}){hint}; this record is skipped")
+        self.line = line
+
+
+class CountedLines:
+    """The lines of ``text`` for ``csv.reader``, counting how many it has taken: the start of
+    the next record even after a broken one (``reader.line_num`` is not updated then)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = io.StringIO(text, newline="")
+        self.count = 0
+
+    def __iter__(self) -> CountedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        return line
+
+
+def read_csv_records(text: str
+                     ) -> tuple[list[str], Iterator[tuple[int, dict[str | None, Any]
+                                                          | CsvRecordError]]]:
     """Header and ``(line, row)`` pairs of a CSV export, delimiter sniffed (``,;`` tab ``|``).
 
     ``line`` is the 1-based line where the record starts (quoted fields may span lines).
     Extra fields land under the ``None`` key, missing ones are ``None``, as ``csv.DictReader``
-    does it.
+    does it. A record that is not valid CSV (a quote left open would otherwise swallow the
+    rows after it into one field) comes as a ``CsvRecordError`` in place of the row.
     """
     body = text.lstrip("\ufeff")
     # Spreadsheet exports (notably Russian Excel) often use ";" instead of ",". The header
     # row says which: csv.Sniffer guesses wrong when a later row is broken.
     first = re.sub(r'"[^"]*"', "", body.split("\n", 1)[0])
     delimiter = max(",;\t|", key=first.count) if any(d in first for d in ",;\t|") else ","
-    reader = csv.DictReader(io.StringIO(body, newline=""), delimiter=delimiter)
-    header = [name.strip() if name else "" for name in (reader.fieldnames or [])]
+    lines = CountedLines(body)
+    reader = csv.DictReader(lines, delimiter=delimiter, strict=True)
+    try:
+        names = reader.fieldnames or []
+    except csv.Error as exc:
+        return [], iter([(1, CsvRecordError(1, str(exc)))])
+    header = [name.strip() if name else "" for name in names]
     reader.fieldnames = header
 
-    def rows() -> Iterator[tuple[int, dict[str | None, Any]]]:
-        previous = reader.line_num
-        for row in reader:
-            yield previous + 1, row
-            previous = reader.line_num
+    def rows() -> Iterator[tuple[int, dict[str | None, Any] | CsvRecordError]]:
+        while True:
+            start = lines.count + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, CsvRecordError(start, str(exc))
+                continue
+            yield start, row
 
     return header, rows()
 
@@ -755,6 +797,9 @@ def _parse_csv(text: str, columns: CsvColumns) -> Iterator[Transcript | Transcri
     broken: dict[str, TranscriptError] = {}
     try:
         for line, row in rows:
+            if isinstance(row, CsvRecordError):
+                yield TranscriptError(str(row), line)
+                continue
             call = _cell(row, columns.call_id) or ""
             if call not in calls:
                 order.append(call)

@@ -313,3 +313,21 @@ def test_rude_agent_is_last_and_model_agent_first_when_scored():
 def test_parse_transcripts_reports_unknown_format():
     (error,) = parse_transcripts("Agent: hi", "docx")
     assert "unknown transcript format 'docx'" in str(error)
+
+
+def test_csv_quote_left_open_names_its_line_and_the_other_calls_are_kept(tmp_path):
+    (tmp_path / "calls.csv").write_text(
+        'call_id,speaker,text,start\nC-1,Agent,"Good morning, Acme, this is Olga.",0\n'
+        'C-1,Customer,"My router is down.,4\nC-2,Agent,"Hello, Acme support.",0\n'
+        'C-2,Customer,"Hi, my bill is wrong.",3\nC-2,Agent,"Let me look.",6\n',
+        encoding="utf-8")
+    results = list(collect(CallsOptions(path="calls.csv", agent_speakers=["Agent"]),
+                           CollectContext(base_dir=tmp_path)))
+    errors = [r for r in results if isinstance(r, CollectionError)]
+    assert [e.source for e in errors] == ["calls.csv:3"]
+    assert "a quote is not closed" in errors[0].error
+    calls = {r.metadata["call_id"]: turns(r) for r in results if isinstance(r, Touchpoint)}
+    assert calls["C-1"] == [("agent", "Agent", "Good morning, Acme, this is Olga.")]
+    # The open quote ran into line 4 before it broke: that turn went with the bad record.
+    assert calls["C-2"] == [("customer", "Customer", "Hi, my bill is wrong."),
+                            ("agent", "Agent", "Let me look.")]

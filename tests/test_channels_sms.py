@@ -71,3 +71,18 @@ def test_missing_path_and_empty_folder(tmp_path):
     assert "does not exist" in error.error
     (error,) = list(collect(SmsOptions(path=str(tmp_path)), CTX))
     assert "no SMS exports" in error.error
+
+
+def test_a_quote_left_open_names_its_line_and_the_other_rows_are_read(tmp_path):
+    (tmp_path / "out.csv").write_text(
+        'id,to,text,campaign\ns1,+447700900101,"Your engineer comes at 10:00.",visit\n'
+        's2,+447700900102,"Left open, the next row was swallowed.,visit\n'
+        's3,+447700900103,"Your bill is ready.",bills\n'
+        's4,+447700900104,"Your bill is ready.",bills\n', encoding="utf-8")
+    results = list(collect(SmsOptions(path="out.csv"), CollectContext(base_dir=tmp_path)))
+    errors = [r for r in results if isinstance(r, CollectionError)]
+    assert [e.source for e in errors] == ["out.csv:3"]
+    assert "a quote is not closed" in errors[0].error
+    sent = [r for r in results if isinstance(r, Touchpoint)]
+    assert [(t.blocks[0].text, t.metadata["recipients"]) for t in sent] == [
+        ("Your engineer comes at 10:00.", "1"), ("Your bill is ready.", "1")]

@@ -388,3 +388,21 @@ def test_demo_sources_overlap_is_reported_once():
     assert from_page[0].metadata["hashtags"] == "сосна оптоволокно"
     ids = [t.id for t in collected.touchpoints]
     assert len(ids) == len(set(ids)) == 13 + 5 + 3
+
+
+def test_a_quote_left_open_is_an_error_on_its_line_and_later_rows_are_still_read(tmp_path):
+    export = tmp_path / "posts.csv"
+    export.write_text('id,text\n1,"First post."\n2,"Second post, its quote left open.\n'
+                      '3,"Third post."\n4,"Fourth post."\n', encoding="utf-8")
+    posts, errors = run(kind="csv", path=str(export))
+    # Record 2 runs into line 4 before it breaks: both lines are that one bad record.
+    assert [p.blocks[0].text for p in posts] == ["First post.", "Fourth post."]
+    assert [p.blocks[0].locator.line for p in posts] == [2, 5]
+    assert [e.source for e in errors] == [f"{export}:3"]
+    assert "a quote is not closed" in errors[0].error
+    export.write_text('Date,ShareLink,ShareCommentary\n2024-05-01 10:00:00,,"Kept."\n'
+                      '2024-05-02 10:00:00,,"Never closed\n', encoding="utf-8")
+    posts, errors = run(kind="linkedin-export", path=str(export))
+    assert [p.blocks[0].text for p in posts] == ["Kept."]
+    assert [e.source for e in errors] == [f"{export}:3"]
+    assert "unexpected end of data" in errors[0].error
