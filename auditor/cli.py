@@ -355,9 +355,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], baseline_dir: Path | None
     """
     from auditor.content import check_content, parse_key_paths
     from auditor.gates import default_gates, load_gates_file
-    from auditor.store import Store
     from baselines import load_baseline
-    from reports.json_report import load_json
 
     config = None
     if config_path is not None:
@@ -390,8 +388,12 @@ def check(ctx: click.Context, paths: tuple[Path, ...], baseline_dir: Path | None
     waivers = _load_waivers(waiver_file, config.base_dir if config else Path.cwd())
     previous, label = None, None
     if baseline_report is not None:
+        from reports.json_report import load_json
+
         previous, label = load_json(baseline_report), f"reference report {baseline_report}"
     elif store_path is not None:
+        from auditor.store import Store
+
         if not store_path.is_file():
             raise BrandAuditError("no history store here", source=str(store_path),
                                   hint="run `brand-audit run` first, or drop --store")
@@ -412,6 +414,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], baseline_dir: Path | None
         result = score(None)
     else:
         from auditor.engine import open_embedder
+        from auditor.store import Store
 
         with Store(_cache_path()) as cache:
             result = score(open_embedder(model or (config.model if config else None), cache))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import subprocess
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -491,6 +490,8 @@ def _unquote(name: str) -> str:
 
 
 def _git(args: list[str], cwd: Path, ref: str) -> str:
+    import subprocess  # only --changed-since runs git
+
     try:
         proc = subprocess.run(["git", "-c", "core.quotepath=on", *args], cwd=cwd,
                               capture_output=True, text=True, timeout=120)

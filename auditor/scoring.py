@@ -21,14 +21,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from auditor.checks import Sentence, fingerprint
-from auditor.embedding import Embedder
 from auditor.text import detect_language, split_sentences
 from auditor.types import Exemplar, Finding, Status, Touchpoint
 from baselines import Baseline, ExemplarDoc
+
+if TYPE_CHECKING:
+    # numpy is imported where vectors are used: a rules-only check (the bands and penalties
+    # below) never pays for loading it.
+    import numpy as np
+
+    from auditor.embedding import Embedder
 
 K_NEAREST = 5
 MIN_WORDS = 3  # shorter sentences ("Thanks!", "Okay.") carry no message of their own
@@ -68,6 +73,8 @@ def message_sentences(text: str) -> list[str]:
 def paragraph_vectors(groups: Sequence[Sequence[int]], sentence_vectors: np.ndarray
                       ) -> np.ndarray:
     """A paragraph's vector: the normalised mean of its sentences' vectors."""
+    import numpy as np
+
     dim = sentence_vectors.shape[1] if sentence_vectors.ndim == 2 else 1
     out = np.zeros((len(groups), dim), dtype=np.float32)
     for i, members in enumerate(groups):
@@ -103,6 +110,8 @@ class Calibration:
 
     def score(self, raw: float) -> float:
         """Map a raw brand similarity to 0-100 through the calibrated anchors."""
+        import numpy as np
+
         floor = self.diverge - 2.0 * max(self.median - self.diverge, 1e-3)
         points = [(floor, 0.0), (self.diverge, SCORE_AT_DIVERGE), (self.warn, SCORE_AT_WARN),
                   (self.median, SCORE_AT_MEDIAN), (max(self.top, self.median + 1e-3), 100.0)]
@@ -141,6 +150,8 @@ class BaselineIndex:
 
     @property
     def doc_ids(self) -> np.ndarray:
+        import numpy as np
+
         return np.array([p[2] for p in self.paragraphs])
 
     def nearest_sentences(self, vectors: np.ndarray, language: str | None = None
@@ -148,6 +159,8 @@ class BaselineIndex:
         """Mean similarity of the k nearest approved sentences, and the index of the nearest
         one to show, in ``language`` when the approved copy has some (a reviewer of English
         copy wants an English example)."""
+        import numpy as np
+
         sims = vectors @ self.vectors.T
         k = min(K_NEAREST, sims.shape[1])
         top = np.sort(sims, axis=1)[:, -k:]
@@ -155,6 +168,8 @@ class BaselineIndex:
         return top.mean(axis=1), np.argmax(shown, axis=1)
 
     def language_mask(self, language: str | None) -> np.ndarray:
+        import numpy as np
+
         mask = np.array([u.language == language for u in self.units], dtype=bool)
         return mask if language and mask.any() else np.ones(len(self.units), dtype=bool)
 
@@ -179,6 +194,8 @@ def _embed_docs(docs: Sequence[ExemplarDoc], embedder: Embedder
 
 def _knn(queries: np.ndarray, index: np.ndarray, exclude: np.ndarray | None = None,
          groups: np.ndarray | None = None) -> np.ndarray:
+    import numpy as np
+
     if not len(queries) or not len(index):
         return np.zeros(len(queries), dtype=np.float32)
     sims = queries @ index.T
@@ -192,6 +209,8 @@ def _knn(queries: np.ndarray, index: np.ndarray, exclude: np.ndarray | None = No
 
 def build_index(baseline: Baseline, embedder: Embedder) -> BaselineIndex:
     """Embed the approved copy, key messages and peers; calibrate on the approved copy."""
+    import numpy as np
+
     paragraphs, groups, sentences = _embed_docs(baseline.exemplars, embedder)
     peer_paragraphs, peer_groups, peer_sentences = _embed_docs(
         (*baseline.peers, *baseline.counter_examples), embedder)
@@ -233,6 +252,8 @@ def language_gaps(baseline: Baseline, embedder: Embedder) -> dict[str, float]:
     paragraphs. Each window's nearest-window similarity within the approved language, minus
     its translation's similarity to the same windows, is the loss (never below zero).
     """
+    import numpy as np
+
     from auditor.tone import parallel_phrases
 
     present = {e.language for e in baseline.exemplars}
@@ -251,6 +272,8 @@ _WINDOW, _POLE = 3, 6
 
 
 def _windows(vectors: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     out = []
     for start in range(0, len(vectors) - _WINDOW + 1):
         if start // _POLE == (start + _WINDOW - 1) // _POLE:
@@ -261,6 +284,8 @@ def _windows(vectors: np.ndarray) -> np.ndarray:
 
 def _knn_apart(queries: np.ndarray, index: np.ndarray) -> np.ndarray:
     """k-nearest similarity, ignoring windows that share a phrase with the query."""
+    import numpy as np
+
     sims = queries @ index.T
     n = len(index)
     for i in range(len(queries)):
@@ -270,6 +295,8 @@ def _knn_apart(queries: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 def calibrate(approved: np.ndarray, baseline: Baseline, sentence_loo: np.ndarray | None,
               method: str, sentence_diverge: float | None = None) -> Calibration:
+    import numpy as np
+
     t = baseline.thresholds
     values = approved if len(approved) else np.array([0.5])
     if sentence_diverge is None:
@@ -308,6 +335,8 @@ def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
     judged by nearest copy only: a contrast model trained on one language would learn the
     language itself.
     """
+    import numpy as np
+
     languages = list(block_languages or [""] * len(block_vectors))
     foreign = np.array([lang in index.language_gap for lang in languages], dtype=bool)
     gap = np.array([index.language_gap.get(lang, 0.0) for lang in languages])
@@ -344,6 +373,8 @@ def _background(index: BaselineIndex, block_vectors: np.ndarray, block_groups: n
 
     Returns (vectors, groups, number of leading rows that are peers, method name).
     """
+    import numpy as np
+
     if len(index.paragraph_vectors) < MIN_CONTRAST_APPROVED:
         return None, None, 0, ""
     peers = index.peer_vectors if len(index.peer_vectors) >= MIN_CONTRAST_BACKGROUND else (
@@ -367,13 +398,19 @@ class _zscorer:
     std: float
 
     def __init__(self, reference: np.ndarray) -> None:
+        import numpy as np
+
         object.__setattr__(self, "mean", float(np.mean(reference)))
         object.__setattr__(self, "std", float(np.std(reference)) or 1.0)
 
     def __call__(self, x) -> np.ndarray:
+        import numpy as np
+
         return (np.asarray(x, dtype=np.float64) - self.mean) / self.std
 
     def inverse(self, z) -> np.ndarray:
+        import numpy as np
+
         return np.asarray(z, dtype=np.float64) * self.std + self.mean
 
 
@@ -387,6 +424,7 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
     n-grams: the brand's signature words, spelling, punctuation and formatting habits), which
     carry much of what sets one voice apart from a similar one (docs/benchmarks.md).
     """
+    import numpy as np
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -437,6 +475,8 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
 
 def _folds(groups: np.ndarray, n: int) -> np.ndarray:
     """A fold number per item, keeping each group in one fold, deterministic."""
+    import numpy as np
+
     unique = sorted(set(groups.tolist()))
     order = np.random.default_rng(0).permutation(len(unique))
     fold_of = {g: int(order[i]) % n for i, g in enumerate(unique)}
@@ -456,6 +496,8 @@ def score_message(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np
 
     ``block_raw`` maps block positions in ``touchpoint.blocks`` to their raw brand similarity.
     """
+    import numpy as np
+
     if not block_raw:
         return MessageScore(None, None, ())
     index, cal = model.index, model.calibration
@@ -519,6 +561,8 @@ def nearest_exemplar(index: BaselineIndex, vector: np.ndarray,
                      language: str | None = None) -> Exemplar:
     """The approved sentence closest in meaning, in ``language`` when there is approved copy
     in it, with its paragraph and file."""
+    import numpy as np
+
     sims = np.where(index.language_mask(language), index.vectors @ vector, -np.inf)
     i = int(np.argmax(sims))
     unit = index.units[i]

@@ -14,11 +14,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import ToolError
+
+if TYPE_CHECKING:
+    import numpy as np  # only the vector cache needs it: a rules-only check never loads it
 
 DEFAULT_STORE_PATH = Path(".brand-audit") / "audit.db"
 #: The store layout this brand-audit writes. Bump it with a step in ``MIGRATIONS``.
@@ -304,6 +305,8 @@ class Store:
 
     def get_vectors(self, model_id: str, keys: list[str]) -> dict[str, np.ndarray]:
         """Cached vectors of ``model_id`` for those ``keys`` that are stored, as float32."""
+        import numpy as np
+
         keys = list(dict.fromkeys(keys))
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), _CHUNK):
@@ -321,6 +324,8 @@ class Store:
 
     def put_vectors(self, model_id: str, items: dict[str, np.ndarray]) -> None:
         """Store vectors (as float16: half the size, cosine error ~1e-4)."""
+        import numpy as np
+
         rows = []
         for key, vector in items.items():
             vec = np.asarray(vector, dtype=np.float16).reshape(-1)

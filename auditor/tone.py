@@ -15,10 +15,12 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np  # imported where vectors are used: rules-only runs never load it
 
-from auditor.embedding import Embedder
+    from auditor.embedding import Embedder
 
 ANCHORS = Path(__file__).resolve().parent.parent / "baselines" / "tone" / "anchors.toml"
 DIMENSIONS = ("formality", "warmth", "confidence", "customer_focus", "respect")
@@ -88,6 +90,8 @@ class ToneAxes:
 
     def semantic(self, vectors: np.ndarray) -> np.ndarray:
         """(n, len(DIMENSIONS)) semantic positions of sentence vectors, -1 .. +1."""
+        import numpy as np
+
         out = np.zeros((len(vectors), len(DIMENSIONS)), dtype=np.float32)
         if not len(vectors):
             return out
@@ -99,6 +103,8 @@ class ToneAxes:
 
 
 def _top_mean(sims: np.ndarray, k: int = 3) -> np.ndarray:
+    import numpy as np
+
     k = min(k, sims.shape[1])
     return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
@@ -132,6 +138,8 @@ _IMPERATIVE_RU = re.compile(r"^(?:купи|закажи|звони|позвон�
 
 def style(sentences: list[str]) -> np.ndarray:
     """Style features of a text as positions on each dimension, -1 .. +1."""
+    import numpy as np
+
     text = " ".join(sentences)
     words = max(len(text.split()), 1)
     n = max(len(sentences), 1)
@@ -159,6 +167,8 @@ def style(sentences: list[str]) -> np.ndarray:
 def tone_of(sentences: list[str], vectors: np.ndarray, axes: ToneAxes,
             weights: np.ndarray | None = None) -> np.ndarray:
     """Positions of one text on every dimension, from its sentences and their vectors."""
+    import numpy as np
+
     if not sentences:
         return np.zeros(len(DIMENSIONS), dtype=np.float32)
     semantic = axes.semantic(vectors)
@@ -199,6 +209,8 @@ def learn_targets(doc_tones: dict[str, list[np.ndarray]], declared: dict,
     deviation among its files, plus a margin), so on-brand copy is not flagged for a variation
     the brand already shows. Key "*" holds the targets over all languages.
     """
+    import numpy as np
+
     out: dict[str, dict] = {}
     all_tones = [t for tones in doc_tones.values() for t in tones]
     for language, tones in [("*", all_tones), *doc_tones.items()]:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from auditor.config import _did_you_mean, _line_of, _toml_error_line
 from auditor.errors import ConfigError
 from auditor.scoring import final_score, status_for
 from auditor.types import Finding
@@ -71,6 +70,8 @@ def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        from auditor.config import _toml_error_line
+
         raise ConfigError(f"not valid TOML: {exc}", source=src, line=_toml_error_line(exc),
                           hint="check quotes, brackets and `key = value` syntax") from None
     return parse_waivers(data, src, text)
@@ -78,6 +79,9 @@ def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
 
 def parse_waivers(data: dict, src: str, text: str = "") -> tuple[Waiver, ...]:
     """Validate the parsed TOML of a waiver file."""
+    # The config's error helpers, imported here: a check without a waiver file skips them.
+    from auditor.config import _did_you_mean, _line_of
+
     for key in data:
         if key != "waiver":
             raise ConfigError("unknown key", source=src, key=key, line=_line_of(text, key),

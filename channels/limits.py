@@ -17,15 +17,17 @@ import gzip
 import io
 import os
 import re
-import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.secrets import known, redact
 from auditor.types import CollectionError, Touchpoint
+
+if TYPE_CHECKING:
+    import zipfile  # only the exports reader opens archives; a content check never does
 
 MIB = 1024 * 1024
 

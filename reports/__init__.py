@@ -13,10 +13,7 @@ from pathlib import Path
 from auditor.errors import BrandAuditError
 from auditor.types import AuditRun
 
-from .github import render_github
 from .json_report import dumps, load_json, to_dict, write_json
-from .junit import render_junit
-from .sarif import render_sarif
 from .text import render_markdown, render_text
 
 FORMATS = ("json", "html", "text", "markdown", "sarif", "junit", "github")
@@ -25,12 +22,17 @@ __all__ = ["FORMATS", "load_json", "render", "render_github", "render_html", "re
            "render_markdown", "render_sarif", "render_text", "to_dict", "write", "write_json"]
 
 
-def __getattr__(name: str):
-    # The HTML renderer (Jinja2) loads only when asked for: `check` prints text without it.
-    if name == "render_html":
-        from .html import render_html
+#: Renderers loaded only when asked for: `check` prints text without Jinja2 (HTML) or the
+#: CI formats' modules.
+_LAZY = {"render_html": "html", "render_github": "github", "render_junit": "junit",
+         "render_sarif": "sarif"}
 
-        return render_html
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'reports' has no attribute {name!r}")
 
 
@@ -52,10 +54,16 @@ def render(report: dict | AuditRun, fmt: str, lang: str = "en") -> str:
     if fmt == "markdown":
         return render_markdown(report)
     if fmt == "sarif":
+        from .sarif import render_sarif
+
         return render_sarif(report)
     if fmt == "junit":
+        from .junit import render_junit
+
         return render_junit(report)
     if fmt == "github":
+        from .github import render_github
+
         return render_github(report)
     raise BrandAuditError(f"unknown report format {fmt!r}", key="format",
                           hint=f"choose one of: {', '.join(FORMATS)}")

@@ -52,6 +52,40 @@ def test_check_rules_only_and_formats(tmp_path) -> None:
     assert never.returncode == 0
 
 
+# Only vectors need these; loading numpy alone cost a rules-only check a fifth of a second of
+# its start-up (docs/benchmarks.md, "check --no-embeddings cold start").
+VECTOR_ONLY_MODULES = {"numpy", "auditor.store", "auditor.tone", "auditor.offers"}
+
+# `brand-audit check ARGS` in this interpreter, then the exit code and every module loaded.
+_CHECK_AND_LIST_MODULES = """
+import json, sys
+from auditor.cli import main
+sys.argv = ["brand-audit", "check", *sys.argv[1:]]
+try:
+    main()
+    code = 0
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"exit": code, "modules": sorted(sys.modules)}))
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif"])
+def test_rules_only_check_never_loads_numpy(tmp_path, fmt) -> None:
+    # A new interpreter, so nothing this test session imported counts.
+    out = tmp_path / f"report.{fmt}"
+    result = subprocess.run(
+        [sys.executable, "-c", _CHECK_AND_LIST_MODULES, str(CONTENT), "--baseline",
+         str(DEMO_BASELINE), "--no-embeddings", "--format", fmt, "--output", str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.splitlines()[-1])
+    assert seen["exit"] == 1, result.stderr  # pushy.md diverges: the rules did run
+    assert out.read_text(encoding="utf-8").strip()
+    loaded = VECTOR_ONLY_MODULES & set(seen["modules"])
+    assert not loaded, f"a rules-only check imported {sorted(loaded)}"
+
+
 def test_usage_errors_exit_2_without_traceback(tmp_path) -> None:
     missing = brand_audit("check", str(tmp_path / "nope.md"), "--baseline", str(DEMO_BASELINE))
     assert missing.returncode == 2 and "nope.md" in missing.stderr
