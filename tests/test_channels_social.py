@@ -406,3 +406,23 @@ def test_a_quote_left_open_is_an_error_on_its_line_and_later_rows_are_still_read
     assert [p.blocks[0].text for p in posts] == ["Kept."]
     assert [e.source for e in errors] == [f"{export}:3"]
     assert "unexpected end of data" in errors[0].error
+
+
+def test_field_names_for_date_author_link_and_platform_are_options(tmp_path):
+    export = tmp_path / "export.jsonl"
+    export.write_text('{"post": {"body": "We opened a new warehouse in Kazan.", "when": '
+                      '"2024-05-02T10:15:00+00:00", "by": "acme_news", "href": '
+                      '"https://t.me/acme_news/1001"}, "site": "telegram", "num": "p-1"}\n',
+                      encoding="utf-8")
+    (post,), errors = run(kind="jsonl", path=str(export), text_field="post.body",
+                          date_field="post.when", author_field="post.by",
+                          link_field="post.href", platform_field="site", id_field="num")
+    assert errors == []
+    assert post.blocks[0].text == "We opened a new warehouse in Kazan."
+    assert post.captured_at == datetime(2024, 5, 2, 10, 15, tzinfo=UTC)
+    assert (post.metadata["author"], post.metadata["permalink"], post.metadata["platform"],
+            post.metadata["post_id"]) == ("acme_news", "https://t.me/acme_news/1001",
+                                          "telegram", "p-1")
+    assert post.id == "social:telegram:acme_news/1001"
+    (default,), _ = run(kind="jsonl", path=str(export), text_field="post.body")
+    assert "author" not in default.metadata and default.captured_at is None
