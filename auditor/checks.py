@@ -372,6 +372,23 @@ def rule_docs() -> dict[str, str]:
     docs["terms.banned"] = docs["terms.preferred"] = docs["terms"]
     from auditor import vale
 
-    docs["vale"] = (vale.__doc__ or "").strip()
+    docs["vale"] = ("A rule from the brand's own Vale style (vale.<Style>.<Rule>): a word or "
+                    "phrase the style bans or replaces; the finding quotes the rule's message."
+                    "\n\n" + (vale.__doc__ or "").strip())
     docs.update(scoring.rule_docs())
+    from auditor import tone
+
+    docs.update(tone.rule_docs())
     return docs
+
+
+def rule_doc(rule: str, docs: dict[str, str] | None = None) -> str | None:
+    """The documentation of ``rule``, or of the family it belongs to: a brand's own rules
+    are named under their kind (``vale.Sosna.Jargon`` is a ``vale`` rule)."""
+    docs = rule_docs() if docs is None else docs
+    parts = rule.split(".")
+    for n in range(len(parts), 0, -1):
+        doc = docs.get(".".join(parts[:n]))
+        if doc is not None:
+            return doc
+    return None

@@ -215,7 +215,7 @@ def baseline_check(directory: Path, model: str | None) -> None:
     """Warn about approved copy that reads unlike the rest of the approved copy."""
     index = _build_index(directory, model)
     cal = index.calibration
-    outliers = [(src, par, sim) for src, par, sim in index.loo_paragraphs if sim < cal.diverge]
+    outliers = index.inconsistent_paragraphs()
     click.echo(f"{index.baseline.name}: {cal.samples} approved paragraphs; median similarity "
                f"to the rest {cal.median:.3f}")
     if not outliers:
@@ -613,17 +613,18 @@ def _trend_line(name: str, scores: list[float | None]) -> str:
 @click.argument("rule", required=False)
 def explain(rule: str | None) -> None:
     """Explain what RULE looks for, with an example and how to fix it (no RULE: list them)."""
-    from auditor.checks import rule_docs
+    from auditor.checks import rule_doc, rule_docs
 
     docs = rule_docs()
     if rule is None:
         for name in sorted(docs):
             click.echo(f"{name:28} {docs[name].splitlines()[0]}")
         return
-    if rule not in docs:
+    doc = rule_doc(rule, docs)
+    if doc is None:
         raise BrandAuditError(f"unknown rule {rule!r}",
                               hint="`brand-audit explain` lists the rules")
-    click.echo(f"{rule}\n\n{docs[rule]}")
+    click.echo(f"{rule}\n\n{doc}")
 
 
 @cli.command()

@@ -19,6 +19,7 @@ with its own file left out, and "diverges" means less like the brand than 95% of
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -83,6 +84,11 @@ def paragraph_vectors(groups: Sequence[Sequence[int]], sentence_vectors: np.ndar
             norm = np.linalg.norm(v)
             out[i] = v / norm if norm else v
     return out
+
+
+#: How far below the approved copy's median (in robust standard deviations) a paragraph of
+#: it must be to count as inconsistent (Iglewicz and Hoaglin's cut-off for outliers).
+OUTLIER_Z = 3.5
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,24 @@ class BaselineIndex:
         """(source, paragraph, raw score) of the approved paragraphs, least on-brand first."""
         rows = [(src, text, float(v)) for (text, src, _), v in zip(self.paragraphs, self.loo)]
         return sorted(rows, key=lambda r: r[2])
+
+    def inconsistent_paragraphs(self) -> list[tuple[str, str, float]]:
+        """Approved paragraphs that stand apart from the rest of the approved copy.
+
+        An outlier by the modified z-score (Iglewicz and Hoaglin): more than
+        ``OUTLIER_Z`` robust standard deviations (1.4826 x the median absolute deviation)
+        below the median leave-one-out score. Unlike a percentile, this finds nothing in
+        consistent copy and everything that really reads unlike the rest.
+        """
+        rows = self.loo_paragraphs
+        if len(rows) < 5:
+            return []
+        scores = [r[2] for r in rows]
+        median = statistics.median(scores)
+        spread = 1.4826 * statistics.median(abs(v - median) for v in scores)
+        if spread <= 0:
+            return []
+        return [r for r in rows if (median - r[2]) / spread > OUTLIER_Z]
 
 
 def _embed_docs(docs: Sequence[ExemplarDoc], embedder: Embedder

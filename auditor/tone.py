@@ -273,6 +273,35 @@ def off_target(values: np.ndarray, targets: dict[str, ToneTarget], sentences: in
     return out
 
 
+def rule_docs() -> dict[str, str]:
+    """``tone.<dimension>`` → documentation, for ``brand-audit explain``."""
+    docs = {}
+    for d in dimensions():
+        sides = [(-1, d.low_label), (1, d.high_label)]
+        if d.name in ONE_SIDED:
+            sides = sides[:1]
+        fixes = "\n".join(f"Fix (too {label}): {_ADVICE[(d.name, direction)]}"
+                           for direction, label in sides if _ADVICE.get((d.name, direction)))
+        examples = "\n".join(f"Example ({label}): \"{phrases[0]}\""
+                             for (_, label), phrases in zip(sides, (d.low, d.high)) if phrases)
+        docs[f"tone.{d.name}"] = (
+            f"Tone: {d.title.lower()}. Flags a touchpoint whose voice sits further from the "
+            f"brand's target than the approved copy's own spread ('info'), or twice as far "
+            f"('warning').\n\n"
+            f"Where copy sits between {d.low_label} (-1) and {d.high_label} (+1) combines its "
+            "meaning (closeness to anchor phrases in English and Russian, "
+            "baselines/tone/anchors.toml) with style a reviewer can see: contractions and "
+            "emoji, thanks and apologies, hedges, 'you' versus 'we', capitals, exclamation "
+            "marks and imperatives. The target comes from brand.toml [voice] or is learned "
+            "from the approved copy; the finding quotes the sentence that pulls furthest off "
+            "target and the nearest approved example."
+            + (" Only falling short counts: copy is never too "
+               f"{d.high_label}." if d.name in ONE_SIDED else "")
+            + (f"\n\n{examples}" if examples else "")
+            + (f"\n{fixes}" if fixes else ""))
+    return docs
+
+
 def advice(dimension: str, direction: int) -> str:
     return _ADVICE.get((dimension, direction), "")
 

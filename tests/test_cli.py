@@ -54,7 +54,8 @@ def test_check_rules_only_and_formats(tmp_path) -> None:
 
 # Only vectors need these; loading numpy alone cost a rules-only check a fifth of a second of
 # its start-up (docs/benchmarks.md, "check --no-embeddings cold start").
-VECTOR_ONLY_MODULES = {"numpy", "auditor.store", "auditor.tone", "auditor.offers"}
+# (auditor.tone may load: SARIF's rule help includes the tone rules' documentation.)
+VECTOR_ONLY_MODULES = {"numpy", "auditor.store", "auditor.offers"}
 
 # `brand-audit check ARGS` in this interpreter, then the exit code and every module loaded.
 _CHECK_AND_LIST_MODULES = """
@@ -137,6 +138,12 @@ def test_explain_rules() -> None:
     one = brand_audit("explain", "respect.false_urgency")
     assert one.returncode == 0 and "Fix" in one.stdout
     assert brand_audit("explain", "no.such.rule").returncode == 2
+    tone = brand_audit("explain", "tone.respect")
+    assert tone.returncode == 0 and "pushy" in tone.stdout and "Fix (too pushy)" in tone.stdout
+    assert "tone.warmth" in listing.stdout
+    # A brand's own Vale rule is explained by its kind.
+    vale = brand_audit("explain", "vale.Sosna.Jargon")
+    assert vale.returncode == 0 and "Vale" in vale.stdout
 
 
 def test_baseline_build_and_check_describe_the_approved_copy() -> None:

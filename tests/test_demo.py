@@ -110,6 +110,20 @@ def test_demo_report_shows_findings_of_every_kind(demo) -> None:
     assert {"message", "tone", "respect", "terms", "readability", "vale"} <= families
 
 
+def test_every_rule_the_demo_report_names_is_explained(demo) -> None:
+    # A reviewer who reads "tone.formality" or "vale.Sosna.Jargon" in a report can look it up.
+    from auditor.checks import rule_doc
+
+    rules = {f["rule"] for tp in demo[2]["touchpoints"] for f in tp["findings"]}
+    assert {"tone.formality", "vale.Sosna.Jargon"} <= rules
+    for rule in rules:
+        doc = rule_doc(rule)
+        assert doc and doc.strip(), rule
+    for rule in rules - {"message.off_brand_sentence"}:
+        if not rule.startswith("vale."):  # a Vale rule's fix is its own message
+            assert "Fix" in rule_doc(rule), rule
+
+
 def test_demo_has_social_kinds_agents_and_campaigns_in_both_languages(demo) -> None:
     touchpoints = demo[2]["touchpoints"]
 
