@@ -82,6 +82,8 @@ class _PhraseCategory:
     why: str
     fix: str
     patterns: tuple[re.Pattern[str], ...]
+    #: All of ``patterns`` in one: most sentences match none, and one search says so.
+    any_pattern: re.Pattern[str] | None = None
 
 
 @cache
@@ -91,8 +93,10 @@ def _respect_categories(path: Path = RULES_DIR / "respect.toml") -> tuple[_Phras
     for name, table in data.items():
         phrases = [*table.get("en", []), *table.get("ru", [])]
         patterns = tuple(re.compile(rf"(?<!\w){p}", re.IGNORECASE) for p in phrases)
+        any_pattern = (re.compile("(?<!\\w)(?:" + "|".join(f"(?:{p})" for p in phrases) + ")",
+                                  re.IGNORECASE) if phrases else None)
         out.append(_PhraseCategory(name, table["severity"], table["title"], table["why"],
-                                   table["fix"], patterns))
+                                   table["fix"], patterns, any_pattern))
     return tuple(out)
 
 
@@ -115,6 +119,10 @@ class RespectCheck(Check):
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
             for category in _respect_categories():
+                if category.any_pattern is None or not category.any_pattern.search(
+                        sentence.text):
+                    continue
+                # The first listed phrase that matches names the finding, as it always has.
                 for pattern in category.patterns:
                     match = pattern.search(sentence.text)
                     if match:

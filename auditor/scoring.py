@@ -456,18 +456,24 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
     approved_texts = [p[0] for p in index.paragraphs]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                                  min_df=2, max_features=LEXICAL_FEATURES, dtype=np.float32)
+    # One pass of n-gram analysis: the rows of fit_transform are what transform would give
+    # each part (the parts are read once, not once to fit and again to transform).
+    parts = (len(approved_texts), len(background_texts), len(block_texts))
     try:
-        vectorizer.fit([*approved_texts, *background_texts, *block_texts])
+        lexical = vectorizer.fit_transform([*approved_texts, *background_texts, *block_texts])
     except ValueError:  # no n-gram occurs twice: too little text for letter patterns
-        vectorizer = None
+        lexical = None
+    bounds = np.cumsum((0, *parts))
 
-    def features(vectors: np.ndarray, texts: Sequence[str]):
+    def features(vectors: np.ndarray, part: int):
         dense = csr_matrix(vectors)
-        return hstack([dense, vectorizer.transform(texts)]).tocsr() if vectorizer else dense
+        if lexical is None:
+            return dense
+        return hstack([dense, lexical[bounds[part]:bounds[part + 1]]]).tocsr()
 
-    positives = features(index.paragraph_vectors, approved_texts)
-    negatives = features(background, background_texts)
-    audited = features(blocks, block_texts) if len(blocks) else None
+    positives = features(index.paragraph_vectors, 0)
+    negatives = features(background, 1)
+    audited = features(blocks, 2) if len(blocks) else None
     pos_fold = _folds(index.doc_ids, CONTRAST_FOLDS)
     neg_fold = _folds(np.asarray(background_groups), CONTRAST_FOLDS)
     audited_in_background = negatives.shape[0] > peer_rows

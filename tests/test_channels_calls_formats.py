@@ -7,6 +7,8 @@ the tests check the turns, speakers, roles and times they parse to.
 
 from __future__ import annotations
 
+import statistics
+
 from pathlib import Path
 
 import pytest
@@ -299,6 +301,9 @@ def test_rude_agent_is_last_and_model_agent_first_when_scored():
     assert [a.agent_id for a in ranked][0] == "rex"
     assert [a.agent_id for a in ranked][-1] == "vera"
     assert {a.agent_id: a.status for a in run_.agents}["rex"] == "diverges"
+    # Consistency across agents, not only against the baseline: the spread of their scores.
+    scores = [a.score for a in run_.agents if a.score is not None]
+    assert run_.context["agent_spread"] == round(statistics.pstdev(scores), 1) > 10
     rude_rules = {f.rule for r in run_.results if r.touchpoint.agent_id == "rex"
                   for f in r.findings}
     assert {"respect.rudeness"} <= rude_rules

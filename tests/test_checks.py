@@ -78,3 +78,20 @@ def test_every_rule_is_documented() -> None:
     for case in CASES:
         assert case["rule"] in docs and docs[case["rule"]].strip()
     assert "message.off_brand" in docs
+
+
+def test_respect_prefilter_agrees_with_the_phrase_list() -> None:
+    # The combined pattern only skips work: it matches exactly where some listed phrase does.
+    from auditor.checks import _respect_categories
+
+    texts = [t for case in CASES for kind in ("pass", "fail") for t in case[kind]]
+    texts += [p.read_text(encoding="utf-8") for p in (FIXTURES / "content").glob("*.md")]
+    checked = 0
+    for category in _respect_categories():
+        if category.any_pattern is None:
+            continue
+        for text in texts:
+            listed = any(p.search(text) for p in category.patterns)
+            assert bool(category.any_pattern.search(text)) == listed, (category.name, text)
+            checked += listed
+    assert checked  # some texts do match
