@@ -8,7 +8,6 @@ the tests check the turns, speakers, roles and times they parse to.
 from __future__ import annotations
 
 import statistics
-
 from pathlib import Path
 
 import pytest
