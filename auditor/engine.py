@@ -696,6 +696,9 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
     touchpoints: ``audit_key``) reuses that run's scores instead of scoring again.
     """
     started_at = started_at or datetime.now(UTC)
+    # Scores must not depend on the order touchpoints arrive in (a crawler's pages finish in
+    # any order, and the contrast model's folds follow positions): score them in id order.
+    touchpoints = sorted(touchpoints, key=lambda tp: tp.id)
     key = audit_key(touchpoints, baseline, embedder) if memo is not None and index is None \
         else None
     remembered = _recall(memo, key)

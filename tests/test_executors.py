@@ -11,9 +11,11 @@ import pytest
 from auditor.config import load_config
 from auditor.embedding import CachedEmbedder, HashingEmbedder, MemoryCache
 from auditor.engine import (
+    MEMO_KIND,
     LazyEmbedder,
     SentenceVectors,
     audit,
+    audit_key,
     collect,
     embed_sentences,
     model_loaded,
@@ -182,7 +184,28 @@ def test_audit_without_memo_matches_memoised_audit(tmp_path) -> None:
         assert [(r.touchpoint.id, r.score, r.status, r.findings) for r in run.results] == [
             (r.touchpoint.id, r.score, r.status, r.findings) for r in plain.results]
         assert run.coverage == plain.coverage
-    assert recalled.results[0].touchpoint is touchpoints[0]
+    # The recalled results carry the caller's touchpoints, not copies from the store.
+    assert {id(r.touchpoint) for r in recalled.results} == {id(tp) for tp in touchpoints}
+
+
+def test_scores_do_not_depend_on_the_order_touchpoints_arrive_in(tmp_path) -> None:
+    # A crawler's pages finish in any order; the same copy must get the same scores.
+    from auditor.demo import SOURCES, demo_config, serve_folder
+
+    baseline = load_baseline(DEMO_BASELINE)
+    with serve_folder(SOURCES / "site") as url:
+        touchpoints = collect(demo_config(url, tmp_path, model="hashing")).touchpoints
+    assert len(touchpoints) > 30  # enough for the contrast model, whose folds follow order
+    runs = [audit(order, [], baseline, HashingEmbedder())
+            for order in (touchpoints, touchpoints[::-1], touchpoints[1::2] + touchpoints[::2])]
+    first = {r.touchpoint.id: (r.score, r.status, r.findings) for r in runs[0].results}
+    for run in runs[1:]:
+        assert {r.touchpoint.id: (r.score, r.status, r.findings) for r in run.results} == first
+        assert run.coverage == runs[0].coverage
+    with Store(tmp_path / "memo.db") as store:
+        audit(touchpoints, [], baseline, HashingEmbedder(), memo=store)
+        key = audit_key(sorted(touchpoints, key=lambda tp: tp.id), baseline, HashingEmbedder())
+        assert store.get_memo(MEMO_KIND, key) is not None  # the re-run in another order hits
 
 
 def _ray_or_skip():
