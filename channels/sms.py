@@ -6,10 +6,11 @@ one touchpoint, ``sms:<path>#<first message id>``, with metadata ``recipients`` 
 people got it), ``messages``, ``campaign``, ``first_sent``/``last_sent``, ``sender`` and
 ``agent_id`` when an agent sent it. ``group_identical = false`` keeps one touchpoint per row.
 
-Column names are options; the delimiter is sniffed (``,`` ``;`` tab ``|``). Rows whose
-``direction`` says the customer sent them (in, inbound, incoming, received, mo, входящее) are
-not brand copy and are skipped. With ``mask_personal_data`` (the default) phone numbers, e-mail
-addresses and card numbers are masked in the text and the metadata (``auditor.privacy``).
+Column names are options; the header row gives the delimiter (``,`` ``;`` tab ``|``). Rows
+whose ``direction`` says the customer sent them (in, inbound, incoming, received, mo,
+входящее) are not brand copy and are skipped. With ``mask_personal_data`` (the default)
+phone numbers, e-mail addresses and card numbers are masked in the text and the metadata
+(``auditor.privacy``).
 """
 
 from __future__ import annotations

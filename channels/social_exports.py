@@ -45,7 +45,7 @@ from channels.social_posts import (
     parse_date,
     source_error,
 )
-from channels.transcripts import CountedLines, CsvRecordError
+from channels.transcripts import CountedLines, CsvRecordError, csv_delimiter
 
 if TYPE_CHECKING:
     from channels.social import SocialOptions, SourceAccess
@@ -90,22 +90,15 @@ def read_csv(options: SocialOptions, access: SourceAccess) -> Iterator[Post | Co
             yield _generic_post(row, Locator(source, line=line), options)
 
 
-def _csv_rows(text: str, source: str, *, required: str, hint: str, sniff: bool = True
+def _csv_rows(text: str, source: str, *, required: str, hint: str,
+              detect_delimiter: bool = True
               ) -> Iterator[tuple[int, dict[str, Any] | CollectionError]]:
-    # Spreadsheet exports (notably Russian Excel) often use ";" instead of ","; a platform's
-    # own export has a known dialect, and sniffing it could misread quoted commas.
-    dialect: Any = csv.excel
-    if sniff:
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-        except csv.Error:
-            pass
+    # A platform's own export has a known dialect (commas); a spreadsheet's may use ";".
+    delimiter = csv_delimiter(text) if detect_delimiter else ","
     # Strict: a quote left open is an error naming its line, not the rest of the file read
     # silently as one field; the records after a broken one are still read.
     lines = CountedLines(text)
-    # doublequote: the sniffer turns it off when its sample has no "" in it, and a quote left
-    # open then ends at the next quote without a word (every export doubles its quotes).
-    reader = csv.DictReader(lines, dialect=dialect, strict=True, doublequote=True)
+    reader = csv.DictReader(lines, delimiter=delimiter, strict=True)
     try:
         columns = reader.fieldnames or []
     except csv.Error as exc:
@@ -495,7 +488,7 @@ def read_linkedin(options: SocialOptions, access: SourceAccess
         display, text = entry
         for line, row in _csv_rows(text, display, required="ShareCommentary",
                                    hint="is this Shares.csv from a LinkedIn data export?",
-                                   sniff=False):
+                                   detect_delimiter=False):
             if isinstance(row, CollectionError):
                 yield row
                 continue

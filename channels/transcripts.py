@@ -726,10 +726,22 @@ class CountedLines:
         return line
 
 
+def csv_delimiter(text: str) -> str:
+    """The delimiter of a CSV export: whichever of ``,`` ``;`` tab ``|`` its header row uses
+    most (outside quotes), else ``,``.
+
+    Spreadsheet exports (notably Russian Excel) often use ";" instead of ","; the header row
+    says which. csv.Sniffer guesses wrong when a later row is broken, and its regular
+    expressions take quadratic time on hostile input; this reads one line.
+    """
+    first = re.sub(r'"[^"]*"', "", text.lstrip("\ufeff").split("\n", 1)[0])
+    return max(",;\t|", key=first.count) if any(d in first for d in ",;\t|") else ","
+
+
 def read_csv_records(text: str
                      ) -> tuple[list[str], Iterator[tuple[int, dict[str | None, Any]
                                                           | CsvRecordError]]]:
-    """Header and ``(line, row)`` pairs of a CSV export, delimiter sniffed (``,;`` tab ``|``).
+    """Header and ``(line, row)`` pairs of a CSV export (delimiter: ``csv_delimiter``).
 
     ``line`` is the 1-based line where the record starts (quoted fields may span lines).
     Extra fields land under the ``None`` key, missing ones are ``None``, as ``csv.DictReader``
@@ -737,12 +749,8 @@ def read_csv_records(text: str
     rows after it into one field) comes as a ``CsvRecordError`` in place of the row.
     """
     body = text.lstrip("\ufeff")
-    # Spreadsheet exports (notably Russian Excel) often use ";" instead of ",". The header
-    # row says which: csv.Sniffer guesses wrong when a later row is broken.
-    first = re.sub(r'"[^"]*"', "", body.split("\n", 1)[0])
-    delimiter = max(",;\t|", key=first.count) if any(d in first for d in ",;\t|") else ","
     lines = CountedLines(body)
-    reader = csv.DictReader(lines, delimiter=delimiter, strict=True)
+    reader = csv.DictReader(lines, delimiter=csv_delimiter(body), strict=True)
     try:
         names = reader.fieldnames or []
     except csv.Error as exc:

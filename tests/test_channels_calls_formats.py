@@ -335,3 +335,15 @@ def test_csv_quote_left_open_names_its_line_and_the_other_calls_are_kept(tmp_pat
     # The open quote ran into line 4 before it broke: that turn went with the bad record.
     assert calls["C-2"] == [("customer", "Customer", "Hi, my bill is wrong."),
                             ("agent", "Agent", "Let me look.")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("call_id;speaker;text\nC-1;Agent;Hello, Acme, how can I help?\n", ";"),
+    ('"a, b";c|d|e\n1|2|3\n', "|"),  # a delimiter inside quotes does not count
+    ("\ufeffcall_id\tspeaker\ttext\n", "\t"),
+    ("text\nHello, world\n", ","),  # one column: the default
+])
+def test_the_header_row_gives_the_csv_delimiter(text, expected):
+    from channels.transcripts import csv_delimiter
+
+    assert csv_delimiter(text) == expected
