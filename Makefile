@@ -51,7 +51,7 @@ bench-crawl: install
 bench-backends: install
 	$(BIN)/python -m benchmarks.backends
 
-# 10,000 hostile inputs per parser (hours on a small machine); records docs/benchmarks.md.
+# 10,000 hostile inputs per parser, one pytest process per CPU; records docs/benchmarks.md.
 # FUZZ_ARGS="--examples 1000 -k 'html or rss'" runs fewer.
 fuzz: install
 	$(BIN)/python -m benchmarks.fuzz $(FUZZ_ARGS)

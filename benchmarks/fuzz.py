@@ -29,20 +29,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=10_000,
                         help="examples per parser (default 10,000)")
     parser.add_argument("-k", default="", help="pytest -k expression to run some parsers")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="pytest processes, each fuzzing a share of the parsers "
+                             "(default: one per CPU)")
     parser.add_argument("--no-write", action="store_true", help="do not update the doc")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        counts_file, junit = Path(tmp) / "counts.json", Path(tmp) / "junit.xml"
-        env = {**os.environ, "HYPOTHESIS_PROFILE": "fuzz", "FUZZ_EXAMPLES": str(args.examples),
-               "FUZZ_COUNTS": str(counts_file)}
-        command = [sys.executable, "-m", "pytest", "tests/test_fuzz_parsers.py", "-q",
-                   "-p", "no:cacheprovider", f"--junitxml={junit}",
-                   *(["-k", args.k] if args.k else [])]
+        env = {**os.environ, "HYPOTHESIS_PROFILE": "fuzz", "FUZZ_EXAMPLES": str(args.examples)}
+        jobs = []
+        for n, share in enumerate(_shares(max(1, args.jobs))):
+            counts_file, junit = Path(tmp) / f"counts-{n}.json", Path(tmp) / f"junit-{n}.xml"
+            command = [sys.executable, "-m", "pytest", *share, "-q", "-p", "no:cacheprovider",
+                       f"--junitxml={junit}", *(["-k", args.k] if args.k else [])]
+            jobs.append((subprocess.Popen(command, cwd=REPO,
+                                          env={**env, "FUZZ_COUNTS": str(counts_file)}),
+                         counts_file, junit))
         began = time.monotonic()
-        code = subprocess.call(command, cwd=REPO, env=env)
+        code = 0
+        counts: dict[str, int] = {}
+        outcomes: dict[str, str] = {}
+        for process, counts_file, junit in jobs:
+            status = process.wait()
+            code = code or (0 if status == 5 else status)  # 5: -k left this share nothing
+            if counts_file.exists():
+                counts.update(json.loads(counts_file.read_text()))
+            outcomes.update(_outcomes(junit))
         seconds = time.monotonic() - began
-        counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
-        outcomes = _outcomes(junit)
     rows = []
     for name in sorted(outcomes):
         target = name.removeprefix("test_fuzz_").replace("_", "-")
@@ -70,6 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         write_section(SECTION, markdown)
     return code
+
+
+def _shares(jobs: int) -> list[list[str]]:
+    """The fuzz targets as pytest node ids, dealt round-robin into ``jobs`` shares (the first
+    share also replays the kept regressions and the seeds)."""
+    sys.path.insert(0, str(REPO))
+    from tests.test_fuzz_parsers import TARGETS
+
+    ids = [f"tests/test_fuzz_parsers.py::test_fuzz_{t.name.replace('-', '_')}" for t in TARGETS]
+    shares = [ids[n::jobs] for n in range(jobs)]
+    shares[0] += ["tests/test_fuzz_parsers.py::test_seeds_parse_into_something",
+                  "tests/test_fuzz_parsers.py::test_regressions"]
+    return [share for share in shares if share]
 
 
 def _outcomes(junit: Path) -> dict[str, str]:
