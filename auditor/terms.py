@@ -163,6 +163,7 @@ class TermMatcher:
         # Russian terms need the morphological dictionary (a third of a second to load); it
         # is loaded when the first sentence with Cyrillic letters comes, not for English copy.
         self._cyrillic: list[Term] = []
+        self._order = {id(term): n for n, term in enumerate(self.terms)}
         for term in self.terms:
             if term.regex:
                 self._patterns.append((term, compile_term(term)))
@@ -184,8 +185,11 @@ class TermMatcher:
                 self._add_phrase(term)
             self._cyrillic = []
         found: dict[int, TermMatch] = {}
-        order = {id(term): n for n, term in enumerate(self.terms)}
-        if self._by_first_key:
+        order = self._order
+        # Most sentences hold no term's first word: one look-up per word says so (word keys
+        # are cached), before the sentence is tokenised with positions.
+        if self._by_first_key and any(not self._by_first_key.keys().isdisjoint(word_keys(w))
+                                      for w in _WORD.findall(sentence)):
             tokens = _tokens(sentence)
             for i, token in enumerate(tokens):
                 for key in token.keys:
