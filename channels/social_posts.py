@@ -216,7 +216,7 @@ def parse_date(value: Any) -> datetime | None:
             continue
     try:
         return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # a year of twelve digits
         return None
 
 
