@@ -550,6 +550,10 @@ def collect_paths(paths: list[Path], keys: tuple[str, ...] = (), changes: Change
             if changes is not None and file.resolve() not in changes.files:
                 continue
             if not isinstance(item, Touchpoint):
+                if not keys and path.is_dir() and item.source == str(path) and any(
+                        next(path.rglob(f"*{suffix}"), None) for suffix in STRUCTURED_SUFFIXES):
+                    item = replace(item, error=f"{item.error}; YAML and JSON files in a "
+                                               "folder are read with --keys (the fields to check)")
                 errors.append(item)
                 continue
             if item.id in seen:

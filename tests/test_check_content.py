@@ -13,6 +13,7 @@ import pytest
 
 from auditor.content import (
     check_content,
+    collect_paths,
     find_suppressions,
     key_path_matches,
     parse_key_paths,
@@ -231,3 +232,13 @@ def test_changed_since_against_an_older_commit_and_bad_refs(repo) -> None:
                       "--changed-since", "no-such-branch", cwd=repo)
     assert bad.returncode == 2 and "no-such-branch" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_folder_of_yaml_without_keys_says_how_to_read_it(tmp_path) -> None:
+    (tmp_path / "page.yaml").write_text('hero:\n  title: "Plant the garden you want"\n')
+    _, errors, _ = collect_paths([tmp_path], base_dir=tmp_path)
+    assert len(errors) == 1 and "read with --keys" in errors[0].error
+    (tmp_path / "page.yaml").unlink()
+    (tmp_path / "notes.csv").write_text("a,b\n")
+    _, errors, _ = collect_paths([tmp_path], base_dir=tmp_path)
+    assert len(errors) == 1 and "--keys" not in errors[0].error  # no YAML: no such advice
