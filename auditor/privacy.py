@@ -31,7 +31,9 @@ _CARD = re.compile(r"(?<![\w+.,:-])\d(?:[ -]?\d){12,18}(?![\w.,:-]?\d)")
 # A phone candidate: optional "+", digits in groups separated by one space, dash, dot or a
 # bracketed area code. Counting digits and looking at the groups happens in ``_is_phone``.
 _PHONE = re.compile(
-    r"(?<![\w+/.:])"                       # not inside a word, URL, decimal or time
+    # Not inside a word, URL, decimal or time; a "+" may follow a letter ("call us+44 ..."),
+    # so the country code goes with the number.
+    r"(?:(?<![\w+/.:])|(?<=[^\W\d_])(?=\+))"
     r"(?:\+\s?)?"
     r"(?:\(\d{1,5}\)\s?|\d{1,5}[ \-.]?\(\d{1,5}\)\s?)?"
     r"\d{1,15}(?:[ \-.]\d{1,5}){0,5}"

@@ -17,6 +17,7 @@ from auditor.privacy import mask_personal_data
     ("Тел.: +7 495 123-45-67.", "Тел.: [phone]."),
     ("городской 345-67-89", "городской [phone]"),
     ("+44 20 7946 0958", "[phone]"),
+    ("soon+44 20 7946 0958", "soon[phone]"),  # the country code goes with the number
     ("+1-202-555-0143", "[phone]"),
     ("(212) 555-0199", "[phone]"),
     ("212-555-0199", "[phone]"),
@@ -38,7 +39,7 @@ def test_personal_data_is_masked(text, masked):
     "2026-11-02-0931", "call-2026-11-02-0931", "2026-11-02 2026-11-03",
     "€32 every month", "1 990 ₽", "12 000 000 руб", "1 000 000 000", "Home 600 and Home 1000",
     "50%", "order 123456789012", "4111 1111 1111 1112",  # fails Luhn: not a card
-    "0000 0000 0000 0000", "192.168.100.200", "v1.2.3", "555-0199",
+    "0000 0000 0000 0000", "192.168.100.200", "v1.2.3", "555-0199", "C++11", "Q+1 answers",
 ])
 def test_prices_dates_times_and_ids_are_kept(text):
     assert mask_personal_data(text) == text
