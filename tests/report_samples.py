@@ -330,7 +330,7 @@ def _hostile(result: TouchpointResult, payload: str) -> TouchpointResult:
     touchpoint = Touchpoint(id="files:hostile", channel="files", source="content/blog/hostile.md",
                             title=f"Launch {payload}", language="en", blocks=(block,),
                             metadata={"author": payload})
-    finding = Finding("terminology.banned", "error", "\"cheap\" is on the banned list.",
+    finding = Finding("terms.banned", "error", "\"cheap\" is on the banned list.",
                       "cheap", locator=block.locator, span=(4, 9),
                       suggestion=f"Use \"affordable\". {payload}",
                       exemplar=Exemplar(f"Fair prices {payload}", "exemplars/web/pricing.md"),

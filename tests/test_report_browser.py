@@ -76,8 +76,8 @@ def test_expanding_a_diverging_row_marks_the_sentences_next_to_the_exemplar(open
     marks = detail.locator("mark")
     # Two overlapping findings: the countdown alone, then the shouting that both cover.
     assert marks.all_inner_texts() == ["Only 2 hours left! ", "BUY NOW before prices go up!!!"]
-    assert marks.nth(0).get_attribute("data-rule") == "respect.false-urgency"
-    assert marks.nth(1).get_attribute("data-rule") == "respect.false-urgency tone.shouting"
+    assert marks.nth(0).get_attribute("data-rule") == "respect.false_urgency"
+    assert marks.nth(1).get_attribute("data-rule") == "respect.false_urgency respect.shouting"
     assert "Your first bag ships free" in detail.locator("figure.exemplar").inner_text()
     assert detail.locator(".note").count() == 2
     assert "Say what the offer is" in detail.locator(".note").first.inner_text()
@@ -142,7 +142,7 @@ def test_filters_search_and_sort(opened):
     expect(rows).to_have_count(1)
     assert "office plan" in rows.first.inner_text()
     page.select_option("#f-agent", "")
-    page.select_option("#f-rule", "tone.shouting")
+    page.select_option("#f-rule", "respect.shouting")
     expect(rows).to_have_count(1)
     assert "Plans and pricing" in rows.first.inner_text()
     page.select_option("#f-rule", "")

@@ -80,21 +80,21 @@ def test_ten_thousand_touchpoints_in_chromium(browser, big_report, screenshot_di
     assert set(rows.evaluate_all("r => r.map(x => x.dataset.channel + '/' + x.dataset.status)")
                ) == {"calls/diverges"}
 
-    page.select_option("#f-rule", "respect.guilt-tripping")
+    page.select_option("#f-rule", "respect.guilt")
     page.fill("#f-search", "family")
     page.press("#f-search", "Enter")
     matching = [tp for tp in report["touchpoints"]
                 if tp["channel"] == "calls" and tp["status"] == "diverges"
-                and any(f["rule"] == "respect.guilt-tripping" for f in tp["findings"])]
+                and any(f["rule"] == "respect.guilt" for f in tp["findings"])]
     assert matching
     assert page.locator("#f-count").inner_text().startswith(f"Showing {len(matching):,} of")
 
     first = rows.first
     target = next(tp for tp in matching if tp["id"] == first.get_attribute("data-id"))
-    finding = next(f for f in target["findings"] if f["rule"] == "respect.guilt-tripping")
+    finding = next(f for f in target["findings"] if f["rule"] == "respect.guilt")
     first.locator(".tp-toggle").click()
     detail = page.locator("tr.tp-detail")
-    mark = detail.locator("mark[data-rule~='respect.guilt-tripping']")
+    mark = detail.locator("mark[data-rule~='respect.guilt']")
     block = target["blocks"][finding["block"]]["text"]
     assert mark.first.inner_text() == block[finding["span"][0]:finding["span"][1]]
     assert finding["exemplar"]["text"] in detail.locator("figure.exemplar").inner_text()
