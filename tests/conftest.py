@@ -13,6 +13,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def copy_project(tmp_path: Path) -> Path:
+    """A copy of ``fixtures/project`` (a small audit.toml with files and calls) whose config
+    points at the bundled demo baseline wherever the copy lives."""
+    import shutil
+
+    from baselines import DEMO_BASELINE
+
+    project = shutil.copytree(FIXTURES / "project", tmp_path / "project")
+    config = project / "audit.toml"
+    config.write_text(config.read_text().replace("../../../baselines/demo",
+                                                 DEMO_BASELINE.as_posix()))
+    return project
+
+
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES

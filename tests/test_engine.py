@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from baselines import DEMO_BASELINE, load_baseline
 from channels import CollectContext
 from channels.files import KIND as FILES
 from channels.files import FilesOptions
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, copy_project
 
 CONTENT = FIXTURES / "content"
 
@@ -64,16 +63,8 @@ def test_rules_only_without_embeddings(baseline) -> None:
     assert run.model.startswith("none")
 
 
-def _project(tmp_path: Path) -> Path:
-    project = shutil.copytree(FIXTURES / "project", tmp_path / "project")
-    config = project / "audit.toml"
-    config.write_text(config.read_text().replace("../../../baselines/demo",
-                                                 DEMO_BASELINE.as_posix()))
-    return project
-
-
 def test_run_audit_stores_history_and_compares(tmp_path) -> None:
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     config = load_config(project / "audit.toml")
     first, report1 = run_audit(config, embedder=HashingEmbedder())
     assert report1["errors"] and "broken.txt" in report1["errors"][0]["source"]
@@ -93,7 +84,7 @@ def test_run_audit_stores_history_and_compares(tmp_path) -> None:
 
 
 def test_agents_are_ranked_worst_first(tmp_path) -> None:
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     _, report = run_audit(load_config(project / "audit.toml"), embedder=HashingEmbedder())
     agents = [a["agent_id"] for a in report["agents"]]
     assert agents == ["rude", "kind"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -26,15 +23,7 @@ from auditor.errors import ToolError
 from auditor.executors import LocalExecutor, make_executor, runs_anywhere
 from auditor.store import Store
 from baselines import DEMO_BASELINE, load_baseline
-from tests.conftest import FIXTURES
-
-
-def _project(tmp_path: Path) -> Path:
-    project = shutil.copytree(FIXTURES / "project", tmp_path / "project")
-    config = project / "audit.toml"
-    config.write_text(config.read_text().replace("../../../baselines/demo",
-                                                 DEMO_BASELINE.as_posix()))
-    return project
+from tests.conftest import copy_project
 
 
 def _scores(report: dict) -> dict[str, tuple]:
@@ -65,7 +54,7 @@ def test_cli_rejects_a_ray_address_without_the_ray_executor(tmp_path) -> None:
     import subprocess
     import sys
 
-    config = _project(tmp_path) / "audit.toml"
+    config = copy_project(tmp_path) / "audit.toml"
     result = subprocess.run([sys.executable, "-m", "auditor", "run", "--config", str(config),
                              "--ray-address", "ray://head:10001"],
                             capture_output=True, text=True, timeout=120)
@@ -85,7 +74,7 @@ def test_file_sections_run_anywhere_network_sections_stay(tmp_path) -> None:
 
 
 def test_collect_is_the_same_through_the_local_executor(tmp_path) -> None:
-    config = load_config(_project(tmp_path) / "audit.toml")
+    config = load_config(copy_project(tmp_path) / "audit.toml")
     plain = collect(config)
     through = collect(config, executor=LocalExecutor())
     assert [t.id for t in plain.touchpoints] == [t.id for t in through.touchpoints]
@@ -143,7 +132,7 @@ def test_lazy_model_rejects_a_model_that_is_not_what_it_claims(monkeypatch) -> N
 
 
 def test_unchanged_rerun_reuses_scores_and_a_change_rescores(tmp_path) -> None:
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     config = load_config(project / "audit.toml")
     first_model = CountingEmbedder()
     _, first = run_audit(config, embedder=first_model)
@@ -163,7 +152,7 @@ def test_unchanged_rerun_reuses_scores_and_a_change_rescores(tmp_path) -> None:
 
 
 def test_damaged_memo_is_ignored(tmp_path) -> None:
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     config = load_config(project / "audit.toml")
     _, first = run_audit(config, embedder=HashingEmbedder())
     with Store(config.store) as store:
@@ -174,7 +163,7 @@ def test_damaged_memo_is_ignored(tmp_path) -> None:
 
 def test_audit_without_memo_matches_memoised_audit(tmp_path) -> None:
     baseline = load_baseline(DEMO_BASELINE)
-    config = load_config(_project(tmp_path) / "audit.toml")
+    config = load_config(copy_project(tmp_path) / "audit.toml")
     touchpoints = collect(config).touchpoints
     plain = audit(touchpoints, [], baseline, HashingEmbedder())
     with Store(tmp_path / "memo.db") as store:
