@@ -287,7 +287,7 @@ def _html_paragraphs(html: str) -> list[tuple[str, str]]:
         for sibling in list(marker.find_all_next()):
             sibling.decompose()
         marker.decompose()
-    page = extract_page(str(soup), "email", parser="html.parser")
+    page = extract_page(str(soup), "email", positions=True)
     found = sorted(page.blocks + page.chrome_blocks,
                    key=lambda b: (b.locator.line or 0, b.locator.column or 0))
     paragraphs = []

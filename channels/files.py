@@ -130,11 +130,10 @@ def read_content_file(path: Path, display: str, limits: Limits = DEFAULT_LIMITS)
 
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
-        # Imported here: Beautiful Soup costs a tenth of a second to import, which a CI check
-        # of Markdown files should not pay.
+        # Imported here: a CI check of Markdown files needs no HTML parser.
         from channels.html import extract_page
 
-        page = extract_page(text, display, parser="html.parser")
+        page = extract_page(text, display, positions=True)
         # A content file is all copy its author owns, navigation included.
         blocks = tuple(sorted(page.blocks + page.chrome_blocks,
                               key=lambda b: (b.locator.line or 0, b.locator.column or 0)))

@@ -1,30 +1,36 @@
 """HTML copy extraction: one page in, its title, language, scoped copy blocks and links out.
 
-Used by the web crawler for fetched pages and by the files channel for ``.html`` content files.
-Copy inside site chrome (``nav``, the page-level ``header``/``footer``, cookie/consent banners) is
-kept apart in ``Page.chrome_blocks`` so the crawler can report it once per site instead of once
-per page.
+Used by the web crawler for fetched pages, by the files channel for ``.html`` content files and
+by the e-mail channel for HTML mail. Copy inside site chrome (``nav``, the page-level
+``header``/``footer``, cookie/consent banners) is kept apart in ``Page.chrome_blocks`` so the
+crawler can report it once per site instead of once per page.
+
+The page is parsed by lxml (libxml2's HTML parser, the C tree walked from Python): a crawl
+reads hundreds of pages a second, and building a Python object per node cost most of that
+time. With ``positions=True`` every locator also carries the line and column of its element's
+start tag, found by the standard library's ``html.parser`` tokenizer (libxml2 only records
+lines, and the line where a start tag *ends*).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
-from bs4.exceptions import ParserRejectedMarkup
+from lxml import etree
 
 from auditor.text import detect_language, normalize_space
 from auditor.types import Block, Locator
 
 # Never copy: code, styling, hidden templates, vector graphics, form option lists.
-_SKIP = {
+_SKIP = frozenset({
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
     "canvas", "select", "datalist", "textarea", "head",
-}
-_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Elements that start a new block of text; inline text around them is a separate block.
 _BLOCK_LEVEL = _HEADINGS | {
     "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog",
@@ -32,15 +38,19 @@ _BLOCK_LEVEL = _HEADINGS | {
     "hr", "html", "legend", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table",
     "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 }
+_SCOPES = {**{h: f"web.heading.{h}" for h in _HEADINGS}, "li": "web.list_item"}
 # Inside these, a <header>/<footer> belongs to the content, not to the site chrome
 # (the HTML "banner"/"contentinfo" landmark rule).
-_SECTIONING = {"article", "aside", "main", "section"}
-_CHROME_ROLES = {"navigation", "banner", "contentinfo"}
+_SECTIONING = frozenset({"article", "aside", "main", "section"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo"})
 _CHROME_MARKERS = ("cookie", "consent")
 _CTA_CLASS = re.compile(r"btn|button|cta", re.IGNORECASE)
-_SUBMIT_TYPES = {"submit", "button", "reset"}
-_NOT_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
-_HEAD_SCOPES = {"web.title", "web.meta.description", "web.og.description"}
+_SUBMIT_TYPES = frozenset({"submit", "button", "reset"})
+_HEAD_SCOPES = frozenset({"web.title", "web.meta.description", "web.og.description"})
+_PAGE_TAGS = ("a", "area", "link", "meta", "script", "base")
+# Text inside these is not the text of the element around them (a title's or a flattened
+# subtree's text leaves it out): the string kinds of the HTML model copy extraction follows.
+_TEXT_CONTAINERS = frozenset({"rt", "rp", "style", "script", "template"})
 
 
 @dataclass(frozen=True)
@@ -73,33 +83,33 @@ class Page:
                    if b.scope not in _HEAD_SCOPES)
 
 
-def extract_page(html: str, url: str, *, parser: str = "lxml") -> Page:
+def extract_page(html: str, url: str, *, positions: bool = False) -> Page:
     """Parse ``html`` (fetched from or stored at ``url``) into a ``Page``.
 
-    ``parser`` is a BeautifulSoup tree builder; ``"html.parser"`` records source line numbers,
-    which the files channel puts in the locators (lxml does not report them).
+    With ``positions`` each block's locator has the source line and column of its element
+    (the files and e-mail channels point at ``path:line:col``); a crawl does not need them.
     """
-    try:
-        soup = BeautifulSoup(html, parser)
-    except ParserRejectedMarkup:
-        # html.parser gives up on some broken markup (``<![DOCTYPE``) that lxml recovers
-        # from; the page is still read, only without source line numbers.
-        soup = BeautifulSoup(html, "lxml" if parser != "lxml" else "html.parser")
-    _flatten_deep(soup)
-    # One pass over the tree for every tag the page-level fields need (each find_all walks
-    # the whole document; this keeps extraction cheap on large crawls).
-    tags: dict[str, list[Tag]] = {}
-    for tag in soup.find_all(["a", "area", "link", "meta", "script", "base"]):
-        tags.setdefault(tag.name, []).append(tag)
+    tops, where = _parse(html, positions)
+    if not tops:  # nothing but white space, comments or a doctype
+        return Page(url=url, title=url, language=detect_language(""), blocks=(),
+                    chrome_blocks=(), links=())
+    # One pass over the tree for every tag the page-level fields need.
+    tags: dict[str, list[etree._Element]] = {}
+    for top in tops:
+        for tag in top.iter(_PAGE_TAGS):
+            tags.setdefault(tag.tag, []).append(tag)
     base = url
-    base_tag = next((t for t in tags.get("base", ()) if t.has_attr("href")), None)
-    if isinstance(base_tag, Tag):
-        base = _join(url, str(base_tag["href"])) or url  # a broken <base> is ignored
+    base_tag = next((t for t in tags.get("base", ()) if t.get("href") is not None), None)
+    if base_tag is not None:
+        base = _join(url, base_tag.get("href", "")) or url  # a broken <base> is ignored
 
-    walker = _Walker(url)
-    head_blocks = _head_blocks(soup, url, tags.get("meta", []))
-    root = soup.body or soup
-    walker.walk(root, chrome=False)
+    walker = _Walker(url, where)
+    head_blocks = _head_blocks(tops, url, tags.get("meta", []), where)
+    body = _first(tops, "body")
+    if body is not None:
+        walker.walk(body, chrome=False)
+    else:
+        walker.walk_document(tops)
 
     blocks = tuple(b for _, b in sorted(head_blocks + walker.blocks, key=lambda item: item[0]))
     chrome = tuple(b for _, b in sorted(walker.chrome, key=lambda item: item[0]))
@@ -111,7 +121,7 @@ def extract_page(html: str, url: str, *, parser: str = "lxml") -> Page:
     return Page(
         url=url,
         title=title,
-        language=_language(soup, blocks),
+        language=_language(tops, blocks),
         blocks=blocks,
         chrome_blocks=chrome,
         links=_links(tags.get("a", []) + tags.get("area", []), base),
@@ -121,291 +131,572 @@ def extract_page(html: str, url: str, *, parser: str = "lxml") -> Page:
     )
 
 
-def _head_blocks(soup: BeautifulSoup, url: str, metas: list[Tag]) -> list[tuple[int, Block]]:
+def _first(tops: list[etree._Element], name: str) -> etree._Element | None:
+    """The first ``name`` element of the document."""
+    return next((el for top in tops for el in top.iter(name)), None)
+
+
+# -- Parsing --------------------------------------------------------------------------------
+
+#: Elements nested deeper than this have their subtree read as plain text. Real pages nest a
+#: few dozen levels; a hostile one nests thousands, and the walk below recurses per level.
+MAX_DEPTH = 120
+# Elements MAX_DEPTH levels down (a top-level <html> is level 1).
+_AT_MAX_DEPTH = etree.XPath("/".join(["*"] * (MAX_DEPTH - 1)))
+_DOCUMENT = "brand-audit-document"
+# Characters lxml refuses in the text of a tree it builds (libxml2 keeps them in its own).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# ... and in its element names (the HTML tokenizer lets ``<l<table>`` name an element).
+_NOT_A_NAME = re.compile("[\x00-\x20&<>/\"'{}\ufffe\uffff]")
+
+
+def _parse(html: str, positions: bool,
+           ) -> tuple[list[etree._Element], dict[etree._Element, tuple[int, int]] | None]:
+    """The document's top-level elements and (with ``positions``) where each element's start
+    tag is in ``html``.
+
+    A page has one ``<html>`` element, or more: text after ``</html>`` opens another, whose
+    links and scripts count but whose copy is not the page body's. A page nested
+    ``MAX_DEPTH`` levels deep or more is read again through ``_FlatTree``.
+    """
+    source = html
+    if html.startswith("\ufeff"):
+        html = html[1:]  # a byte order mark left in the text is not copy
+    root = _feed(html, None)
+    if root is None:
+        return [], None
+    tops = [root, *(s for s in root.itersiblings() if _is_element(s))]
+    elements: Iterable[tuple[str, etree._Element | None, int | None]]
+    if any(_AT_MAX_DEPTH(top) for top in tops):
+        flat = _FlatTree()
+        document = _feed(html, flat)
+        assert document is not None
+        tops = [child for child in document if _is_element(child)]
+        elements = ((name, el, None) for name, el in flat.elements)
+    else:
+        elements = ((el.tag, el, el.sourceline) for top in tops for el in top.iter()
+                    if _is_element(el))
+    return tops, _source_positions(source, elements) if positions else None
+
+
+def _feed(html: str, target: _FlatTree | None) -> etree._Element | None:
+    """libxml2's tree of ``html`` (or the document element ``target`` built); the text is
+    given to lxml again as UTF-8 bytes if it refuses the string."""
+    for markup, encoding in ((html, None), (html.encode("utf-8"), "utf-8")):
+        # A parser per document: it costs half a microsecond and is never shared by threads.
+        parser = etree.HTMLParser(recover=True, encoding=encoding, huge_tree=True,
+                                  target=target)
+        try:
+            parser.feed(markup)
+            return parser.close()
+        except (UnicodeDecodeError, LookupError, etree.ParserError):
+            if encoding:
+                raise
+    return None
+
+
+class _FlatTree:
+    """Parser target for pages nested ``MAX_DEPTH`` levels or more: the tree built from the
+    parser's events, with the children of each element ``MAX_DEPTH`` levels down replaced by
+    their text, all under one element of its own.
+
+    libxml2's own trees stop at 2,048 levels and silently drop the rest of the page; this one
+    has no such limit, so copy after a deep part is still read, and no deep tree is ever
+    built. lxml refuses control characters in the text of the trees it builds (here they
+    become U+FFFD) and some characters in element names (here ``_``).
+    """
+
+    def __init__(self) -> None:
+        # Names are checked the lenient HTML way (``xml:lang``, ``a:b`` are fine).
+        self.builder = etree.TreeBuilder(parser=etree.HTMLParser())
+        self.builder.start(_DOCUMENT, {})
+        #: (name, text kind, element built or None) of the open elements.
+        self.open: list[tuple[str, str | None, etree._Element | None]] = []
+        #: Every element in document order: (name, element, or None for one flattened away).
+        self.elements: list[tuple[str, etree._Element | None]] = []
+        self.flat: etree._Element | None = None  # the open element MAX_DEPTH levels down
+        self.wanted: str | None = None  # the text kind its text is made of (see _get_text)
+        self.nested = False  # it has child elements: its text replaces them when it ends
+        self.parts: list[str] = []
+        self.run: list[str] = []  # consecutive text events: one string
+        self.run_kind: str | None = None
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self._end_run()
+        depth = len(self.open) + 1
+        kind = tag if tag in _TEXT_CONTAINERS else (self.open[-1][1] if self.open else None)
+        if depth > MAX_DEPTH:
+            self.open.append((tag, kind, None))
+            self.nested = True
+            self.elements.append((tag, None))
+            return
+        el = self.builder.start(_NOT_A_NAME.sub("_", tag),
+                                {_NOT_A_NAME.sub("_", k): _NOT_XML.sub("\ufffd", v)
+                                 for k, v in attrib.items()})
+        self.open.append((tag, kind, el))
+        self.elements.append((tag, el))
+        if depth == MAX_DEPTH:
+            self.flat, self.nested, self.parts = el, False, []
+            self.wanted = tag if tag in _TEXT_CONTAINERS else None
+
+    def data(self, data: str) -> None:
+        if self.flat is not None:
+            kind = self.open[-1][1] if self.open else None
+            if self.run and kind != self.run_kind:
+                self._end_run()
+            self.run.append(data)
+            self.run_kind = kind
+        if self.flat is None or not self.nested:
+            self.builder.data(_NOT_XML.sub("\ufffd", data))
+
+    # Comments, a doctype and processing instructions are not copy (and lxml refuses some
+    # comments, e.g. with "--"), but each ends a string of text.
+    def comment(self, text: str) -> None:
+        self._end_run()
+
+    def doctype(self, *declaration: object) -> None:
+        self._end_run()
+
+    def pi(self, target: str, data: str | None = None) -> None:
+        self._end_run()
+
+    def end(self, tag: str) -> None:
+        self._end_run()
+        # Like a tree builder that closes back to the last open element of that name.
+        if all(name != tag for name, _, _ in self.open):
+            return
+        while self.open:
+            name, _, el = self.open.pop()
+            self._close(el, len(self.open) + 1)
+            if name == tag:
+                break
+
+    def close(self) -> etree._Element:
+        self._end_run()
+        while self.open:
+            _, _, el = self.open.pop()
+            self._close(el, len(self.open) + 1)
+        self.builder.end(_DOCUMENT)
+        return self.builder.close()
+
+    def _close(self, el: etree._Element | None, depth: int) -> None:
+        if el is None:  # below MAX_DEPTH: never built
+            return
+        self.builder.end(el.tag)
+        if depth == MAX_DEPTH:
+            if self.nested:
+                del el[:]
+                el.text = _NOT_XML.sub("\ufffd", " ".join(self.parts))
+            self.flat = None
+
+    def _end_run(self) -> None:
+        if self.run:
+            if self.run_kind == self.wanted:
+                self.parts.append("".join(self.run))
+            self.run = []
+
+
+def _is_element(node: etree._Element) -> bool:
+    return isinstance(node.tag, str)
+
+
+def _get_text(el: etree._Element, separator: str) -> str:
+    """The text of ``el``'s subtree joined by ``separator``: no comments, and of a normal
+    element no text inside ``script``/``style``/``template``/``rt``/``rp`` (of one of those,
+    only the text inside the same kind of element)."""
+    def kind(name: object) -> str | None:
+        return name if name in _TEXT_CONTAINERS else None
+
+    context = next((kind(a.tag) for a in el.iterancestors() if kind(a.tag)), None)
+    wanted = kind(el.tag)
+    parts: list[str] = []
+    # Iterative (a flattened subtree may be thousands of levels deep): a stack of elements to
+    # read and texts to take, each with the kind of element it is inside.
+    todo: list[tuple[etree._Element | str, str | None]] = [(el, wanted or context)]
+    while todo:
+        item, inside = todo.pop()
+        if isinstance(item, str):
+            if inside == wanted:
+                parts.append(item)
+            continue
+        if item.text is not None and inside == wanted:
+            parts.append(item.text)
+        for child in reversed(item):
+            if child.tail is not None:
+                todo.append((child.tail, inside))
+            if _is_element(child):
+                todo.append((child, kind(child.tag) or inside))
+    return separator.join(parts)
+
+
+# -- Source positions -----------------------------------------------------------------------
+
+class _StartTags(HTMLParser):
+    """Every start tag with its line and column, as Python's tokenizer reads the source."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        #: (tag name, line, column from 0, line of the tag's closing ``>``)
+        self.found: list[tuple[str, int, int, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        line, column = self.getpos()
+        text = self.get_starttag_text() or ""
+        self.found.append((tag, line, column, line + text.count("\n")))
+
+    handle_startendtag = handle_starttag
+
+
+def _source_positions(html: str,
+                      elements: Iterable[tuple[str, etree._Element | None, int | None]],
+                      ) -> dict[etree._Element, tuple[int, int]]:
+    """``(line, column from 1)`` of each element's start tag in ``html``.
+
+    ``elements`` are (name, element, line its start tag ends on) in document order (element
+    ``None``: one left out of the tree, which still takes its start tag; line ``None``: not
+    known). libxml2 knows the line each element's start tag ends on; Python's tokenizer knows
+    where each start tag begins. An element is matched to the next unmatched start tag of its
+    name ending on its line. Elements the parser implied (an ``<html>`` or ``<body>`` the
+    source leaves out) have no start tag and no position.
+    """
+    scanner = _StartTags()
+    try:
+        scanner.feed(html)
+        scanner.close()
+    except AssertionError:
+        return {}  # the tokenizer gives up on some broken declarations (``<![DOCTYPE``)
+    by_name: dict[str, list[tuple[int, int, int, int]]] = {}
+    for index, (name, line, column, end) in enumerate(scanner.found):
+        by_name.setdefault(name, []).append((index, line, column, end))
+    next_of: dict[str, int] = {}  # name -> first candidate in its list not yet passed over
+    found: dict[etree._Element, tuple[int, int]] = {}
+    after = -1  # the start tag matched last: elements and start tags are both in order
+    for name, el, line in elements:
+        candidates = by_name.get(name)
+        if candidates is None:
+            continue
+        k = next_of.get(name, 0)
+        # Lines only grow in document order: a start tag ending above this element's line, or
+        # before the last match, belongs to no later element either.
+        while k < len(candidates) and (candidates[k][0] <= after
+                                       or (line is not None and candidates[k][3] < line)):
+            k += 1
+        next_of[name] = k
+        if k == len(candidates):
+            continue
+        index, tag_line, column, end = candidates[k]
+        # libxml2 stores lines in 16 bits: from line 65,535 on, it says 65,535.
+        if line is None or end == line or line == 65535:
+            if el is not None:
+                found[el] = (tag_line, column + 1)
+            next_of[name] = k + 1
+            after = index
+    return found
+
+
+# -- Walking the body -----------------------------------------------------------------------
+
+def _head_blocks(tops: list[etree._Element], url: str, metas: list[etree._Element],
+                 where: dict[etree._Element, tuple[int, int]] | None,
+                 ) -> list[tuple[int, Block]]:
     found: list[tuple[int, Block]] = []
-    title = soup.find("title")
-    if isinstance(title, Tag):
-        text = normalize_space(title.get_text(" "))
+    title = _first(tops, "title")
+    if title is not None:
+        text = normalize_space(_get_text(title, " "))
         if text:
-            found.append((-3, Block(text, "web.title", _locator(url, title, "title"))))
+            found.append((-3, Block(text, "web.title", _locator(url, title, "title", where))))
     for order, (attr, name, scope) in enumerate((
         ("name", "description", "web.meta.description"),
         ("property", "og:description", "web.og.description"),
     )):
-        meta = next((m for m in metas if str(m.get(attr, "")).strip().lower() == name), None)
-        if isinstance(meta, Tag):
-            text = normalize_space(str(meta.get("content") or ""))
+        meta = next((m for m in metas if m.get(attr, "").strip().lower() == name), None)
+        if meta is not None:
+            text = normalize_space(meta.get("content") or "")
             if text:
                 css = f'meta[{attr}="{name}"]'
-                found.append((order - 2, Block(text, scope, _locator(url, meta, css))))
+                found.append((order - 2, Block(text, scope, _locator(url, meta, css, where))))
     return found
 
 
 class _Walker:
     """Walks the body once, collecting scoped blocks in document order."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, where: dict[etree._Element, tuple[int, int]] | None) -> None:
         self.url = url
+        self.where = where
         self.order = 0
         self.blocks: list[tuple[int, Block]] = []
         self.chrome: list[tuple[int, Block]] = []
-        self.nth: dict[int, tuple[int, int]] = {}  # memo for css_path
+        self.css = CssPaths()
 
-    def emit(self, order: int, text: str, scope: str, el: Tag, chrome: bool) -> None:
+    def emit(self, order: int, text: str, scope: str, el: etree._Element,
+             chrome: bool) -> None:
         text = normalize_space(text)
         if not text:
             return
-        block = Block(text, scope, _locator(self.url, el, css_path(el, self.nth)))
+        block = Block(text, scope, _locator(self.url, el, self.css.of(el), self.where))
         (self.chrome if chrome else self.blocks).append((order, block))
 
-    def walk(self, el: Tag, chrome: bool) -> None:
-        """Emit ``el``'s own inline text runs under its scope, and recurse into block children."""
-        scope = _text_scope(el)
+    def walk_document(self, tops: list[etree._Element]) -> None:
+        """A document without ``<body>`` (a head only): its top-level elements."""
+        for top in tops:
+            self.order += 1
+            if top.tag not in _SKIP and not _hidden(top):
+                self.walk(top, chrome=_is_chrome(top))
+
+    def walk(self, el: etree._Element, chrome: bool) -> None:
+        """Emit ``el``'s own inline text runs under its scope, and recurse into block children.
+
+        Text is ``el.text`` and each child's ``tail``; ``self.order`` counts every text, element
+        and comment, so blocks found out of order (a button inside a paragraph) sort back.
+        """
+        scope = _SCOPES.get(el.tag, "web.paragraph")
         run: list[str] = []
         run_order: int | None = None
-
-        def flush() -> None:
-            nonlocal run, run_order
-            if run_order is not None:
-                self.emit(run_order, "".join(run), scope, el, chrome)
-            run, run_order = [], None
-
-        for child in el.children:
+        text = el.text
+        if text is not None:
             self.order += 1
-            if isinstance(child, NavigableString):
-                if isinstance(child, _NOT_TEXT):
-                    continue
-                if run_order is None and str(child).strip():
-                    run_order = self.order
-                run.append(str(child))
-                continue
-            if not isinstance(child, Tag) or child.name in _SKIP or _hidden(child):
-                continue
-            child_chrome = chrome or _is_chrome(child)
-            if _is_cta(child):
-                self.emit(self.order, _cta_text(child), "web.cta", child, child_chrome)
-                run.append(" ")
-                continue
-            if child.name == "img":
-                self.emit(self.order, str(child.get("alt") or ""), "web.alt", child, child_chrome)
-                continue
-            if child.name == "br":
-                run.append(" ")
-                continue
-            if child.name in _BLOCK_LEVEL:
-                flush()
-                self.walk(child, child_chrome)
-                continue
-            # Inline element (a, span, strong...): its text joins the current run, but blocks
-            # nested in it (an <img>, a button, a stray <div>) are still found.
-            if run_order is None and visible_text(child).strip():
+            if text.strip():
                 run_order = self.order
-            run.append(self.inline_text(child, child_chrome))
-        flush()
-
-    def inline_text(self, el: Tag, chrome: bool) -> str:
-        parts: list[str] = []
-        for child in el.children:
+            run.append(text)
+        for child in el:
             self.order += 1
-            if isinstance(child, NavigableString):
-                if not isinstance(child, _NOT_TEXT):
-                    parts.append(str(child))
-            elif isinstance(child, Tag) and child.name not in _SKIP and not _hidden(child):
+            name = child.tag
+            if isinstance(name, str) and name not in _SKIP and not _hidden(child):
+                child_chrome = chrome or _is_chrome(child)
+                if _is_cta(child):
+                    self.emit(self.order, _cta_text(child), "web.cta", child, child_chrome)
+                    run.append(" ")
+                elif name == "img":
+                    self.emit(self.order, child.get("alt") or "", "web.alt", child,
+                              child_chrome)
+                elif name == "br":
+                    run.append(" ")
+                elif name in _BLOCK_LEVEL:
+                    if run_order is not None:
+                        self.emit(run_order, "".join(run), scope, el, chrome)
+                    run, run_order = [], None
+                    self.walk(child, child_chrome)
+                else:
+                    # Inline element (a, span, strong...): its text joins the current run, but
+                    # blocks nested in it (an <img>, a button, a stray <div>) are still found.
+                    if run_order is None and visible_text(child).strip():
+                        run_order = self.order
+                    run.append(self.inline_text(child, child_chrome))
+            tail = child.tail
+            if tail is not None:
+                self.order += 1
+                if run_order is None and tail.strip():
+                    run_order = self.order
+                run.append(tail)
+        if run_order is not None:
+            self.emit(run_order, "".join(run), scope, el, chrome)
+
+    def inline_text(self, el: etree._Element, chrome: bool) -> str:
+        parts: list[str] = []
+        text = el.text
+        if text is not None:
+            self.order += 1
+            parts.append(text)
+        for child in el:
+            self.order += 1
+            name = child.tag
+            if isinstance(name, str) and name not in _SKIP and not _hidden(child):
                 child_chrome = chrome or _is_chrome(child)
                 if _is_cta(child):
                     self.emit(self.order, _cta_text(child), "web.cta", child, child_chrome)
                     parts.append(" ")
-                elif child.name == "img":
-                    alt = str(child.get("alt") or "")
+                elif name == "img":
+                    alt = child.get("alt") or ""
                     self.emit(self.order, alt, "web.alt", child, child_chrome)
-                elif child.name == "br":
+                elif name == "br":
                     parts.append(" ")
-                elif child.name in _BLOCK_LEVEL:
+                elif name in _BLOCK_LEVEL:
                     self.walk(child, child_chrome)
                     parts.append(" ")
                 else:
                     parts.append(self.inline_text(child, child_chrome))
+            tail = child.tail
+            if tail is not None:
+                self.order += 1
+                parts.append(tail)
         return "".join(parts)
 
 
-#: Elements nested deeper than this have their subtree read as plain text. Real pages nest a
-#: few dozen levels; a hostile one nests thousands, and the walk below recurses per level.
-MAX_DEPTH = 120
+def _hidden(el: etree._Element) -> bool:
+    return el.get("hidden") is not None or el.get("aria-hidden", "").lower() == "true"
 
 
-def _flatten_deep(soup: BeautifulSoup) -> None:
-    """Replace the children of every element at ``MAX_DEPTH`` with their text (iteratively,
-    so a page nested 100,000 levels deep costs time, not Python's stack)."""
-    stack: list[tuple[Tag, int]] = [(soup, 0)]
-    while stack:
-        el, depth = stack.pop()
-        children = [c for c in el.contents if isinstance(c, Tag)]
-        if not children:
-            continue
-        if depth >= MAX_DEPTH:
-            text = el.get_text(" ")
-            el.clear()
-            el.append(text)
-            continue
-        stack.extend((c, depth + 1) for c in children)
-
-
-def _text_scope(el: Tag) -> str:
-    if el.name in _HEADINGS:
-        return f"web.heading.{el.name}"
-    if el.name == "li":
-        return "web.list_item"
-    return "web.paragraph"
-
-
-def _hidden(el: Tag) -> bool:
-    return el.has_attr("hidden") or str(el.get("aria-hidden", "")).lower() == "true"
-
-
-def _classes(el: Tag) -> str:
-    classes = el.get("class") or []
-    if isinstance(classes, str):
-        classes = [classes]
-    return " ".join(classes)
-
-
-def _is_chrome(el: Tag) -> bool:
-    if el.name == "nav" or str(el.get("role", "")).lower() in _CHROME_ROLES:
+def _is_chrome(el: etree._Element) -> bool:
+    name = el.tag
+    if name == "nav" or el.get("role", "").lower() in _CHROME_ROLES:
         return True
-    if el.name in ("header", "footer") and not any(
-        p.name in _SECTIONING for p in el.parents if isinstance(p, Tag)
+    if name in ("header", "footer") and not any(
+        p.tag in _SECTIONING for p in el.iterancestors()
     ):
         return True
-    marker = f"{el.get('id', '')} {_classes(el)}".lower()
+    marker = f"{el.get('id', '')} {el.get('class', '')}".lower()
     return any(m in marker for m in _CHROME_MARKERS)
 
 
-def _is_cta(el: Tag) -> bool:
-    if el.name == "button":
+def _is_cta(el: etree._Element) -> bool:
+    name = el.tag
+    if name == "button":
         return True
-    if el.name == "input":
-        return str(el.get("type", "")).lower() in _SUBMIT_TYPES
-    if el.name == "a":
-        return bool(_CTA_CLASS.search(_classes(el))) or el.get("role") == "button"
+    if name == "input":
+        return el.get("type", "").lower() in _SUBMIT_TYPES
+    if name == "a":
+        return bool(_CTA_CLASS.search(el.get("class", ""))) or el.get("role") == "button"
     return False
 
 
-def _cta_text(el: Tag) -> str:
-    if el.name == "input":
-        return str(el.get("value") or "")
+def _cta_text(el: etree._Element) -> str:
+    if el.tag == "input":
+        return el.get("value") or ""
     text = normalize_space(visible_text(el))
     if text:
         return text
     # Icon buttons: what a screen reader would announce.
-    img = el.find("img", alt=True)
-    alt = str(img["alt"]) if isinstance(img, Tag) else ""
-    return str(el.get("aria-label") or el.get("title") or alt)
+    img = next((i for i in el.iter("img") if i.get("alt") is not None), None)
+    alt = img.get("alt", "") if img is not None else ""
+    return el.get("aria-label") or el.get("title") or alt
 
 
-def visible_text(el: Tag) -> str:
+def visible_text(el: etree._Element) -> str:
     """``el``'s text without scripts, styles, SVG and hidden elements."""
     parts: list[str] = []
-    for child in el.children:
-        if isinstance(child, Tag):
-            if child.name not in _SKIP and not _hidden(child):
-                parts.append(" " if child.name in _BLOCK_LEVEL or child.name == "br" else "")
-                parts.append(visible_text(child))
-        elif isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
-            parts.append(str(child))
+    if el.text is not None:
+        parts.append(el.text)
+    for child in el:
+        name = child.tag
+        if isinstance(name, str) and name not in _SKIP and not _hidden(child):
+            parts.append(" " if name in _BLOCK_LEVEL or name == "br" else "")
+            parts.append(visible_text(child))
+        if child.tail is not None:
+            parts.append(child.tail)
     return "".join(parts)
 
 
-def _locator(url: str, el: Tag, css: str) -> Locator:
-    line = getattr(el, "sourceline", None)
-    pos = getattr(el, "sourcepos", None)
-    return Locator(
-        source=url,
-        line=line,
-        column=pos + 1 if line is not None and pos is not None else None,
-        css=css,
-    )
+def _locator(url: str, el: etree._Element, css: str,
+             where: dict[etree._Element, tuple[int, int]] | None) -> Locator:
+    if where is None:
+        return Locator(source=url, css=css)
+    line, column = where.get(el, (None, None))
+    return Locator(source=url, line=line, column=column, css=css)
 
 
-def css_path(el: Tag, memo: dict[int, tuple[int, int]] | None = None) -> str:
-    """A short CSS path to ``el``, e.g. ``main > section:nth-of-type(2) > p:nth-of-type(1)``.
+class CssPaths:
+    """CSS paths of one document's elements (see ``css_path``), each worked out once: the
+    blocks of a page share their ancestors' paths and sibling counts."""
 
-    It starts below ``<body>``, or at the nearest ancestor with an id (``#pricing > p``);
-    ``:nth-of-type`` is added only where the parent has several children of the same tag.
-    ``memo`` (one dict per document) saves counting siblings again for every element.
-    """
-    if memo is None:
-        memo = {}
-    parts: list[str] = []
-    node: Tag | None = el
-    while isinstance(node, Tag) and node.name not in ("body", "html", "[document]"):
-        if node.get("id") and " " not in str(node["id"]):
-            parts.append(f"{node.name}#{node['id']}")
-            break
-        parent = node.parent
-        step = node.name
-        if isinstance(parent, Tag):
-            if id(node) not in memo:
-                _count_children(parent, memo)
-            index, total = memo[id(node)]
-            if total > 1:
-                step += f":nth-of-type({index})"
-        parts.append(step)
-        node = parent
-    return " > ".join(reversed(parts)) or el.name
+    def __init__(self) -> None:
+        self.paths: dict[etree._Element, str] = {}
+        self.counts: dict[etree._Element, dict[etree._Element, tuple[int, int]]] = {}
+
+    def of(self, el: etree._Element) -> str:
+        """A short CSS path to ``el``, e.g. ``main > section:nth-of-type(2) > p:nth-of-type(1)``.
+
+        It starts below ``<body>``, or at the nearest ancestor with an id (``#pricing > p``);
+        ``:nth-of-type`` is added only where the parent has several children of the same tag.
+        """
+        return self._below_body(el) or el.tag
+
+    def _below_body(self, el: etree._Element) -> str:
+        path = self.paths.get(el)
+        if path is not None:
+            return path
+        tag = el.tag
+        ident = el.get("id")
+        parent = el.getparent()
+        if tag in ("body", "html"):
+            path = ""
+        elif ident and " " not in ident:
+            path = f"{tag}#{ident}"
+        elif parent is None:
+            path = tag
+        else:
+            index, total = self._siblings(parent)[el]
+            step = f"{tag}:nth-of-type({index})" if total > 1 else tag
+            above = self._below_body(parent)
+            path = f"{above} > {step}" if above else step
+        self.paths[el] = path
+        return path
+
+    def _siblings(self, parent: etree._Element) -> dict[etree._Element, tuple[int, int]]:
+        """(position among same-name siblings, how many) for every child element."""
+        counts = self.counts.get(parent)
+        if counts is None:
+            children = [c for c in parent if isinstance(c.tag, str)]
+            totals: dict[str, int] = {}
+            for child in children:
+                totals[child.tag] = totals.get(child.tag, 0) + 1
+            seen: dict[str, int] = {}
+            counts = self.counts[parent] = {}
+            for child in children:
+                seen[child.tag] = seen.get(child.tag, 0) + 1
+                counts[child] = (seen[child.tag], totals[child.tag])
+        return counts
 
 
-def _count_children(parent: Tag, memo: dict[int, tuple[int, int]]) -> None:
-    """Record (position among same-name siblings, how many) for every child tag of parent."""
-    children = [c for c in parent.children if isinstance(c, Tag)]
-    totals: dict[str, int] = {}
-    for child in children:
-        totals[child.name] = totals.get(child.name, 0) + 1
-    seen: dict[str, int] = {}
-    for child in children:
-        seen[child.name] = seen.get(child.name, 0) + 1
-        memo[id(child)] = (seen[child.name], totals[child.name])
-
-
-def _language(soup: BeautifulSoup, blocks: tuple[Block, ...]) -> str:
-    html = soup.find("html")
-    lang = str(html.get("lang") or html.get("xml:lang") or "") if isinstance(html, Tag) else ""
+def _language(tops: list[etree._Element], blocks: tuple[Block, ...]) -> str:
+    html = _first(tops, "html")
+    lang = (html.get("lang") or html.get("xml:lang") or "") if html is not None else ""
     primary = re.split(r"[-_]", lang.strip())[0].lower()
     if primary.isalpha():
         return primary
     return detect_language(" ".join(b.text for b in blocks))
 
 
-def _links(anchors: list[Tag], base: str) -> tuple[str, ...]:
+def _links(anchors: list[etree._Element], base: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
+    try:
+        parts = urlsplit(base)
+        site = f"{parts.scheme}://{parts.netloc}"
+    except ValueError:
+        site = None
     for a in anchors:
-        href = str(a.get("href") or "").strip()
+        href = (a.get("href") or "").strip()
         if not href:
             continue
-        absolute = _join(base, href)
-        if absolute and urlsplit(absolute).scheme in ("http", "https"):
+        # Resolving a site-absolute path ("/pricing") needs only the base's scheme and host;
+        # the same navigation links are on every page of a site, so they are resolved once.
+        local = site is not None and href[0] == "/" and href[:2] != "//"
+        key = (site if local else base, href)
+        absolute = _RESOLVED.get(key, "")
+        if absolute == "":
+            absolute = _join(base, href)
+            if absolute and urlsplit(absolute).scheme not in ("http", "https"):
+                absolute = None
+            if len(_RESOLVED) >= 20_000:
+                _RESOLVED.clear()
+            _RESOLVED[key] = absolute
+        if absolute:
             seen.setdefault(absolute, None)
     return tuple(seen)
 
 
-def _robots_directives(metas: list[Tag]) -> tuple[str, ...]:
+#: (base, or its scheme://host for "/..." links; href) -> absolute http(s) URL or None.
+_RESOLVED: dict[tuple[str | None, str], str | None] = {}
+
+
+def _robots_directives(metas: list[etree._Element]) -> tuple[str, ...]:
     found: list[str] = []
     for meta in metas:
-        if str(meta.get("name", "")).strip().lower() != "robots":
+        if meta.get("name", "").strip().lower() != "robots":
             continue
-        for part in str(meta.get("content") or "").split(","):
+        for part in (meta.get("content") or "").split(","):
             if part.strip():
                 found.append(part.strip().lower())
     return tuple(found)
 
 
-def _canonical(links: list[Tag], base: str) -> str | None:
+def _canonical(links: list[etree._Element], base: str) -> str | None:
     for link in links:
-        if not link.has_attr("href"):
+        href = link.get("href")
+        if href is None:
             continue
-        rel = link.get("rel") or []
-        rels = rel.split() if isinstance(rel, str) else rel
-        if any(r.lower() == "canonical" for r in rels):
-            return _join(base, str(link["href"]).strip())
+        if any(r.lower() == "canonical" for r in link.get("rel", "").split()):
+            return _join(base, href.strip())
     return None
 
 

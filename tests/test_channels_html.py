@@ -87,9 +87,9 @@ def test_language_from_text_when_no_lang_attribute():
     assert page.title == "http://x/"
 
 
-def test_html_parser_gives_source_lines():
+def test_positions_give_source_lines_and_columns():
     html = (FIXTURES / "landing.html").read_text(encoding="utf-8")
-    page = extract_page(html, "landing.html", parser="html.parser")
+    page = extract_page(html, "landing.html", positions=True)
     h1 = next(b for b in page.blocks if b.scope == "web.heading.h1")
     assert (h1.locator.line, h1.locator.column) == (17, 7)
 
@@ -114,3 +114,33 @@ def test_css_paths_with_many_siblings():
     assert css["Item 1"] == "ul:nth-of-type(1) > li:nth-of-type(1)"
     assert css["Item 40"] == "ul:nth-of-type(1) > li:nth-of-type(40)"
     assert css["Other"] == "ul:nth-of-type(2) > li"
+
+
+def test_positions_are_where_start_tags_begin():
+    # libxml2 records the line a start tag *ends* on; locators point at its "<".
+    html = '<html><body>\n  <p\n    class="lead">Lead copy.</p>\n<ul><li>One</li><li>Two</li></ul>'
+    page = extract_page(html, "page.html", positions=True)
+    assert [(b.text, b.locator.line, b.locator.column) for b in page.blocks] == [
+        ("Lead copy.", 2, 3), ("One", 4, 5), ("Two", 4, 17)]
+    assert extract_page(html, "https://x/").blocks[0].locator.line is None  # a crawl: no lines
+
+
+def test_links_and_scripts_after_the_closing_html_tag_count():
+    # Text after </html> opens a second document element: its links are followed and its
+    # scripts counted, but it is not the page's copy.
+    html = ("<html><body><p>Copy.</p></body></html>\n"
+            "<p>Late <a href='/late'>link</a></p><script src='/t.js'></script>")
+    page = extract_page(html, "https://x/")
+    assert [b.text for b in page.blocks] == ["Copy."]
+    assert page.links == ("https://x/late",) and page.scripts == 1
+
+
+@pytest.mark.parametrize("depth", [119, 120, 2100, 5000])
+def test_copy_after_a_very_deep_subtree_is_read(depth):
+    # libxml2's own trees stop at 2,048 levels and drop the rest of the page.
+    html = ("<html lang='en'><body><h1>Top</h1>" + "<div>" * depth + "Deep <b>copy</b>"
+            + "</div>" * depth + "<p>After the deep part.</p></body></html>")
+    page = extract_page(html, "https://x/")
+    texts = [b.text for b in page.blocks]
+    assert texts[0] == "Top" and texts[-1] == "After the deep part."
+    assert "Deep copy" in texts[1]
