@@ -385,8 +385,9 @@ def _source_positions(html: str,
         if k == len(candidates):
             continue
         index, tag_line, column, end = candidates[k]
-        # libxml2 stores lines in 16 bits: from line 65,535 on, it says 65,535.
-        if line is None or end == line or line == 65535:
+        # libxml2 stores lines in 16 bits: from line 65,535 on, it says 65,535. (Before 2.14
+        # it gave the line a start tag begins on.)
+        if line is None or tag_line <= line <= end or line == 65535:
             if el is not None:
                 found[el] = (tag_line, column + 1)
             next_of[name] = k + 1

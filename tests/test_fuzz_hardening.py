@@ -234,7 +234,7 @@ def public_name_is_loopback(monkeypatch):
     real = socket.getaddrinfo
 
     def fake(host, *args, **kwargs):
-        if host in ("public.example", b"public.example"):  # httpx passes IDNA bytes
+        if host in ("public.example", b"public.example"):  # str or IDNA bytes
             host = "127.0.0.1"
         return real(host, *args, **kwargs)
 
