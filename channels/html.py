@@ -43,7 +43,7 @@ _SCOPES = {**{h: f"web.heading.{h}" for h in _HEADINGS}, "li": "web.list_item"}
 # (the HTML "banner"/"contentinfo" landmark rule).
 _SECTIONING = frozenset({"article", "aside", "main", "section"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo"})
-_CHROME_MARKERS = ("cookie", "consent")
+_CHROME_MARKER = re.compile("cookie|consent")  # in an id or class, lower case
 _CTA_CLASS = re.compile(r"btn|button|cta", re.IGNORECASE)
 _SUBMIT_TYPES = frozenset({"submit", "button", "reset"})
 _HEAD_SCOPES = frozenset({"web.title", "web.meta.description", "web.og.description"})
@@ -525,19 +525,27 @@ class _Walker:
 
 
 def _hidden(el: etree._Element) -> bool:
-    return el.get("hidden") is not None or el.get("aria-hidden", "").lower() == "true"
+    if el.get("hidden") is not None:
+        return True
+    aria = el.get("aria-hidden")
+    return aria is not None and aria.lower() == "true"
 
 
 def _is_chrome(el: etree._Element) -> bool:
     name = el.tag
-    if name == "nav" or el.get("role", "").lower() in _CHROME_ROLES:
+    if name == "nav":
+        return True
+    role = el.get("role")
+    if role and role.lower() in _CHROME_ROLES:
         return True
     if name in ("header", "footer") and not any(
         p.tag in _SECTIONING for p in el.iterancestors()
     ):
         return True
-    marker = f"{el.get('id', '')} {el.get('class', '')}".lower()
-    return any(m in marker for m in _CHROME_MARKERS)
+    ident, classes = el.get("id"), el.get("class")
+    if not (ident or classes):
+        return False
+    return _CHROME_MARKER.search(f"{ident or ''} {classes or ''}".lower()) is not None
 
 
 def _is_cta(el: etree._Element) -> bool:
