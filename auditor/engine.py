@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -30,15 +30,16 @@ from auditor.embedding import (
 )
 from auditor.errors import ToolError
 from auditor.scoring import (
-    DESCRIPTIVE_SCOPES,
-    MIN_WORDS,
     SCORE_AT_DIVERGE,
     SCORE_AT_WARN,
     BaselineIndex,
     BrandModel,
+    NearestApproved,
     build_index,
     final_score,
     fit_brand_model,
+    is_judged,
+    nearest_approved,
     nearest_exemplar,
     score_message,
     status_for,
@@ -266,41 +267,98 @@ def embed_sentences(texts: Sequence[str], embedder: Embedder, executor: Executor
     return matrix
 
 
+#: Below this many unique sentences an audit does everything in one process: starting the
+#: background worker costs more than the work it would take over.
+BACKGROUND_MIN_SENTENCES = 2_000
+
+
 def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
                       progress: Progress = _quiet, *, executor: Executor | None = None
                       ) -> Scored:
-    """Score touchpoints: one embedding pass over every unique sentence, then the model."""
+    """Score touchpoints: one embedding pass over every unique sentence, then the model.
+
+    What needs no vectors (the rule checks and the contrast model's letter patterns) is done
+    by a background worker on the other core while the model embeds (``auditor.background``);
+    the results are the same as doing it all in this process.
+    """
     all_sentences = [touchpoint_sentences(tp) for tp in touchpoints]
     rows: dict[str, int] = {}
     for sentences in all_sentences:
         for s in sentences:
             rows.setdefault(s.text, len(rows))
-    # Rules only: nothing is embedded, and numpy is not even loaded.
-    vectors: Mapping[str, np.ndarray] = {}
-    model = offer = matrix = None
-    blocks: list[dict[int, int]] = [{} for _ in touchpoints]  # block -> row in block vectors
-    if scoring.index is not None and scoring.embedder is not None:
-        import numpy as np
+    if scoring.index is None or scoring.embedder is None:
+        # Rules only: nothing is embedded, and numpy is not even loaded.
+        ruled = _rule_findings(touchpoints, all_sentences, scoring.checks)
+        blocks: list[dict[int, int]] = [{} for _ in touchpoints]
+        judged = _judge_all(touchpoints, all_sentences, scoring, ruled, {}, blocks, None)
+        results, _ = _score_all(touchpoints, judged, None, None, blocks, progress)
+        return Scored(results, None, {}, {})
+    import importlib
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
-        dim = scoring.index.vectors.shape[1]
-        # Shortest first: the cache's batches and the model's micro-batches fill evenly.
-        unique = sorted(rows, key=lambda t: (len(t), t))
-        rows = {t: i for i, t in enumerate(unique)}
-        vectors = SentenceVectors(rows, embed_sentences(unique, scoring.embedder, executor,
-                                                        progress))
-        del unique
-        matrix, groups, languages, texts = _block_matrix(touchpoints, all_sentences, vectors,
-                                                         blocks, dim)
-        progress("modelling the brand", 0, 1)
-        with one_blas_thread():
-            model = fit_brand_model(scoring.index, matrix, np.array(groups), languages,
-                                    block_texts=texts)
-            offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
-        del texts, groups, languages
-    with one_blas_thread() if model is not None else nullcontext():
-        results, touchpoint_vectors = _score_all(touchpoints, all_sentences, scoring, model,
-                                                 vectors, matrix, blocks, offer, progress)
+    import numpy as np
+
+    from auditor.background import start
+    from auditor.scoring import contrast_plan
+
+    layout = _block_layout(touchpoints, all_sentences)
+    plan = contrast_plan(scoring.index, np.array(layout.groups), layout.languages)
+    local = getattr(executor, "name", "local") == "local"
+    pending = start(_vector_free_work, touchpoints, all_sentences, scoring.checks,
+                    scoring.index, plan, layout.texts,
+                    background=local and len(rows) >= BACKGROUND_MIN_SENTENCES)
+    if plan is not None:
+        # The contrast model's solver takes a second to import: import it while the model
+        # embeds, not after.
+        threading.Thread(target=importlib.import_module, args=("sklearn.linear_model",),
+                         name="import-solver", daemon=True).start()
+    # Shortest first: the cache's batches and the model's micro-batches fill evenly.
+    unique = sorted(rows, key=lambda t: (len(t), t))
+    rows = {t: i for i, t in enumerate(unique)}
+    vectors = SentenceVectors(rows, embed_sentences(unique, scoring.embedder, executor,
+                                                    progress))
+    del unique
+    matrix = _block_matrix(layout, vectors)
+    ruled, styles, lexical = pending.result()
+    progress("modelling the brand", 0, 1)
+    with one_blas_thread(), ThreadPoolExecutor(1, thread_name_prefix="brand-model") as pool:
+        # The contrast model's solver spends its time in sparse products that let go of the
+        # GIL, so it is fitted while this thread measures every touchpoint's tone.
+        fitting = pool.submit(fit_brand_model, scoring.index, matrix, np.array(layout.groups),
+                              layout.languages, lexical=lexical, block_texts=layout.texts)
+        del lexical
+        # Everything that does not need the brand model, while it is fitted.
+        toned = _tones(touchpoints, all_sentences, scoring, vectors, styles)
+        offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
+        judged = _judge_all(touchpoints, all_sentences, scoring, ruled, vectors,
+                            layout.blocks, offer, toned)
+        del toned, ruled, styles
+        model = fitting.result()
+        results, touchpoint_vectors = _score_all(touchpoints, judged, model, matrix,
+                                                 layout.blocks, progress)
     return Scored(results, model, vectors, touchpoint_vectors)
+
+
+def _vector_free_work(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],
+                      checks: list[Check], index: BaselineIndex, plan, block_texts: list[str]):
+    """Everything of scoring that needs no vectors: the rule checks' findings, the style half
+    of each touchpoint's tone (``auditor.tone.style``) and the contrast model's letter
+    patterns."""
+    from auditor.scoring import lexical_features
+    from auditor.tone import style
+    lexical = lexical_features(index, plan, block_texts) if plan is not None else None
+    styles = []
+    for sentences in all_sentences:
+        judged = [s.text for s in sentences if is_judged(s)]
+        styles.append(style(judged) if judged else None)
+    return _rule_findings(touchpoints, all_sentences, checks), styles, lexical
+
+
+def _rule_findings(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],
+                   checks: list[Check]) -> list[list[Finding]]:
+    return [[finding for check in checks for finding in check.run(tp, sentences)]
+            for tp, sentences in zip(touchpoints, all_sentences)]
 
 
 @contextmanager
@@ -322,96 +380,127 @@ def one_blas_thread() -> Iterator[None]:
         yield
 
 
-def _score_all(touchpoints, all_sentences, scoring, model, vectors, matrix, blocks, offer,
-               progress):
+@dataclass(frozen=True)
+class Judged:
+    """A touchpoint judged on everything but the brand model: its tone, its findings (tone,
+    rules, offers) and its sentences against the approved ones (for the message score)."""
+
+    findings: list[Finding]
+    tone: dict[str, float]
+    near: NearestApproved | None = None
+
+
+def _judge_all(touchpoints, all_sentences, scoring, ruled, vectors, blocks, offer, toned=None
+               ) -> list[Judged]:
+    out = []
+    for n, (tp, sentences) in enumerate(zip(touchpoints, all_sentences)):
+        block_offer = ({b: float(offer[row]) for b, row in blocks[n].items()}
+                       if offer is not None else {})
+        out.append(_judge_one(tp, sentences, scoring, ruled[n], vectors, block_offer,
+                              toned[n] if toned else ({}, [])))
+        all_sentences[n] = []  # judged: let the sentence objects go
+        ruled[n] = []
+    return out
+
+
+def _score_all(touchpoints, judged, model, matrix, blocks, progress):
     results = []
     touchpoint_vectors = {}
-    for n, (tp, sentences) in enumerate(zip(touchpoints, all_sentences)):
+    for n, tp in enumerate(touchpoints):
         block_raw = {b: float(model.block_raw[row]) for b, row in blocks[n].items()} if model \
             else {}
-        if blocks[n]:
+        if matrix is not None and blocks[n]:
             import numpy as np
 
             v = matrix[list(blocks[n].values())].mean(axis=0)
             touchpoint_vectors[n] = v / (np.linalg.norm(v) or 1.0)
-        block_offer = ({b: float(offer[row]) for b, row in blocks[n].items()}
-                       if model is not None and offer is not None else {})
-        results.append(_score_one(tp, sentences, scoring, model, vectors, block_raw,
-                                  block_offer))
-        all_sentences[n] = []  # scored: let the sentence objects go
+        results.append(_score_one(tp, judged[n], model, block_raw))
+        judged[n] = None
         if n % 50 == 0:
             progress("scoring", n, len(touchpoints))
     progress("scoring", len(touchpoints), len(touchpoints))
     return results, touchpoint_vectors
 
 
-def _block_matrix(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],
-                  vectors: SentenceVectors, blocks: list[dict[int, int]], dim: int):
-    """One normalised mean vector per judged paragraph (block), with its touchpoint, language
-    and text; fills ``blocks`` (touchpoint -> block position -> row)."""
-    import numpy as np
+@dataclass(frozen=True)
+class BlockLayout:
+    """The judged paragraphs (blocks) of a run, one row each, known before any vector:
+    ``blocks`` maps touchpoint -> block position -> row; per row, its sentences, touchpoint,
+    language and text."""
 
-    count = 0
-    members: list[list[int]] = []
-    groups, languages, texts = [], [], []
+    blocks: list[dict[int, int]]
+    members: list[list[str]]
+    groups: list[int]
+    languages: list[str]
+    texts: list[str]
+
+
+def _block_layout(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]]
+                  ) -> BlockLayout:
+    layout = BlockLayout([{} for _ in touchpoints], [], [], [], [])
     for t, sentences in enumerate(all_sentences):
-        by_block: dict[int, list[int]] = defaultdict(list)
+        by_block: dict[int, list[str]] = defaultdict(list)
         position: dict = {}
         for i, block in enumerate(touchpoints[t].blocks):
             position.setdefault(block, i)  # equal blocks are one paragraph
         for s in sentences:
-            if word_count(s.text) >= MIN_WORDS and s.block.scope not in DESCRIPTIVE_SCOPES:
-                by_block[position[s.block]].append(vectors.rows[s.text])
-        for b, sentence_rows in by_block.items():
-            blocks[t][b] = count
-            count += 1
-            members.append(sentence_rows)
-            groups.append(t)
-            languages.append(touchpoints[t].language)
-            texts.append(touchpoints[t].blocks[b].text)
-    matrix = np.zeros((count, dim), dtype=np.float32)
-    for row, sentence_rows in enumerate(members):
-        v = vectors.matrix[sentence_rows].mean(axis=0)
+            if is_judged(s):
+                by_block[position[s.block]].append(s.text)
+        for b, texts in by_block.items():
+            layout.blocks[t][b] = len(layout.members)
+            layout.members.append(texts)
+            layout.groups.append(t)
+            layout.languages.append(touchpoints[t].language)
+            layout.texts.append(touchpoints[t].blocks[b].text)
+    return layout
+
+
+def _block_matrix(layout: BlockLayout, vectors: SentenceVectors) -> np.ndarray:
+    """One normalised mean vector per judged paragraph, in ``layout`` row order."""
+    import numpy as np
+
+    matrix = np.zeros((len(layout.members), vectors.matrix.shape[1]), dtype=np.float32)
+    for row, texts in enumerate(layout.members):
+        v = vectors.matrix[[vectors.rows[t] for t in texts]].mean(axis=0)
         matrix[row] = v / (np.linalg.norm(v) or 1.0)
-    return matrix, groups, languages, texts
+    return matrix
 
 
-def _score_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
-               model: BrandModel | None, vectors: Mapping[str, np.ndarray],
-               block_raw: dict[int, float], block_offer: dict[int, float] | None = None
-               ) -> TouchpointResult:
-    findings: list[Finding] = []
-    message_score = similarity = None
-    tone: dict[str, float] = {}
-    if model is not None and sentences:
+def _judge_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
+               ruled: list[Finding], vectors: Mapping[str, np.ndarray],
+               block_offer: dict[int, float],
+               toned: tuple[dict[str, float], list[Finding]] = ({}, [])) -> Judged:
+    tone, findings = toned[0], list(toned[1])
+    for finding in ruled:  # the rule checks' findings (``_rule_findings``)
+        if scoring.index is not None and finding.exemplar is None:
+            finding = _with_exemplar(finding, scoring.index, vectors, tp.language)
+        findings.append(finding)
+    findings = [_with_block(f, tp) for f in findings]
+    findings += _offer_findings(tp, sentences, block_offer, findings, scoring, vectors)
+    near = None
+    if vectors and scoring.index is not None and sentences:
         import numpy as np
 
-        from auditor.tone import DIMENSIONS, tone_of
-
         matrix = np.stack([vectors[s.text] for s in sentences])
-        message = score_message(tp, sentences, matrix, model, block_raw)
+        near = nearest_approved(tp, sentences, matrix, scoring.index)
+    return Judged(findings, tone, near)
+
+
+def _score_one(tp: Touchpoint, judged: Judged, model: BrandModel | None,
+               block_raw: dict[int, float]) -> TouchpointResult:
+    findings: list[Finding] = []
+    message_score = similarity = None
+    if model is not None:
+        message = score_message(tp, judged.near, model, block_raw)
         message_score, similarity = message.score, message.similarity
-        findings.extend(message.findings)
-        judged = [i for i, s in enumerate(sentences)
-                  if word_count(s.text) >= MIN_WORDS and s.block.scope not in DESCRIPTIVE_SCOPES]
-        if judged and scoring.axes is not None:
-            texts = [sentences[i].text for i in judged]
-            values = tone_of(texts, matrix[judged], scoring.axes,
-                             np.array([weight(t) for t in texts]))
-            tone = {d: round(float(v), 3) for d, v in zip(DIMENSIONS, values)}
-            findings.extend(_tone_findings(tp, [sentences[i] for i in judged], matrix[judged],
-                                           values, scoring))
-    for check in scoring.checks:
-        for finding in check.run(tp, sentences):
-            if scoring.index is not None and finding.exemplar is None:
-                finding = _with_exemplar(finding, scoring.index, vectors, tp.language)
-            findings.append(finding)
-    findings = [_with_block(f, tp) for f in findings]
-    findings += _offer_findings(tp, sentences, block_offer or {}, findings, scoring, vectors)
+        findings.extend(_with_block(f, tp) for f in message.findings)
+    # Message findings first, as the other findings were made: sorting keeps that order
+    # within a rule.
+    findings.extend(judged.findings)
     findings.sort(key=_urgency)
     final = tuple(findings)
     score = final_score(message_score, final)
-    return TouchpointResult(tp, score, status_for(score, final), final, tone=tone,
+    return TouchpointResult(tp, score, status_for(score, final), final, tone=judged.tone,
                             similarity=None if similarity is None else round(similarity, 4))
 
 
@@ -430,8 +519,40 @@ def _urgency(finding: Finding) -> tuple[int, int, str]:
 MIN_TONE_WORDS = 25
 
 
+def _tones(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],
+           scoring: Scoring, vectors: SentenceVectors, styles: list
+           ) -> list[tuple[dict[str, float], list[Finding]]]:
+    """Each touchpoint's tone (dimension -> position) and its tone findings.
+
+    The meaning half of tone is measured for every unique sentence in one product with the
+    anchor phrases; ``styles`` holds each touchpoint's style half (``_vector_free_work``).
+    """
+    import numpy as np
+
+    from auditor.tone import DIMENSIONS, tone_of
+
+    if scoring.axes is None:
+        return [({}, []) for _ in touchpoints]
+    semantic = scoring.axes.semantic(vectors.matrix)
+    out = []
+    for tp, sentences, styled in zip(touchpoints, all_sentences, styles):
+        judged = [s for s in sentences if is_judged(s)]
+        if not judged:
+            out.append(({}, []))
+            continue
+        texts = [s.text for s in judged]
+        rows = [vectors.rows[t] for t in texts]
+        values = tone_of(texts, None, scoring.axes, np.array([weight(t) for t in texts]),
+                         styled=styled, semantic=semantic[rows])
+        out.append(({d: round(float(v), 3) for d, v in zip(DIMENSIONS, values)},
+                    _tone_findings(tp, judged, vectors.matrix[rows], semantic[rows], values,
+                                   scoring)))
+    return out
+
+
 def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray,
-                   values: np.ndarray, scoring: Scoring) -> list[Finding]:
+                   semantic: np.ndarray, values: np.ndarray, scoring: Scoring
+                   ) -> list[Finding]:
     import numpy as np
 
     from auditor.tone import advice, explain_off_target, off_target
@@ -440,7 +561,6 @@ def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray
         return []
     targets = scoring.tone_targets.get(tp.language) or scoring.tone_targets.get("*", {})
     out = []
-    semantic = scoring.axes.semantic(matrix)
     for j, name, value, target in off_target(values, targets, len(sentences)):
         direction = 1 if value > target.target else -1
         # Tone is measured, not certain: past the approved copy's own spread is worth a look

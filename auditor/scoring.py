@@ -22,6 +22,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from auditor.checks import Sentence, fingerprint
@@ -47,6 +48,10 @@ CONTRAST_FOLDS = 5
 CONTRAST_WEIGHT = 4.0
 CONTRAST_C = 1.0  # logistic regression's inverse regularisation
 LEXICAL_FEATURES = 200_000
+#: Contrast folds fitted at once, in threads (the results do not depend on it).
+CONTRAST_THREADS = 1
+#: Contrast folds fitted at once (threads; the results do not depend on it).
+CONTRAST_THREADS = 1
 #: With peers, also contrast with the audited copy (it is mostly the brand's own, so this
 #: mainly sharpens what peers and audited copy share against the approved copy).
 PEERS_WITH_AUDITED = True
@@ -57,6 +62,7 @@ SCORE_AT_MEDIAN, SCORE_AT_WARN, SCORE_AT_DIVERGE = 90.0, 70.0, 50.0
 PENALTY = {"error": 30.0, "warning": 12.0, "info": 0.0}
 
 
+@lru_cache(maxsize=1 << 17)  # asked of the same sentence by every stage of scoring
 def word_count(text: str) -> int:
     """Words with letters in them: a phone number or a price is not a message."""
     return sum(any(ch.isalpha() for ch in word) for word in text.split())
@@ -149,6 +155,7 @@ class BaselineIndex:
     #: language (measured on parallel phrases; see ``language_gaps``), by language.
     language_gap: dict = field(default_factory=dict)
     peer_texts: tuple[str, ...] = ()        # the peer paragraphs, for the lexical features
+    _language_masks: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def languages(self) -> set[str]:
@@ -167,17 +174,23 @@ class BaselineIndex:
         copy wants an English example)."""
         import numpy as np
 
+        from auditor.embedding import top_k
+
         sims = vectors @ self.vectors.T
-        k = min(K_NEAREST, sims.shape[1])
-        top = np.sort(sims, axis=1)[:, -k:]
+        top = top_k(sims, min(K_NEAREST, sims.shape[1]))
         shown = np.where(self.language_mask(language)[None, :], sims, -np.inf)
         return top.mean(axis=1), np.argmax(shown, axis=1)
 
     def language_mask(self, language: str | None) -> np.ndarray:
+        """Which approved sentences are in ``language`` (all, when none is)."""
         import numpy as np
 
-        mask = np.array([u.language == language for u in self.units], dtype=bool)
-        return mask if language and mask.any() else np.ones(len(self.units), dtype=bool)
+        masks = self._language_masks
+        if language not in masks:
+            mask = np.array([u.language == language for u in self.units], dtype=bool)
+            masks[language] = (mask if language and mask.any()
+                               else np.ones(len(self.units), dtype=bool))
+        return masks[language]
 
     @property
     def loo_paragraphs(self) -> list[tuple[str, str, float]]:
@@ -225,8 +238,9 @@ def _knn(queries: np.ndarray, index: np.ndarray, exclude: np.ndarray | None = No
     sims = queries @ index.T
     if exclude is not None and groups is not None:
         sims = np.where(groups[None, :] == exclude[:, None], -np.inf, sims)
-    k = min(K_NEAREST, sims.shape[1])
-    top = np.sort(sims, axis=1)[:, -k:]
+    from auditor.embedding import top_k
+
+    top = top_k(sims, min(K_NEAREST, sims.shape[1]))
     top = np.where(np.isfinite(top), top, np.nan)
     return np.nan_to_num(np.nanmean(top, axis=1), nan=0.0)
 
@@ -349,69 +363,166 @@ class BrandModel:
 
 def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
                     block_groups: np.ndarray, block_languages: Sequence[str] | None = None,
-                    contrast: bool = True, block_texts: Sequence[str] | None = None
-                    ) -> BrandModel:
+                    contrast: bool = True, block_texts: Sequence[str] | None = None,
+                    lexical: Lexical | None = None) -> BrandModel:
     """Score audited paragraphs against the approved copy; recalibrate if contrast is used.
 
     ``block_groups`` names the touchpoint of each audited paragraph, so cross-fitting never
     scores a paragraph with a model that saw another paragraph of the same touchpoint.
     Paragraphs in a language the approved copy lacks get the language gap added back and are
     judged by nearest copy only: a contrast model trained on one language would learn the
-    language itself.
+    language itself. ``lexical`` is ``lexical_features`` of the same paragraphs when it was
+    computed already (it needs no vectors, so it can be made while they are); without it, it
+    is made from ``block_texts``.
     """
     import numpy as np
 
     languages = list(block_languages or [""] * len(block_vectors))
-    foreign = np.array([lang in index.language_gap for lang in languages], dtype=bool)
+    plan = contrast_plan(index, block_groups, languages)
     gap = np.array([index.language_gap.get(lang, 0.0) for lang in languages])
     knn_blocks = _knn(block_vectors, index.paragraph_vectors) + gap
     approved_knn = index.loo
-    native = ~foreign
-    background, background_groups, peer_rows, method = _background(
-        index, block_vectors[native], block_groups[native])
-    if not contrast or background is None:
+    if not contrast or plan is None:
         return BrandModel(index, index.calibration, approved_knn, knn_blocks)
-    texts = list(block_texts) if block_texts is not None else [""] * len(block_vectors)
-    native_texts = [t for t, keep in zip(texts, native) if keep]
-    background_texts = [*index.peer_texts[:peer_rows], *native_texts][:len(background)]
+    native = plan.native
+    if lexical is None:
+        lexical = lexical_features(index, plan, block_texts if block_texts is not None
+                                   else [""] * len(block_vectors))
+    background, background_groups = _background(index, plan, block_vectors[native],
+                                                block_groups[native])
     clf_approved, clf_native = _contrast_scores(index, background, background_groups,
-                                                peer_rows, block_vectors[native],
-                                                background_texts, native_texts)
+                                                plan.peer_rows, block_vectors[native], lexical)
     z = _zscorer(approved_knn)
     zc = _zscorer(clf_approved)
     clf_blocks = np.zeros(len(block_vectors))
     clf_blocks[native] = clf_native
     # Without a contrast score, nearest copy stands for both, on the same z scale.
-    clf_blocks[foreign] = zc.inverse(z(knn_blocks[foreign]))
+    clf_blocks[~native] = zc.inverse(z(knn_blocks[~native]))
     # The contrast model carries more of the brand's voice than nearest copy does (measured:
     # docs/benchmarks.md "Accuracy"); nearest copy keeps it anchored to real approved text.
     approved_raw = z(approved_knn) + CONTRAST_WEIGHT * zc(clf_approved)
     block_raw = z(knn_blocks) + CONTRAST_WEIGHT * zc(clf_blocks)
-    calibration = calibrate(approved_raw, index.baseline, None, f"nearest+{method}",
+    calibration = calibrate(approved_raw, index.baseline, None, f"nearest+{plan.method}",
                             sentence_diverge=index.calibration.sentence_diverge)
     return BrandModel(index, calibration, approved_raw, block_raw)
 
 
-def _background(index: BaselineIndex, block_vectors: np.ndarray, block_groups: np.ndarray):
-    """The copy the approved copy is contrasted with: peers' copy, the audited copy, or both.
+@dataclass(frozen=True)
+class ContrastPlan:
+    """What the approved copy is contrasted with, decided before any vector exists.
 
-    Returns (vectors, groups, number of leading rows that are peers, method name).
+    ``native`` marks the audited paragraphs in a language of the approved copy (only those
+    join the contrast); the background is the first ``peer_rows`` peer paragraphs, then the
+    native audited paragraphs when ``audited``.
     """
+
+    native: np.ndarray   # bool, one per audited paragraph
+    peer_rows: int
+    audited: bool
+    method: str          # "peers" or "contrast"
+
+
+def contrast_plan(index: BaselineIndex, block_groups: Sequence[str] | np.ndarray,
+                  block_languages: Sequence[str]) -> ContrastPlan | None:
+    """The contrast of a run, or None when there is too little copy to learn one from."""
     import numpy as np
 
+    native = np.array([lang not in index.language_gap for lang in block_languages],
+                      dtype=bool)
     if len(index.paragraph_vectors) < MIN_CONTRAST_APPROVED:
-        return None, None, 0, ""
-    peers = index.peer_vectors if len(index.peer_vectors) >= MIN_CONTRAST_BACKGROUND else (
-        np.zeros((0, index.paragraph_vectors.shape[1]), np.float32))
-    audited = len(block_vectors) >= MIN_CONTRAST_BACKGROUND and len(set(block_groups)) >= 5
-    if not len(peers) and not audited:
-        return None, None, 0, ""
-    parts, groups = [peers], [np.array([f"peer:{i}" for i in range(len(peers))], dtype=object)]
-    if (audited and (PEERS_WITH_AUDITED or not len(peers))) or not len(peers):
+        return None
+    peers = len(index.peer_vectors) if len(index.peer_vectors) >= MIN_CONTRAST_BACKGROUND \
+        else 0
+    groups = np.asarray(block_groups)[native] if len(native) else np.asarray([])
+    audited = len(groups) >= MIN_CONTRAST_BACKGROUND and len(set(groups.tolist())) >= 5
+    if not peers and not audited:
+        return None
+    joins = (audited and (PEERS_WITH_AUDITED or not peers)) or not peers
+    return ContrastPlan(native, peers, joins, "peers" if peers else "contrast")
+
+
+def _background(index: BaselineIndex, plan: ContrastPlan, block_vectors: np.ndarray,
+                block_groups: np.ndarray):
+    """The background's vectors and groups (peers first, then the audited copy)."""
+    import numpy as np
+
+    parts = [index.peer_vectors if plan.peer_rows else
+             np.zeros((0, index.paragraph_vectors.shape[1]), np.float32)]
+    groups = [np.array([f"peer:{i}" for i in range(plan.peer_rows)], dtype=object)]
+    if plan.audited:
         parts.append(block_vectors)
         groups.append(np.array([f"audit:{g}" for g in block_groups], dtype=object))
-    method = "peers" if len(peers) else "contrast"
-    return np.vstack(parts), np.concatenate(groups), len(peers), method
+    return np.vstack(parts), np.concatenate(groups)
+
+
+@dataclass(frozen=True)
+class Lexical:
+    """Character n-gram TF-IDF rows of the approved copy, the background and the audited
+    paragraphs, in that order (``bounds`` splits them). When the background is the audited
+    copy alone, its rows are the audited rows and are kept once (``audited_is_background``).
+    """
+
+    matrix: object       # scipy.sparse.csr_matrix, float32
+    bounds: tuple[int, int, int, int]
+    audited_is_background: bool = False
+
+    def part(self, n: int):
+        if n == 2 and self.audited_is_background:
+            n = 1
+        return self.matrix[self.bounds[n]:self.bounds[n + 1]]
+
+
+def lexical_features(index: BaselineIndex, plan: ContrastPlan,
+                     block_texts: Sequence[str]) -> Lexical | None:
+    """The contrast model's letter patterns (the brand's signature words, spelling,
+    punctuation and formatting habits), or None when no n-gram occurs twice."""
+    native_texts = [t for t, keep in zip(block_texts, plan.native.tolist()) if keep]
+    background_texts = [*index.peer_texts[:plan.peer_rows],
+                        *(native_texts if plan.audited else ())]
+    parts = ([p[0] for p in index.paragraphs], background_texts, native_texts)
+    try:
+        matrix = char_ngram_tfidf([t for part in parts for t in part])
+    except ValueError:  # no n-gram occurs twice: too little text for letter patterns
+        return None
+    sizes = [len(part) for part in parts]
+    bounds = (0, sizes[0], sizes[0] + sizes[1], sum(sizes))
+    if plan.audited and not plan.peer_rows:  # the same rows twice
+        return Lexical(matrix[:bounds[2]], bounds, audited_is_background=True)
+    return Lexical(matrix, bounds)
+
+
+def char_ngram_tfidf(docs: Sequence[str]):
+    """``TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2,
+    max_features=LEXICAL_FEATURES, dtype=float32).fit_transform(docs)``, with each distinct
+    text analysed once.
+
+    The audited paragraphs are both the background and the copy scored, and a corpus repeats
+    itself (signatures, disclaimers, reposts), so n-gram analysis, the slowest part of the
+    contrast model, runs on each distinct text and its rows are repeated; document
+    frequencies, the feature limit and the weights are computed over every document exactly
+    as the vectorizer computes them (``tests/test_scoring.py`` holds the two equal).
+    """
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    first: dict[str, int] = {}
+    rows = [first.setdefault(doc, len(first)) for doc in docs]
+    counter = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4), dtype=np.float32)
+    counts = counter.fit_transform(list(first))[rows]
+    # CountVectorizer._limit_features with min_df=2, max_df=1.0, max_features.
+    dfs = np.bincount(counts.indices, minlength=counts.shape[1])
+    mask = dfs >= 2
+    if mask.sum() > LEXICAL_FEATURES:
+        tfs = np.asarray(counts.sum(axis=0)).ravel()
+        keep = (-tfs[mask]).argsort()[:LEXICAL_FEATURES]
+        limited = np.zeros(len(dfs), dtype=bool)
+        limited[np.where(mask)[0][keep]] = True
+        mask = limited
+    kept = np.where(mask)[0]
+    if not len(kept):
+        raise ValueError("After pruning, no terms remain.")
+    counts = counts[:, kept]
+    return TfidfTransformer(sublinear_tf=True).fit(counts).transform(counts, copy=False)
 
 
 @dataclass(frozen=True)
@@ -439,41 +550,31 @@ class _zscorer:
 
 
 def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_groups,
-                     peer_rows: int, blocks: np.ndarray, background_texts: Sequence[str],
-                     block_texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+                     peer_rows: int, blocks: np.ndarray, lexical: Lexical | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Cross-fitted decision values of the approved copy (split by file) and the audited
     paragraphs (split by touchpoint), so no text is scored by a model that saw it.
 
-    Features: the paragraph's meaning (its vector) and its letter patterns (character
-    n-grams: the brand's signature words, spelling, punctuation and formatting habits), which
-    carry much of what sets one voice apart from a similar one (docs/benchmarks.md).
+    Features: the paragraph's meaning (its vector) and its letter patterns (``lexical``:
+    character n-grams), which carry much of what sets one voice apart from a similar one
+    (docs/benchmarks.md).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
-    from scipy.sparse import csr_matrix, hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
-    approved_texts = [p[0] for p in index.paragraphs]
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
-                                 min_df=2, max_features=LEXICAL_FEATURES, dtype=np.float32)
-    # One pass of n-gram analysis: the rows of fit_transform are what transform would give
-    # each part (the parts are read once, not once to fit and again to transform).
-    parts = (len(approved_texts), len(background_texts), len(block_texts))
-    try:
-        lexical = vectorizer.fit_transform([*approved_texts, *background_texts, *block_texts])
-    except ValueError:  # no n-gram occurs twice: too little text for letter patterns
-        lexical = None
-    bounds = np.cumsum((0, *parts))
-
     def features(vectors: np.ndarray, part: int):
-        dense = csr_matrix(vectors)
+        dense = _dense_csr(vectors)
         if lexical is None:
             return dense
-        return hstack([dense, lexical[bounds[part]:bounds[part + 1]]]).tocsr()
+        return hstack([dense, lexical.part(part)]).tocsr()
 
     positives = features(index.paragraph_vectors, 0)
     negatives = features(background, 1)
-    audited = features(blocks, 2) if len(blocks) else None
+    # Without peers the background is the audited copy itself: the same rows, built once.
+    audited = (negatives if not peer_rows else features(blocks, 2)) if len(blocks) else None
     pos_fold = _folds(index.doc_ids, CONTRAST_FOLDS)
     neg_fold = _folds(np.asarray(background_groups), CONTRAST_FOLDS)
     audited_in_background = negatives.shape[0] > peer_rows
@@ -486,10 +587,10 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
         model = LogisticRegression(C=CONTRAST_C, max_iter=2000, class_weight="balanced")
         return model.fit(vstack([p, n]), np.r_[np.ones(p.shape[0]), np.zeros(n.shape[0])])
 
-    for fold in range(CONTRAST_FOLDS):
+    def fold_scores(fold: int) -> None:
         train_p, train_n = positives[pos_fold != fold], negatives[neg_fold != fold]
         if not train_p.shape[0] or not train_n.shape[0]:
-            continue
+            return
         model = fit(train_p, train_n)
         if (pos_fold == fold).any():
             approved[pos_fold == fold] = model.decision_function(positives[pos_fold == fold])
@@ -497,10 +598,32 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
             held = neg_fold[peer_rows:] == fold
             if held.any():
                 block_scores[held] = model.decision_function(audited[held])
+
+    # The folds are independent and each writes its own rows; the solver spends its time in
+    # sparse products that let go of the GIL, so two threads fit two folds side by side
+    # (each holds one fold's training copy: that is the memory it costs).
+    with ThreadPoolExecutor(max_workers=CONTRAST_THREADS,
+                            thread_name_prefix="contrast-fold") as pool:
+        list(pool.map(fold_scores, range(CONTRAST_FOLDS)))
     if not audited_in_background and audited is not None:
         # Peers alone: the audited copy was never seen, one model over everything scores it.
         block_scores = fit(positives, negatives).decision_function(audited)
     return approved, block_scores
+
+
+def _dense_csr(vectors: np.ndarray):
+    """``csr_matrix(vectors)`` for sentence vectors, built from the rows directly (scipy goes
+    through coordinates of every entry, the slowest step of the contrast model's input)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    vectors = np.ascontiguousarray(vectors)
+    nonzero = vectors != 0
+    if not nonzero.all():  # an exact zero is not stored, as scipy does
+        return csr_matrix(vectors)
+    rows, dim = vectors.shape
+    return csr_matrix((vectors.reshape(-1), np.tile(np.arange(dim, dtype=np.int32), rows),
+                       np.arange(0, rows * dim + 1, dim, dtype=np.int64)), shape=vectors.shape)
 
 
 def _folds(groups: np.ndarray, n: int) -> np.ndarray:
@@ -520,11 +643,33 @@ class MessageScore:
     findings: tuple[Finding, ...]
 
 
-def score_message(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np.ndarray,
-                  model: BrandModel, block_raw: dict[int, float]) -> MessageScore:
+@dataclass(frozen=True)
+class NearestApproved:
+    """A touchpoint's judged sentences against the approved sentences: how close each is
+    (mean of its nearest) and the nearest one to show. It does not depend on the brand
+    model, so it is measured while the model is fitted."""
+
+    sentences: list[Sentence]
+    sims: np.ndarray
+    nearest: np.ndarray
+
+
+def nearest_approved(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np.ndarray,
+                     index: BaselineIndex) -> NearestApproved | None:
+    """``vectors`` are the sentences' own, row by row; None when no sentence is judged."""
+    keep = [i for i, s in enumerate(sentences) if is_judged(s)]
+    if not keep:
+        return None
+    sims, nearest = index.nearest_sentences(vectors[keep], touchpoint.language)
+    return NearestApproved([sentences[i] for i in keep], sims, nearest)
+
+
+def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: BrandModel,
+                  block_raw: dict[int, float]) -> MessageScore:
     """The touchpoint's brand score from its paragraphs, with the least on-brand sentence.
 
-    ``block_raw`` maps block positions in ``touchpoint.blocks`` to their raw brand similarity.
+    ``block_raw`` maps block positions in ``touchpoint.blocks`` to their raw brand similarity;
+    ``near`` is ``nearest_approved`` of its sentences.
     """
     import numpy as np
 
@@ -534,16 +679,15 @@ def score_message(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np
     weights = {b: weight(touchpoint.blocks[b].text) for b in block_raw}
     similarity = sum(block_raw[b] * weights[b] for b in block_raw) / sum(weights.values())
     score = cal.score(similarity)
-    keep = [i for i, s in enumerate(sentences) if _judged(s)]
     findings: list[Finding] = []
-    if not keep:
+    if near is None:
         return MessageScore(similarity, score, ())
-    sims, nearest = index.nearest_sentences(vectors[keep], touchpoint.language)
+    sims, nearest = near.sims, near.nearest
     order = np.argsort(sims)
     if similarity < cal.warn:
         severity = "error" if similarity < cal.diverge else "warning"
         worst = order[0]
-        sentence = sentences[keep[worst]]
+        sentence = near.sentences[worst]
         unit = index.units[nearest[worst]]
         share = round(cal.share_above(similarity, model.approved) * 100)
         findings.append(_finding(
@@ -557,7 +701,7 @@ def score_message(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np
     else:
         # An on-brand touchpoint may still carry one sentence far from the brand.
         for pos in order[:2]:
-            sentence = sentences[keep[pos]]
+            sentence = near.sentences[pos]
             if sims[pos] < cal.sentence_diverge and word_count(sentence.text) >= 6:
                 unit = index.units[nearest[pos]]
                 findings.append(_finding(
@@ -569,7 +713,9 @@ def score_message(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np
     return MessageScore(similarity, score, tuple(findings))
 
 
-def _judged(sentence: Sentence) -> bool:
+def is_judged(sentence: Sentence) -> bool:
+    """Whether a sentence is held to the brand's message and tone: long enough to carry one,
+    and copy that speaks rather than describes."""
     return word_count(sentence.text) >= MIN_WORDS and sentence.block.scope not in (
         DESCRIPTIVE_SCOPES)
 

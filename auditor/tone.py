@@ -103,10 +103,9 @@ class ToneAxes:
 
 
 def _top_mean(sims: np.ndarray, k: int = 3) -> np.ndarray:
-    import numpy as np
+    from auditor.embedding import top_k
 
-    k = min(k, sims.shape[1])
-    return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+    return top_k(sims, min(k, sims.shape[1])).mean(axis=1)
 
 
 # Style features: (pattern, language) lists. Rates are per word or per sentence.
@@ -164,18 +163,22 @@ def style(sentences: list[str]) -> np.ndarray:
                             dtype=np.float32), -1, 1)
 
 
-def tone_of(sentences: list[str], vectors: np.ndarray, axes: ToneAxes,
-            weights: np.ndarray | None = None) -> np.ndarray:
-    """Positions of one text on every dimension, from its sentences and their vectors."""
+def tone_of(sentences: list[str], vectors: np.ndarray | None, axes: ToneAxes,
+            weights: np.ndarray | None = None, styled: np.ndarray | None = None,
+            semantic: np.ndarray | None = None) -> np.ndarray:
+    """Positions of one text on every dimension, from its sentences and their vectors.
+
+    ``styled`` (``style(sentences)``) and ``semantic`` (``axes.semantic(vectors)``) are used
+    when they were computed already."""
     import numpy as np
 
     if not sentences:
         return np.zeros(len(DIMENSIONS), dtype=np.float32)
-    semantic = axes.semantic(vectors)
+    semantic = axes.semantic(vectors) if semantic is None else semantic
     w = np.ones(len(sentences)) if weights is None else weights
     mean_semantic = (semantic * w[:, None]).sum(axis=0) / w.sum()
-    return np.clip(SEMANTIC_WEIGHT * mean_semantic + (1 - SEMANTIC_WEIGHT) * style(sentences),
-                   -1, 1)
+    styled = style(sentences) if styled is None else styled
+    return np.clip(SEMANTIC_WEIGHT * mean_semantic + (1 - SEMANTIC_WEIGHT) * styled, -1, 1)
 
 
 def describe(dimension: str, value: float) -> str:

@@ -132,8 +132,8 @@ def unique_sentences(touchpoints: list) -> list[str]:
 # cold run is really cold and max RSS belongs to one audit.
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def worker_audit(args: argparse.Namespace) -> dict:
@@ -153,6 +153,7 @@ def worker_audit(args: argparse.Namespace) -> dict:
         report = to_dict(run)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": rss_before,
+            "worker_peak_rss_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN),
             "touchpoints": len(touchpoints), "score": report["summary"]["score"],
             "cache_hits": embedder.hits, "cache_misses": embedder.misses,
             "model_loaded": model_loaded(embedder)}

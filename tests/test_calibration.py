@@ -101,3 +101,24 @@ def test_peers_folder_becomes_the_contrast_background(tmp_path) -> None:
     without = build_index(load_baseline(alone), HashingEmbedder())
     assert len(without.peer_vectors) == 0
     assert fit_brand_model(without, blocks, np.array(["a", "b"])).calibration.method == "nearest"
+
+
+@pytest.mark.parametrize("limit", [200_000, 40])
+def test_letter_patterns_equal_the_vectorizer_on_repeated_copy(monkeypatch, limit) -> None:
+    # Each distinct text is analysed once; the weights must still be the vectorizer's own,
+    # with every repeat counted (document frequency, the feature limit and its ties).
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from auditor import scoring
+
+    monkeypatch.setattr(scoring, "LEXICAL_FEATURES", limit)
+    docs = ["Fast fibre, fair prices.", "Мы рядом, когда нужно.", "Fast fibre, fair prices.",
+            "Call us: we answer in a minute.", "", "Мы рядом, когда нужно.", "fair and fast",
+            "Call us: we answer in a minute.", "No surprises on the bill."] * 3 + ["Zyx qwv."]
+    ours = scoring.char_ngram_tfidf(docs)
+    theirs = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
+                             min_df=2, max_features=limit, dtype=np.float32).fit_transform(docs)
+    assert ours.shape == theirs.shape and (limit > ours.shape[1] or ours.shape[1] == limit)
+    assert ours.dtype == theirs.dtype
+    assert abs(ours - theirs).max() == 0
