@@ -234,10 +234,11 @@ class SentenceVectors(Mapping[str, "np.ndarray"]):
 
 @dataclass(frozen=True)
 class Scored:
-    results: list[TouchpointResult]
+    results: list[TouchpointResult]               # with their places on the brand map
     model: BrandModel | None
     vectors: Mapping[str, np.ndarray]             # sentence -> vector
-    touchpoint_vectors: dict[int, np.ndarray]    # touchpoint position -> mean block vector
+    coverage: Coverage | None = None              # ``key_message_coverage``
+    exemplar_map: list[dict] = field(default_factory=list)  # ``brand_map``'s approved points
 
 
 #: Unique sentences embedded per call: bounds the memory of one batch (texts, cache rows,
@@ -291,8 +292,7 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         ruled = _rule_findings(touchpoints, all_sentences, scoring.checks)
         blocks: list[dict[int, int]] = [{} for _ in touchpoints]
         judged = _judge_all(touchpoints, all_sentences, scoring, ruled, {}, blocks, None)
-        results, _ = _score_all(touchpoints, judged, None, None, blocks, progress)
-        return Scored(results, None, {}, {})
+        return Scored(_score_all(touchpoints, judged, None, blocks, progress), None, {})
     import importlib
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -331,13 +331,17 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         # Everything that does not need the brand model, while it is fitted.
         toned = _tones(touchpoints, all_sentences, scoring, vectors, styles)
         offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
+        coverage = key_message_coverage(touchpoints, scoring.index, vectors, all_sentences)
+        positions, exemplar_map = brand_map(_touchpoint_vectors(matrix, layout.blocks),
+                                            scoring.index)
         judged = _judge_all(touchpoints, all_sentences, scoring, ruled, vectors,
                             layout.blocks, offer, toned)
         del toned, ruled, styles
         model = fitting.result()
-        results, touchpoint_vectors = _score_all(touchpoints, judged, model, matrix,
-                                                 layout.blocks, progress)
-    return Scored(results, model, vectors, touchpoint_vectors)
+        results = _score_all(touchpoints, judged, model, layout.blocks, progress)
+    for n, xy in positions.items():
+        results[n] = replace(results[n], position=xy)
+    return Scored(results, model, vectors, coverage, exemplar_map)
 
 
 def _vector_free_work(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],
@@ -403,23 +407,30 @@ def _judge_all(touchpoints, all_sentences, scoring, ruled, vectors, blocks, offe
     return out
 
 
-def _score_all(touchpoints, judged, model, matrix, blocks, progress):
+def _score_all(touchpoints, judged, model, blocks, progress) -> list[TouchpointResult]:
     results = []
-    touchpoint_vectors = {}
     for n, tp in enumerate(touchpoints):
         block_raw = {b: float(model.block_raw[row]) for b, row in blocks[n].items()} if model \
             else {}
-        if matrix is not None and blocks[n]:
-            import numpy as np
-
-            v = matrix[list(blocks[n].values())].mean(axis=0)
-            touchpoint_vectors[n] = v / (np.linalg.norm(v) or 1.0)
         results.append(_score_one(tp, judged[n], model, block_raw))
         judged[n] = None
         if n % 50 == 0:
             progress("scoring", n, len(touchpoints))
     progress("scoring", len(touchpoints), len(touchpoints))
-    return results, touchpoint_vectors
+    return results
+
+
+def _touchpoint_vectors(matrix: np.ndarray, blocks: list[dict[int, int]]
+                        ) -> dict[int, np.ndarray]:
+    """Touchpoint position -> the normalised mean of its judged paragraphs' vectors."""
+    import numpy as np
+
+    out = {}
+    for n, rows in enumerate(blocks):
+        if rows:
+            v = matrix[list(rows.values())].mean(axis=0)
+            out[n] = v / (np.linalg.norm(v) or 1.0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -839,11 +850,8 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
                            "sentence_sd": t.sentence_sd}
                        for d, t in targets.items()}
                 for lang, targets in scoring.tone_targets.items()}
-            with one_blas_thread():
-                coverage = key_message_coverage(touchpoints, results, scoring.index,
-                                                scored.vectors)
-                results, scored_context["exemplar_map"] = brand_map(results, scored,
-                                                                    scoring.index)
+            coverage = scored.coverage
+            scored_context["exemplar_map"] = scored.exemplar_map
         del scored  # the sentence vectors: the biggest thing an audit holds
         if key is not None:
             import pickle
@@ -890,10 +898,13 @@ def _recall(memo: ResultMemo | None, key: str | None):
         return None
 
 
-def key_message_coverage(touchpoints: list[Touchpoint], results: list[TouchpointResult],
-                         index: BaselineIndex, vectors: Mapping[str, np.ndarray]
+def key_message_coverage(touchpoints: list[Touchpoint], index: BaselineIndex,
+                         vectors: Mapping[str, np.ndarray],
+                         all_sentences: list[list[Sentence]] | None = None
                          ) -> Coverage | None:
     """Share of each channel's touchpoints that carry each key message (paraphrases count).
+
+    ``all_sentences`` holds each touchpoint's ``touchpoint_sentences`` when they are at hand.
 
     A sentence carries a message when its similarity to the message stands out from how the
     approved copy in general relates to it: above the approved sentences' mean plus
@@ -911,9 +922,10 @@ def key_message_coverage(touchpoints: list[Touchpoint], results: list[Touchpoint
     channels = sorted({tp.channel for tp in touchpoints})
     counts = np.zeros((len(messages), len(channels)))
     totals = np.zeros(len(channels))
-    for tp in touchpoints:
+    for n, tp in enumerate(touchpoints):
         c = channels.index(tp.channel)
-        texts = [s.text for s in touchpoint_sentences(tp) if s.text in vectors]
+        sentences = all_sentences[n] if all_sentences is not None else touchpoint_sentences(tp)
+        texts = [s.text for s in sentences if s.text in vectors]
         if not texts:
             continue
         totals[c] += 1
@@ -929,20 +941,19 @@ COVERAGE_FLOOR = 0.35
 MAP_EXEMPLARS = 300
 
 
-def brand_map(results: list[TouchpointResult], scored: Scored, index: BaselineIndex
-              ) -> tuple[list[TouchpointResult], list[dict]]:
-    """Project touchpoints and approved paragraphs onto the same 2-D plane (PCA)."""
-    from dataclasses import replace
-
+def brand_map(touchpoint_vectors: dict[int, np.ndarray], index: BaselineIndex
+              ) -> tuple[dict[int, tuple[float, float]], list[dict]]:
+    """Project touchpoints and approved paragraphs onto the same 2-D plane (PCA): each
+    touchpoint's place (by position) and the approved paragraphs' points."""
     import numpy as np
 
     approved = index.paragraph_vectors
-    if not len(approved) or not scored.touchpoint_vectors:
-        return results, []
+    if not len(approved) or not touchpoint_vectors:
+        return {}, []
     step = max(1, len(approved) // MAP_EXEMPLARS)
     picked = list(range(0, len(approved), step))
-    positions = sorted(scored.touchpoint_vectors)
-    matrix = np.vstack([approved[picked], *[scored.touchpoint_vectors[p] for p in positions]])
+    positions = sorted(touchpoint_vectors)
+    matrix = np.vstack([approved[picked], *[touchpoint_vectors[p] for p in positions]])
     centred = matrix - matrix.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     xy = centred @ vt[:2].T
@@ -951,11 +962,11 @@ def brand_map(results: list[TouchpointResult], scored: Scored, index: BaselineIn
     exemplar_points = [{"x": round(float(xy[i, 0]), 4), "y": round(float(xy[i, 1]), 4),
                         "text": index.paragraphs[p][0][:300], "source": index.paragraphs[p][1]}
                        for i, p in enumerate(picked)]
-    out = list(results)
+    places = {}
     for k, position in enumerate(positions):
         x, y = xy[len(picked) + k]
-        out[position] = replace(out[position], position=(round(float(x), 4), round(float(y), 4)))
-    return out, exemplar_points
+        places[position] = (round(float(x), 4), round(float(y), 4))
+    return places, exemplar_points
 
 
 def run_audit(config: AuditConfig, *, embedder: Embedder | None = None,
