@@ -154,6 +154,8 @@ class AsyncFetcher:
         self._client = aiohttp.ClientSession(
             headers={"User-Agent": self.user_agent}, trust_env=False,
             timeout=aiohttp.ClientTimeout(total=self.timeout),
+            # Header lines as long as real sites send (a long Content-Security-Policy).
+            max_line_size=65536, max_field_size=65536,
             connector=aiohttp.TCPConnector(limit=0, ssl=_tls()),
             cookie_jar=aiohttp.CookieJar(unsafe=True))
         return self
@@ -273,7 +275,10 @@ class AsyncFetcher:
             response, location = await self._with_retries(current, accept, headers)
             if location is None:
                 return response
-            target = normalize_url(urljoin(current, location))
+            try:
+                target = normalize_url(urljoin(current, location))
+            except ValueError:  # e.g. a broken IPv6 literal, "http://[bad"
+                raise FetchError(f"redirects to {location}, which is not a URL") from None
             if target is None:
                 raise FetchError(f"redirects to {location}, which is not http(s)")
             if target in chain:
