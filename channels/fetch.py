@@ -60,7 +60,7 @@ T = TypeVar("T")
 
 # Both are pure and asked about the same URLs again and again (every page links to the
 # navigation), so answers are remembered.
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def normalize_url(url: str) -> str | None:
     """The form of ``url`` used to recognise a page: no fragment, no tracking parameters,
     sorted query, lower-case scheme and host, no default port. ``None`` if not http(s)."""
@@ -84,7 +84,7 @@ def normalize_url(url: str) -> str | None:
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def origin_of(url: str) -> str:
     """``scheme://host[:port]`` of a normalised URL."""
     parts = urlsplit(url)
