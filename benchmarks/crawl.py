@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                              check=False).stdout.splitlines()[0]
     results: dict[float, tuple[list[float], list[float]]] = {}
     cpu: dict[float, tuple[list[float], list[float]]] = {}  # CPU ms per page
+    loads: list[float] = []  # 1-minute load average as each round starts
     with tempfile.TemporaryDirectory(prefix="brand-audit-crawl-") as tmp:
         site = Path(tmp) / "site"
         generate_site(site, args.pages)
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 for round_ in range(args.rounds):
                     work = Path(tmp) / f"latency-{latency}-round-{round_}"
+                    loads.append(os.getloadavg()[0])
                     pages, seconds, errors, used = run_brand_audit(url, work / "ba")
                     if pages != args.pages:
                         raise SystemExit(f"brand-audit collected {pages} of {args.pages} "
@@ -193,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{dt.date.today().isoformat()}; {info['cores']} cores ({info['cpu']}), "
         f"{info['ram_gb']:.0f} GiB RAM, Python {info['python']}, {version.rstrip('.')}. "
         f"The machine is shared, so absolute numbers move between runs; the two crawlers "
-        f"alternate rounds in one run against one server.",
+        f"alternate rounds in one run against one server. 1-minute load average as the rounds "
+        f"started: {min(loads):.1f}-{max(loads):.1f} (other work on the machine slows wget's "
+        f"one connection at a time most).",
         "",
         f"A generated site of {args.pages} linked pages (~{size / 1000:.1f} KB each) served on "
         f"127.0.0.1 by a threaded Python server in its own process, answering at once or after "
