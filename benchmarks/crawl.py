@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                 process.wait(timeout=10)
 
     info = machine()
+    load = f"{min(loads):.1f}" + (f"-{max(loads):.1f}" if max(loads) - min(loads) >= 0.05 else "")
     rows = []
     verdicts = []
     for latency, (ours, theirs) in results.items():
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{info['ram_gb']:.0f} GiB RAM, Python {info['python']}, {version.rstrip('.')}. "
         f"The machine is shared, so absolute numbers move between runs; the two crawlers "
         f"alternate rounds in one run against one server. 1-minute load average as the rounds "
-        f"started: {min(loads):.1f}-{max(loads):.1f} (other work on the machine slows wget's "
+        f"started: {load} (other work on the machine slows wget's "
         f"one connection at a time most).",
         "",
         f"A generated site of {args.pages} linked pages (~{size / 1000:.1f} KB each) served on "
