@@ -1,82 +1,138 @@
-"""Work that needs no vectors, done by a second process while the model embeds.
+"""Work that needs no vectors, shared with a second process while the model embeds.
 
 Embedding is the longest stage of a large audit, and on a small machine it leaves part of
-the CPU idle (the model's own threads wait on each other between matrix products). The rule
-checks and the contrast model's letter patterns need no vectors, so ``start`` hands them to
-a forked worker that runs at the lowest CPU priority: it takes only what the model leaves,
-so the embedding is no slower, and by the time the vectors are ready most of that work is
-done. Measured in docs/benchmarks.md ("Performance").
+the CPU idle (the model's threads wait on each other between matrix products). The rule
+checks and the contrast model's letter patterns need no vectors, so ``share`` forks a worker
+that works through them, in order, at the lowest CPU priority: it takes only CPU the model
+leaves, so the embedding is no slower. Measured in docs/benchmarks.md ("Performance").
 
-The worker is a copy of this process (``fork``), so nothing is pickled on the way in, and
-only the result comes back. Where ``fork`` does not exist (Windows, macOS' default) or when
-the work is small, the work runs here instead, at ``result()``; if the worker dies (killed,
-out of memory), it is done here too. Either way the result is the same.
+When the vectors are ready, this process takes what it needs with ``get``: a task the
+worker has finished comes from the worker; any other task is done here, at normal priority,
+from the last task backwards (the worker goes forwards), so the audit never waits for a
+worker the machine starves: on a busy machine the worker may contribute nothing, and the run
+is as fast as it would be without it. Tasks must be deterministic: the result is the same
+whoever did the task.
+
+The worker is a copy of this process (``fork``), so nothing is pickled on the way in. Its
+results come back through files in a private temporary folder (removed at ``close``), and
+only their names through the pipe, so a starved worker can never hold this process up in
+the middle of a transfer. Without ``fork`` (Windows, macOS' default), or when asked not to,
+every task is done here.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+import pickle
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-#: Lowest priority: the worker only gets CPU nothing else in the audit wants.
+#: Lowest priority: the worker only gets CPU nothing else wants.
 NICENESS = 19
 
 
-def start(work: Callable[..., Any], *args: Any, background: bool = True) -> Pending:
-    """``work(*args)``, in a background process when ``background`` and ``fork`` allow."""
-    if not background or "fork" not in multiprocessing.get_all_start_methods():
-        return Pending(work, args)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(sender, work, args), daemon=True,
-                              name="brand-audit background")
-    try:
-        process.start()
-    except OSError:  # no memory or processes left for a copy: do it here
-        receiver.close()
-        sender.close()
-        return Pending(work, args)
-    sender.close()
-    return Pending(work, args, process, receiver)
+class SharedWork:
+    """``tasks`` done by a background worker and this process together."""
 
+    def __init__(self, tasks: Sequence[Callable[[], Any]], background: bool = True) -> None:
+        self._tasks = list(tasks)
+        self._done: dict[int, Any] = {}
+        self._process = self._receiver = self._folder = None
+        if background and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self._folder = Path(tempfile.mkdtemp(prefix="brand-audit-work-"))
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(sender, self._tasks, self._folder),
+                                      daemon=True, name="brand-audit background")
+            try:
+                process.start()
+            except OSError:  # no memory or processes left for a copy: do it all here
+                receiver.close()
+            else:
+                self._process, self._receiver = process, receiver
+            sender.close()
+        self.in_background = self._process is not None
+        #: Tasks whose result came from the worker (for tests and progress).
+        self.from_worker: set[int] = set()
 
-class Pending:
-    """The result of ``start``; ``result()`` waits for it."""
+    def get(self, i: int) -> Any:
+        """Task ``i``'s result: the worker's if it has finished it, else done here."""
+        self._collect()
+        if i not in self._done:
+            self._done[i] = self._tasks[i]()
+        return self._done[i]
 
-    def __init__(self, work: Callable[..., Any], args: tuple, process=None,
-                 receiver=None) -> None:
-        self._work, self._args = work, args
-        self._process, self._receiver = process, receiver
-        self.in_background = process is not None
+    def finished_by_worker(self) -> int:
+        """How many tasks the worker has finished so far (without waiting)."""
+        self._collect()
+        return len(self.from_worker)
 
-    def result(self) -> Any:
-        if self._process is None:
-            return self._work(*self._args)
+    def all(self) -> list[Any]:
+        """Every task's result, in order. Missing ones are done here, last first, until the
+        worker's finished ones are reached; then the worker is stopped."""
+        for i in reversed(range(len(self._tasks))):
+            self._collect()
+            if i in self._done and all(j in self._done for j in range(i)):
+                break
+            self.get(i)
+        results = [self._done[i] for i in range(len(self._tasks))]
+        self.close()
+        return results
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._receiver.close()
+            self._process.terminate()
+            self._process.join()
+            self._process = self._receiver = None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+        self._tasks = []  # let go of what the tasks hold
+
+    def _collect(self) -> None:
+        """Take in whatever the worker has finished, without waiting for more."""
+        if self._receiver is None:
+            return
         try:
-            ok, value = self._receiver.recv()
-        except (EOFError, OSError):  # the worker died without answering
-            ok, value = False, None
-        finally:
+            while self._receiver.poll():
+                i, name = self._receiver.recv()
+                if name is not None and i not in self._done:
+                    path = self._folder / name
+                    with path.open("rb") as file:
+                        self._done[i] = pickle.load(file)
+                    path.unlink()
+                    self.from_worker.add(i)
+        except (EOFError, OSError):  # the worker stopped (done, failed or killed)
             self._receiver.close()
             self._process.join()
-            self._process = None
-        # A failure in the worker is redone here, so it surfaces as it would have without
-        # the worker (same exception, this process's traceback).
-        return value if ok else self._work(*self._args)
+            self._process = self._receiver = None
+
+    def __enter__(self) -> SharedWork:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def _worker(sender, work: Callable[..., Any], args: tuple) -> None:
+def _worker(sender, tasks: list[Callable[[], Any]], folder: Path) -> None:
     try:
         os.nice(NICENESS)
     except OSError:
         pass
-    try:
-        value = work(*args)
-    except BaseException:  # noqa: BLE001 - the parent redoes the work and raises it there
-        sender.send((False, None))
-    else:
-        sender.send((True, value))
-    finally:
-        sender.close()
+    for i, task in enumerate(tasks):
+        try:
+            value = task()
+            name = f"{i}.pickle"
+            with (folder / f"{name}.part").open("wb") as file:
+                pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(folder / f"{name}.part", folder / name)
+        except BaseException:  # noqa: BLE001 - the parent redoes it and raises it there
+            sender.send((i, None))
+            break  # the tasks after a failure are left to the parent
+        sender.send((i, name))
+    sender.close()

@@ -271,6 +271,9 @@ def embed_sentences(texts: Sequence[str], embedder: Embedder, executor: Executor
 #: Below this many unique sentences an audit does everything in one process: starting the
 #: background worker costs more than the work it would take over.
 BACKGROUND_MIN_SENTENCES = 2_000
+#: Touchpoints per task of the vector-free work (``auditor.background``): small enough that
+#: the worker's last unfinished task costs little when this process does it instead.
+BACKGROUND_CHUNK = 200
 
 
 def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
@@ -296,18 +299,24 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
     import importlib
     import threading
     from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
 
     import numpy as np
 
-    from auditor.background import start
-    from auditor.scoring import contrast_plan
+    from auditor.background import SharedWork
+    from auditor.scoring import contrast_plan, lexical_features
 
     layout = _block_layout(touchpoints, all_sentences)
     plan = contrast_plan(scoring.index, np.array(layout.groups), layout.languages)
     local = getattr(executor, "name", "local") == "local"
-    pending = start(_vector_free_work, touchpoints, all_sentences, scoring.checks,
-                    scoring.index, plan, layout.texts,
-                    background=local and len(rows) >= BACKGROUND_MIN_SENTENCES)
+    # Task 0: the contrast model's letter patterns; then the rules and style, a chunk of
+    # touchpoints at a time.
+    chunks = range(0, len(touchpoints), BACKGROUND_CHUNK)
+    work = SharedWork([
+        partial(lexical_features, scoring.index, plan, layout.texts) if plan else lambda: None,
+        *(partial(_vector_free_work, touchpoints[c:c + BACKGROUND_CHUNK],
+                  all_sentences[c:c + BACKGROUND_CHUNK], scoring.checks) for c in chunks)],
+        background=local and len(rows) >= BACKGROUND_MIN_SENTENCES)
     if plan is not None:
         # The contrast model's solver takes a second to import: import it while the model
         # embeds, not after.
@@ -320,14 +329,17 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
                                                     progress))
     del unique
     matrix = _block_matrix(layout, vectors)
-    ruled, styles, lexical = pending.result()
     progress("modelling the brand", 0, 1)
-    with one_blas_thread(), ThreadPoolExecutor(1, thread_name_prefix="brand-model") as pool:
+    with work, one_blas_thread(), ThreadPoolExecutor(1, thread_name_prefix="brand-model") as pool:
         # The contrast model's solver spends its time in sparse products that let go of the
         # GIL, so it is fitted while this thread measures every touchpoint's tone.
         fitting = pool.submit(fit_brand_model, scoring.index, matrix, np.array(layout.groups),
-                              layout.languages, lexical=lexical, block_texts=layout.texts)
-        del lexical
+                              layout.languages, lexical=work.get(0), block_texts=layout.texts)
+        ruled, styles = [], []
+        for chunk_ruled, chunk_styles in work.all()[1:]:
+            ruled += chunk_ruled
+            styles += chunk_styles
+        work.close()
         # Everything that does not need the brand model, while it is fitted.
         toned = _tones(touchpoints, all_sentences, scoring, vectors, styles)
         offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
@@ -345,18 +357,16 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
 
 
 def _vector_free_work(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],
-                      checks: list[Check], index: BaselineIndex, plan, block_texts: list[str]):
-    """Everything of scoring that needs no vectors: the rule checks' findings, the style half
-    of each touchpoint's tone (``auditor.tone.style``) and the contrast model's letter
-    patterns."""
-    from auditor.scoring import lexical_features
+                      checks: list[Check]):
+    """Touchpoints' rule findings and the style half of their tone (``auditor.tone.style``):
+    with the contrast model's letter patterns, all of scoring that needs no vectors."""
     from auditor.tone import style
-    lexical = lexical_features(index, plan, block_texts) if plan is not None else None
+
     styles = []
     for sentences in all_sentences:
         judged = [s.text for s in sentences if is_judged(s)]
         styles.append(style(judged) if judged else None)
-    return _rule_findings(touchpoints, all_sentences, checks), styles, lexical
+    return _rule_findings(touchpoints, all_sentences, checks), styles
 
 
 def _rule_findings(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],

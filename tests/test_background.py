@@ -1,13 +1,15 @@
-"""The background worker (``auditor.background``) and the vector-free work it takes over."""
+"""The background worker (``auditor.background``) and the vector-free work it shares."""
 
 from __future__ import annotations
 
 import os
 import signal
+import time
+from functools import partial
 
 import pytest
 
-from auditor import background
+from auditor.background import SharedWork
 from auditor.embedding import HashingEmbedder
 from auditor.engine import audit
 from baselines import DEMO_BASELINE, load_baseline
@@ -17,23 +19,47 @@ pytestmark = pytest.mark.skipif(
     reason="the background worker needs fork")
 
 
-def _pid_and_priority(offset: int) -> tuple[int, int, int]:
-    return os.getpid(), os.nice(0), offset + 1
+def _who(n: int) -> tuple[int, int, int]:
+    return os.getpid(), os.nice(0), n * n
 
 
-def test_work_runs_in_a_lower_priority_process_and_its_result_comes_back() -> None:
-    pending = background.start(_pid_and_priority, 41)
-    assert pending.in_background
-    pid, niceness, value = pending.result()
-    assert value == 42
-    assert pid != os.getpid()
-    assert niceness > os.nice(0)
+def _wait_for_worker(work: SharedWork, tasks: int, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while work.finished_by_worker() < tasks and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
-def test_small_work_runs_here() -> None:
-    pending = background.start(_pid_and_priority, 1, background=False)
-    assert not pending.in_background
-    assert pending.result() == (os.getpid(), os.nice(0), 2)
+def test_the_worker_does_tasks_at_lower_priority_and_its_results_come_back() -> None:
+    work = SharedWork([partial(_who, n) for n in range(4)])
+    assert work.in_background
+    _wait_for_worker(work, 4)
+    results = work.all()
+    assert [value for *_, value in results] == [0, 1, 4, 9]
+    assert work.from_worker == {0, 1, 2, 3}
+    assert all(pid != os.getpid() and nice > os.nice(0) for pid, nice, _ in results)
+
+
+def _slow_in_the_worker(parent: int) -> tuple[int, int, int]:
+    if os.getpid() != parent:
+        time.sleep(30)  # a worker the machine starves
+    return _who(0)
+
+
+def test_what_the_worker_has_not_finished_is_done_here_without_waiting() -> None:
+    started = time.monotonic()
+    work = SharedWork([partial(_slow_in_the_worker, os.getpid()),
+                       *(partial(_who, n) for n in range(1, 4))])
+    results = work.all()
+    assert time.monotonic() - started < 20
+    assert work.from_worker == set()
+    assert [r[2] for r in results] == [0, 1, 4, 9]
+    assert all(pid == os.getpid() for pid, *_ in results)
+
+
+def test_without_a_worker_everything_is_done_here() -> None:
+    work = SharedWork([partial(_who, n) for n in range(3)], background=False)
+    assert not work.in_background
+    assert work.all() == [(os.getpid(), os.nice(0), n * n) for n in range(3)]
 
 
 def _fails_in_the_worker(parent: int) -> str:
@@ -48,44 +74,61 @@ def _dies_in_the_worker(parent: int) -> str:
     return "done here"
 
 
+@pytest.mark.parametrize("task", [_fails_in_the_worker, _dies_in_the_worker])
+def test_a_worker_that_fails_or_dies_costs_time_not_results(task) -> None:
+    work = SharedWork([partial(task, os.getpid()), partial(_who, 2)])
+    time.sleep(0.5)
+    assert work.all()[0] == "done here"
+
+
 def _always_fails() -> None:
     raise ValueError("bad input")
 
 
-@pytest.mark.parametrize("work", [_fails_in_the_worker, _dies_in_the_worker])
-def test_a_worker_that_fails_or_dies_costs_time_not_the_result(work) -> None:
-    assert background.start(work, os.getpid()).result() == "done here"
+def test_an_error_in_a_task_is_raised_here_as_it_would_be_without_the_worker() -> None:
+    with SharedWork([_always_fails]) as work, pytest.raises(ValueError, match="bad input"):
+        work.all()
 
 
-def test_an_error_in_the_work_is_raised_here_as_it_would_be_without_the_worker() -> None:
-    with pytest.raises(ValueError, match="bad input"):
-        background.start(_always_fails).result()
+def test_the_worker_leaves_no_files_or_process_behind(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    work = SharedWork([partial(_who, n) for n in range(3)])
+    _wait_for_worker(work, 1)
+    process = work._process
+    work.all()
+    assert not any(tmp_path.iterdir())
+    assert process is None or not process.is_alive()
 
 
 def test_scores_are_the_same_with_and_without_the_background_worker(monkeypatch) -> None:
-    # The demo's approved copy audited as touchpoints: enough paragraphs for the contrast
-    # model, so its letter patterns come from the worker too.
+    # The demo's approved copy recombined into touchpoints: enough paragraphs for the
+    # contrast model, so its letter patterns are shared work too.
     import random
 
+    from auditor import background
     from benchmarks.perf import _recombined_demo
 
     touchpoints = _recombined_demo(random.Random(7), 2_500)
     baseline = load_baseline(DEMO_BASELINE)
-    started, start = [], background.start
+    shared, original = [], background.SharedWork
 
-    def spy(*args, **kwargs):
-        started.append(start(*args, **kwargs))
-        return started[-1]
+    def spy(tasks, background=True):
+        work = original(tasks, background)
+        if background:
+            _wait_for_worker(work, len(tasks))  # so the worker's results are the ones used
+        shared.append(work)
+        return work
 
-    monkeypatch.setattr(background, "start", spy)
+    monkeypatch.setattr(background, "SharedWork", spy)
     runs = {}
     for name, threshold in (("here", 10**9), ("worker", 0)):
         monkeypatch.setattr("auditor.engine.BACKGROUND_MIN_SENTENCES", threshold)
         run = audit(touchpoints, [], baseline, HashingEmbedder())
         runs[name] = [(r.touchpoint.id, r.score, r.similarity, dict(r.tone), r.findings)
                       for r in run.results]
-        # The contrast model ran, so its letter patterns came from the worker too.
         assert run.context["calibration"]["method"] == "nearest+contrast"
-    assert [p.in_background for p in started] == [False, True]
+    assert [w.in_background for w in shared] == [False, True]
+    assert shared[1].from_worker == set(range(len(shared[1].from_worker))) != set()
+    assert len(shared[1].from_worker) > 2
     assert runs["worker"] == runs["here"]
     assert any(findings for *_, findings in runs["here"])
