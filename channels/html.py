@@ -162,15 +162,14 @@ def _parse(html: str, positions: bool,
     source = html
     if html.startswith("\ufeff"):
         html = html[1:]  # a byte order mark left in the text is not copy
-    root = _feed(html, None)
+    root, _ = _feed(html, deep=False)
     if root is None:
         return [], None
     tops = [root, *(s for s in root.itersiblings() if _is_element(s))]
     elements: Iterable[tuple[str, etree._Element | None, int | None]]
     if any(_AT_MAX_DEPTH(top) for top in tops):
-        flat = _FlatTree()
-        document = _feed(html, flat)
-        assert document is not None
+        document, flat = _feed(html, deep=True)
+        assert document is not None and flat is not None
         tops = [child for child in document if _is_element(child)]
         elements = ((name, el, None) for name, el in flat.elements)
     else:
@@ -179,20 +178,21 @@ def _parse(html: str, positions: bool,
     return tops, _source_positions(source, elements) if positions else None
 
 
-def _feed(html: str, target: _FlatTree | None) -> etree._Element | None:
-    """libxml2's tree of ``html`` (or the document element ``target`` built); the text is
-    given to lxml again as UTF-8 bytes if it refuses the string."""
+def _feed(html: str, *, deep: bool) -> tuple[etree._Element | None, _FlatTree | None]:
+    """libxml2's tree of ``html`` (``deep``: the document element a ``_FlatTree`` built, and
+    that target); the text is given to lxml again as UTF-8 bytes if it refuses the string."""
     for markup, encoding in ((html, None), (html.encode("utf-8"), "utf-8")):
         # A parser per document: it costs half a microsecond and is never shared by threads.
+        target = _FlatTree() if deep else None
         parser = etree.HTMLParser(recover=True, encoding=encoding, huge_tree=True,
                                   target=target)
         try:
             parser.feed(markup)
-            return parser.close()
+            return parser.close(), target
         except (UnicodeDecodeError, LookupError, etree.ParserError):
             if encoding:
                 raise
-    return None
+    return None, None
 
 
 class _FlatTree:
