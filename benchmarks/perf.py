@@ -136,6 +136,58 @@ def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+class TreeMemory:
+    """Peak memory of this process and its children together (the audit's background
+    worker), sampled every 50 ms as the sum of proportional set sizes (PSS: a page shared by
+    the forked worker and the audit is counted once, split between them)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak_mb = max(self.peak_mb, sum(map(_pss_mb, _tree(os.getpid()))))
+
+    @staticmethod
+    def available() -> bool:
+        return Path("/proc/self/smaps_rollup").is_file()
+
+
+def _tree(pid: int) -> list[int]:
+    pids, out = [pid], []
+    while pids:
+        p = pids.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            try:
+                pids += [int(c) for c in task.read_text().split()]
+            except OSError:
+                pass
+    return out
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # the process ended between listing and reading
+        pass
+    return 0.0
+
+
 def worker_audit(args: argparse.Namespace) -> dict:
     """One end-to-end audit of the corpus with the vector cache in ``args.store``."""
     from auditor.engine import audit, model_loaded, open_embedder
@@ -146,7 +198,7 @@ def worker_audit(args: argparse.Namespace) -> dict:
     touchpoints = corpus(args.sentences)
     rss_before = _peak_rss_mb()
     start = time.perf_counter()
-    with Store(args.store) as store:
+    with Store(args.store) as store, TreeMemory() as memory:
         embedder = open_embedder(args.model, store)
         run = audit(touchpoints, [], load_baseline(DEMO_BASELINE), embedder,
                     memo=None if args.no_memo else store)
@@ -154,6 +206,7 @@ def worker_audit(args: argparse.Namespace) -> dict:
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": rss_before,
             "worker_peak_rss_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN),
+            "tree_peak_pss_mb": memory.peak_mb if TreeMemory.available() else None,
             "touchpoints": len(touchpoints), "score": report["summary"]["score"],
             "cache_hits": embedder.hits, "cache_misses": embedder.misses,
             "model_loaded": model_loaded(embedder)}
@@ -234,8 +287,19 @@ def figures(m: dict) -> dict:
         "check_cold_cache": statistics.median(m["check_cold_cache"]),
         "check_warm_cache": statistics.median(m["check_warm_cache"]),
         "check_rules": statistics.median(m["check_rules"]),
-        "rss_gb": m["cold"]["peak_rss_mb"] / 1024,
+        # The audit and its background worker together when that can be measured (Linux).
+        "rss_gb": max(m["cold"]["peak_rss_mb"], m["cold"].get("tree_peak_pss_mb") or 0) / 1024,
     }
+
+
+def _memory_detail(cold: dict) -> str:
+    tree = cold.get("tree_peak_pss_mb")
+    together = (f"audit and background worker together (PSS, sampled every 50 ms) "
+                f"{tree:,.0f} MB; " if tree else "")
+    return (f"{together}max RSS of the audit process {cold['peak_rss_mb']:,.0f} MB, of the worker "
+            f"{cold.get('worker_peak_rss_mb', 0):,.0f} MB (its RSS counts the pages it shares "
+            "with the audit); after loading the corpus, before the audit: "
+            f"{cold['rss_before_mb']:,.0f} MB")
 
 
 def _met(ok: bool) -> str:
@@ -275,10 +339,9 @@ def markdown(m: dict, args: argparse.Namespace) -> str:
         ("3c. `check --no-embeddings` cold start", f"{f['check_rules']:.2f} s",
          f"<= {TARGETS['check_rules']:g} s", _met(f["check_rules"] <= TARGETS["check_rules"]),
          secs(f"{t:.2f}" for t in m["check_rules"])),
-        ("4. peak memory of the cold audit (max RSS)", f"{f['rss_gb']:.2f} GB",
+        ("4. peak memory of the cold audit", f"{f['rss_gb']:.2f} GB",
          f"<= {TARGETS['rss_gb']:g} GB", _met(f["rss_gb"] <= TARGETS["rss_gb"]),
-         f"{cold['peak_rss_mb']:,.0f} MB; after loading the corpus, before the audit: "
-         f"{cold['rss_before_mb']:,.0f} MB"),
+         _memory_detail(cold)),
     ]
     source = ("`../shared/data` (public sector copy in English, Telegram posts in Russian)"
               if (DATA / "public_sector_orgs_copy.jsonl").is_file()
@@ -322,8 +385,14 @@ NOTES = [
     "*Rules only*: mostly imports (numpy, Beautiful Soup, click, markdown-it); the CMU "
     "pronouncing dictionary's syllable table is parsed once and then read from "
     "`~/.cache/brand-audit/`.",
+    "* **Scoring and the embedding overlap** (README \"Scale\"): while the model embeds, a "
+    "forked worker at the lowest CPU priority does the rule checks, the style half of tone "
+    "and the contrast model's character n-grams; what it has not finished when the vectors "
+    "are ready, the audit does itself.",
     "* **Peak memory**: the model, the corpus, one float32 row per unique sentence, the "
-    "contrast model's sparse features and the results.",
+    "contrast model's sparse features and the results, in the audit process; the background "
+    "worker's own allocations (n-gram counts, findings) on top. The figure is the larger of "
+    "the audit process's max RSS and the sampled PSS sum of the audit and its worker.",
 ]
 
 
