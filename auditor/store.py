@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -121,7 +122,7 @@ class Store:
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not in_memory:
-                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                mode = self._switch_to_wal()
                 if str(mode).lower() != "wal":
                     raise sqlite3.OperationalError(f"journal_mode is {mode}, WAL unavailable")
             self._conn.execute("PRAGMA foreign_keys = ON")
@@ -130,6 +131,22 @@ class Store:
         except sqlite3.Error as exc:
             self._conn.close()
             raise self._open_error(exc) from exc
+
+    def _switch_to_wal(self) -> str:
+        """``PRAGMA journal_mode = WAL``, waiting up to the busy timeout for the lock.
+
+        SQLite answers "database is locked" at once, without its busy handler, while another
+        connection writes to a store that is not in WAL mode yet: two audits creating the
+        same new store, one still setting it up. Wait as for any other lock.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                return self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     # ------------------------------------------------------------------ lifecycle
 

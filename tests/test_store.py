@@ -236,6 +236,27 @@ def test_two_stores_on_one_file_both_write(tmp_path):
         assert a.vector_count("m") == 60
 
 
+def test_a_store_another_connection_is_still_setting_up_is_waited_for(tmp_path):
+    # SQLite refuses the switch to WAL at once (no busy wait) while another connection
+    # writes to a store still in its first journal mode: two audits creating one new store
+    # made the second fail with "database is locked" (seen in CI).
+    import sqlite3
+
+    path = tmp_path / "audit.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE setting_up (a)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO setting_up VALUES (1)")
+    timer = threading.Timer(0.3, other.execute, args=("COMMIT",))
+    timer.start()
+    try:
+        with Store(path) as store:
+            assert store.journal_mode == "wal"
+    finally:
+        timer.join()
+        other.close()
+
+
 def test_two_processes_share_one_store(tmp_path):
     path = tmp_path / "audit.db"
     code = (
