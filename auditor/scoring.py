@@ -48,10 +48,6 @@ CONTRAST_FOLDS = 5
 CONTRAST_WEIGHT = 4.0
 CONTRAST_C = 1.0  # logistic regression's inverse regularisation
 LEXICAL_FEATURES = 200_000
-#: Contrast folds fitted at once, in threads (the results do not depend on it).
-CONTRAST_THREADS = 1
-#: Contrast folds fitted at once (threads; the results do not depend on it).
-CONTRAST_THREADS = 1
 #: With peers, also contrast with the audited copy (it is mostly the brand's own, so this
 #: mainly sharpens what peers and audited copy share against the approved copy).
 PEERS_WITH_AUDITED = True
@@ -559,10 +555,8 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
     character n-grams), which carry much of what sets one voice apart from a similar one
     (docs/benchmarks.md).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     import numpy as np
-    from scipy.sparse import hstack
+    from scipy.sparse import hstack, vstack
     from sklearn.linear_model import LogisticRegression
 
     def features(vectors: np.ndarray, part: int):
@@ -573,41 +567,45 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
 
     positives = features(index.paragraph_vectors, 0)
     negatives = features(background, 1)
-    # Without peers the background is the audited copy itself: the same rows, built once.
-    audited = (negatives if not peer_rows else features(blocks, 2)) if len(blocks) else None
+    n_pos, n_neg = positives.shape[0], negatives.shape[0]
+    # Every training row in one matrix, approved copy first: a fold's training set is one
+    # copy of its rows (a fold holds 4/5 of the background: the biggest thing scoring makes).
+    rows = vstack([positives, negatives]).tocsr()
+    labels = np.r_[np.ones(n_pos), np.zeros(n_neg)]
+    del positives, negatives
     pos_fold = _folds(index.doc_ids, CONTRAST_FOLDS)
     neg_fold = _folds(np.asarray(background_groups), CONTRAST_FOLDS)
-    audited_in_background = negatives.shape[0] > peer_rows
-    approved = np.zeros(positives.shape[0])
+    # When the audited copy is part of the background, its rows there are its features.
+    audited_in_background = n_neg > peer_rows
+    approved = np.zeros(n_pos)
     block_scores = np.zeros(len(blocks))
 
-    def fit(p, n):
-        from scipy.sparse import vstack
-
+    def fit(train: np.ndarray):
         model = LogisticRegression(C=CONTRAST_C, max_iter=2000, class_weight="balanced")
-        return model.fit(vstack([p, n]), np.r_[np.ones(p.shape[0]), np.zeros(n.shape[0])])
+        return model.fit(rows[train], labels[train])
 
     def fold_scores(fold: int) -> None:
-        train_p, train_n = positives[pos_fold != fold], negatives[neg_fold != fold]
-        if not train_p.shape[0] or not train_n.shape[0]:
+        train_p, train_n = np.flatnonzero(pos_fold != fold), np.flatnonzero(neg_fold != fold)
+        if not len(train_p) or not len(train_n):
             return
-        model = fit(train_p, train_n)
+        model = fit(np.r_[train_p, n_pos + train_n])
         if (pos_fold == fold).any():
-            approved[pos_fold == fold] = model.decision_function(positives[pos_fold == fold])
+            approved[pos_fold == fold] = model.decision_function(
+                rows[np.flatnonzero(pos_fold == fold)])
         if audited_in_background:
             held = neg_fold[peer_rows:] == fold
             if held.any():
-                block_scores[held] = model.decision_function(audited[held])
+                block_scores[held] = model.decision_function(
+                    rows[n_pos + peer_rows + np.flatnonzero(held)])
 
-    # The folds are independent and each writes its own rows; the solver spends its time in
-    # sparse products that let go of the GIL, so two threads fit two folds side by side
-    # (each holds one fold's training copy: that is the memory it costs).
-    with ThreadPoolExecutor(max_workers=CONTRAST_THREADS,
-                            thread_name_prefix="contrast-fold") as pool:
-        list(pool.map(fold_scores, range(CONTRAST_FOLDS)))
-    if not audited_in_background and audited is not None:
+    # One fold at a time: two side by side (threads) would be faster on two cores, but each
+    # holds its own training copy (about 130 MB at 50,000 sentences), and memory is the
+    # tighter budget (docs/benchmarks.md "Performance").
+    for fold in range(CONTRAST_FOLDS):
+        fold_scores(fold)
+    if not audited_in_background and len(blocks):
         # Peers alone: the audited copy was never seen, one model over everything scores it.
-        block_scores = fit(positives, negatives).decision_function(audited)
+        block_scores = fit(np.arange(n_pos + n_neg)).decision_function(features(blocks, 2))
     return approved, block_scores
 
 
