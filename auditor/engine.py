@@ -296,8 +296,6 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         blocks: list[dict[int, int]] = [{} for _ in touchpoints]
         judged = _judge_all(touchpoints, all_sentences, scoring, ruled, {}, blocks, None)
         return Scored(_score_all(touchpoints, judged, None, blocks, progress), None, {})
-    import importlib
-    import threading
     from concurrent.futures import ThreadPoolExecutor
     from functools import partial
 
@@ -317,11 +315,6 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         *(partial(_vector_free_work, touchpoints[c:c + BACKGROUND_CHUNK],
                   all_sentences[c:c + BACKGROUND_CHUNK], scoring.checks) for c in chunks)],
         background=local and len(rows) >= BACKGROUND_MIN_SENTENCES)
-    if plan is not None:
-        # The contrast model's solver takes a second to import: import it while the model
-        # embeds, not after.
-        threading.Thread(target=importlib.import_module, args=("sklearn.linear_model",),
-                         name="import-solver", daemon=True).start()
     # Shortest first: the cache's batches and the model's micro-batches fill evenly.
     unique = sorted(rows, key=lambda t: (len(t), t))
     rows = {t: i for i, t in enumerate(unique)}
