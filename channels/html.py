@@ -465,14 +465,9 @@ class _Walker:
             name = child.tag
             if isinstance(name, str) and name not in _SKIP and not _hidden(child):
                 child_chrome = chrome or _is_chrome(child)
-                if _is_cta(child):
-                    self.emit(self.order, _cta_text(child), "web.cta", child, child_chrome)
-                    run.append(" ")
-                elif name == "img":
-                    self.emit(self.order, child.get("alt") or "", "web.alt", child,
-                              child_chrome)
-                elif name == "br":
-                    run.append(" ")
+                leaf = self.leaf(child, child_chrome)
+                if leaf is not None:
+                    run.append(leaf)
                 elif name in _BLOCK_LEVEL:
                     if run_order is not None:
                         self.emit(run_order, "".join(run), scope, el, chrome)
@@ -493,6 +488,20 @@ class _Walker:
         if run_order is not None:
             self.emit(run_order, "".join(run), scope, el, chrome)
 
+    def leaf(self, el: etree._Element, chrome: bool) -> str | None:
+        """A button, an image or a line break: emitted as its own block (buttons, alt text)
+        and what it leaves in the surrounding text; None for any other element."""
+        if _is_cta(el):
+            self.emit(self.order, _cta_text(el), "web.cta", el, chrome)
+            return " "
+        name = el.tag
+        if name == "img":
+            self.emit(self.order, el.get("alt") or "", "web.alt", el, chrome)
+            return ""
+        if name == "br":
+            return " "
+        return None
+
     def inline_text(self, el: etree._Element, chrome: bool) -> str:
         parts: list[str] = []
         text = el.text
@@ -504,14 +513,9 @@ class _Walker:
             name = child.tag
             if isinstance(name, str) and name not in _SKIP and not _hidden(child):
                 child_chrome = chrome or _is_chrome(child)
-                if _is_cta(child):
-                    self.emit(self.order, _cta_text(child), "web.cta", child, child_chrome)
-                    parts.append(" ")
-                elif name == "img":
-                    alt = child.get("alt") or ""
-                    self.emit(self.order, alt, "web.alt", child, child_chrome)
-                elif name == "br":
-                    parts.append(" ")
+                leaf = self.leaf(child, child_chrome)
+                if leaf is not None:
+                    parts.append(leaf)
                 elif name in _BLOCK_LEVEL:
                     self.walk(child, child_chrome)
                     parts.append(" ")

@@ -14,11 +14,9 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -39,52 +37,6 @@ BASELINE = FIXTURES / "baselines" / "minimal"
 PAGE = (b"<html lang=en><head><title>Garden</title></head><body><main><h1>Plant the garden "
         b"you want</h1><p>We help you choose plants that thrive where you live, step by "
         b"step.</p></main></body></html>")
-
-
-# -- a tiny local server ------------------------------------------------------------------
-
-class Site:
-    """127.0.0.1 on an ephemeral port; ``routes`` maps a path to (status, headers, body)."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                site.requests.append((self.path, dict(self.headers)))
-                route = site.routes.get(self.path.split("?")[0])
-                if callable(route):
-                    route = route(self)
-                status, headers, body = route or (404, {}, b"not here")
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    running = Site()
-    yield running
-    running.close()
 
 
 def html(body: bytes = PAGE) -> tuple[int, dict[str, str], bytes]:
