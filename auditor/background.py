@@ -1,4 +1,5 @@
-"""Work that needs no vectors, shared with a second process while the model embeds.
+"""Work shared with a second process: what needs no vectors while the model embeds, and
+the brand model while the rest of scoring is done.
 
 Embedding is the longest stage of a large audit, and on a small machine it leaves part of
 the CPU idle (the model's threads wait on each other between matrix products). The rule
@@ -13,6 +14,12 @@ worker the machine starves: on a busy machine the worker may contribute nothing,
 is as fast as it would be without it. Tasks must be deterministic: the result is the same
 whoever did the task.
 
+A task can also need what this process makes after the worker has started (the brand model
+needs the paragraphs' vectors): ``Later`` is an array in memory both processes share, and
+the task waits until this process has filled it. When the worker has kept up with the
+earlier tasks, ``get(i, wait=True)`` waits for such a task's result rather than doing it
+again; if the worker fails or stops, the task is done here all the same.
+
 The worker is a copy of this process (``fork``), so nothing is pickled on the way in. Its
 results come back through files in a private temporary folder (removed at ``close``), and
 only their names through the pipe, so a starved worker can never hold this process up in
@@ -22,14 +29,19 @@ every task is done here.
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import pickle
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Lowest priority: the worker only gets CPU nothing else wants.
 NICENESS = 19
@@ -59,9 +71,12 @@ class SharedWork:
         #: Tasks whose result came from the worker (for tests and progress).
         self.from_worker: set[int] = set()
 
-    def get(self, i: int) -> Any:
-        """Task ``i``'s result: the worker's if it has finished it, else done here."""
+    def get(self, i: int, wait: bool = False) -> Any:
+        """Task ``i``'s result: the worker's if it has finished it, else done here. With
+        ``wait``, a worker still alive is waited for first (see ``kept_up``)."""
         self._collect()
+        while wait and i not in self._done and self._receiver is not None:
+            self._collect(block=True)
         if i not in self._done:
             self._done[i] = self._tasks[i]()
         return self._done[i]
@@ -71,17 +86,26 @@ class SharedWork:
         self._collect()
         return len(self.from_worker)
 
-    def all(self) -> list[Any]:
-        """Every task's result, in order. Missing ones are done here, last first, until the
-        worker's finished ones are reached; then the worker is stopped."""
-        for i in reversed(range(len(self._tasks))):
+    def all(self, stop: int | None = None) -> list[Any]:
+        """The results of every task before ``stop`` (all by default), in order. Missing ones
+        are done here, last first, until the worker's finished ones are reached. When that
+        is every task, the worker is stopped."""
+        stop = len(self._tasks) if stop is None else stop
+        for i in reversed(range(stop)):
             self._collect()
             if i in self._done and all(j in self._done for j in range(i)):
                 break
             self.get(i)
-        results = [self._done[i] for i in range(len(self._tasks))]
-        self.close()
+        results = [self._done[i] for i in range(stop)]
+        if stop == len(self._tasks):
+            self.close()
         return results
+
+    def kept_up(self, stop: int) -> bool:
+        """Whether the worker did every task before ``stop`` itself: the machine gives it
+        CPU, so waiting for its next result is no slower than doing the task here."""
+        self._collect()
+        return self._receiver is not None and self.from_worker >= set(range(stop))
 
     def close(self) -> None:
         if self._process is not None:
@@ -94,12 +118,14 @@ class SharedWork:
             self._folder = None
         self._tasks = []  # let go of what the tasks hold
 
-    def _collect(self) -> None:
-        """Take in whatever the worker has finished, without waiting for more."""
+    def _collect(self, block: bool = False) -> None:
+        """Take in whatever the worker has finished; with ``block``, wait for its next
+        message first."""
         if self._receiver is None:
             return
         try:
-            while self._receiver.poll():
+            while self._receiver.poll(None if block else 0):
+                block = False
                 i, name = self._receiver.recv()
                 if name is not None and i not in self._done:
                     path = self._folder / name
@@ -117,6 +143,31 @@ class SharedWork:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Later:
+    """An array this process fills after a worker has started, which the worker's tasks
+    read: anonymous shared memory (a forked worker sees the writes), with a signal that it
+    is full. Without ``fork``, only this process reads it."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: str) -> None:
+        import numpy as np
+
+        count = int(np.prod(shape))
+        self._memory = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))
+        self.array = np.frombuffer(self._memory, dtype=dtype, count=count).reshape(shape)
+        forks = "fork" in multiprocessing.get_all_start_methods()
+        self._full = multiprocessing.get_context("fork").Event() if forks \
+            else threading.Event()
+
+    def set(self) -> None:
+        """The array is full: tasks waiting in ``get`` go on."""
+        self._full.set()
+
+    def get(self) -> np.ndarray:
+        """The array, once this process has filled it."""
+        self._full.wait()
+        return self.array
 
 
 def _worker(sender, tasks: list[Callable[[], Any]], folder: Path) -> None:

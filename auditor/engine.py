@@ -64,9 +64,11 @@ if TYPE_CHECKING:
     # neither numpy nor the tone, offer, store and executor modules.
     import numpy as np
 
+    from auditor.background import Later
     from auditor.config import AuditConfig
     from auditor.executors import Executor
     from auditor.offers import OfferDetector
+    from auditor.scoring import Calibration, ContrastPlan
     from auditor.store import Store
     from auditor.tone import ToneAxes
 
@@ -296,57 +298,78 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         blocks: list[dict[int, int]] = [{} for _ in touchpoints]
         judged = _judge_all(touchpoints, all_sentences, scoring, ruled, {}, blocks, None)
         return Scored(_score_all(touchpoints, judged, None, blocks, progress), None, {})
-    from concurrent.futures import ThreadPoolExecutor
     from functools import partial
 
     import numpy as np
 
-    from auditor.background import SharedWork
-    from auditor.scoring import contrast_plan, lexical_features
+    from auditor.background import Later, SharedWork
+    from auditor.scoring import contrast_plan
 
     layout = _block_layout(touchpoints, all_sentences)
     plan = contrast_plan(scoring.index, np.array(layout.groups), layout.languages)
-    local = getattr(executor, "name", "local") == "local"
-    # Task 0: the contrast model's letter patterns; then the rules and style, a chunk of
-    # touchpoints at a time.
+    background = getattr(executor, "name", "local") == "local" \
+        and len(rows) >= BACKGROUND_MIN_SENTENCES
+    # The rules and style, a chunk of touchpoints at a time; last, the brand model, which
+    # makes its letter patterns while the model embeds, then waits for the vectors.
     chunks = range(0, len(touchpoints), BACKGROUND_CHUNK)
+    block_vectors = Later((len(layout.members), scoring.embedder.dim), "float32")
     work = SharedWork([
-        partial(lexical_features, scoring.index, plan, layout.texts) if plan else lambda: None,
         *(partial(_vector_free_work, touchpoints[c:c + BACKGROUND_CHUNK],
-                  all_sentences[c:c + BACKGROUND_CHUNK], scoring.checks) for c in chunks)],
-        background=local and len(rows) >= BACKGROUND_MIN_SENTENCES)
-    # Shortest first: the cache's batches and the model's micro-batches fill evenly.
-    unique = sorted(rows, key=lambda t: (len(t), t))
-    rows = {t: i for i, t in enumerate(unique)}
-    vectors = SentenceVectors(rows, embed_sentences(unique, scoring.embedder, executor,
-                                                    progress))
-    del unique
-    matrix = _block_matrix(layout, vectors)
-    progress("modelling the brand", 0, 1)
-    with work, one_blas_thread(), ThreadPoolExecutor(1, thread_name_prefix="brand-model") as pool:
-        # The contrast model's solver spends its time in sparse products that let go of the
-        # GIL, so it is fitted while this thread measures every touchpoint's tone.
-        fitting = pool.submit(fit_brand_model, scoring.index, matrix, np.array(layout.groups),
-                              layout.languages, lexical=work.get(0), block_texts=layout.texts)
-        ruled, styles = [], []
-        for chunk_ruled, chunk_styles in work.all()[1:]:
-            ruled += chunk_ruled
-            styles += chunk_styles
-        work.close()
-        # Everything that does not need the brand model, while it is fitted.
-        toned = _tones(touchpoints, all_sentences, scoring, vectors, styles)
-        offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
-        coverage = key_message_coverage(touchpoints, scoring.index, vectors, all_sentences)
-        positions, exemplar_map = brand_map(_touchpoint_vectors(matrix, layout.blocks),
-                                            scoring.index)
-        judged = _judge_all(touchpoints, all_sentences, scoring, ruled, vectors,
-                            layout.blocks, offer, toned)
-        del toned, ruled, styles
-        model = fitting.result()
-        results = _score_all(touchpoints, judged, model, layout.blocks, progress)
+                  all_sentences[c:c + BACKGROUND_CHUNK], scoring.checks) for c in chunks),
+        partial(_brand_model_later, scoring.index, plan, layout, block_vectors)],
+        background=background)
+    with work:
+        # Shortest first: the cache's batches and the model's micro-batches fill evenly.
+        unique = sorted(rows, key=lambda t: (len(t), t))
+        rows = {t: i for i, t in enumerate(unique)}
+        vectors = SentenceVectors(rows, embed_sentences(unique, scoring.embedder, executor,
+                                                        progress))
+        del unique
+        matrix = _block_matrix(layout, vectors, out=block_vectors.array)
+        block_vectors.set()
+        progress("modelling the brand", 0, 1)
+        with one_blas_thread():
+            ruled, styles = [], []
+            for chunk_ruled, chunk_styles in work.all(stop=len(chunks)):
+                ruled += chunk_ruled
+                styles += chunk_styles
+            # A worker that kept up fits the brand model while this process measures tone
+            # and the rest; on a machine too busy for it, the model is fitted here.
+            worker_fits = work.kept_up(len(chunks))
+            toned = _tones(touchpoints, all_sentences, scoring, vectors, styles)
+            offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
+            coverage = key_message_coverage(touchpoints, scoring.index, vectors, all_sentences)
+            positions, exemplar_map = brand_map(_touchpoint_vectors(matrix, layout.blocks),
+                                                scoring.index)
+            judged = _judge_all(touchpoints, all_sentences, scoring, ruled, vectors,
+                                layout.blocks, offer, toned)
+            del toned, ruled, styles
+            model = BrandModel(scoring.index, *work.get(len(chunks), wait=worker_fits))
+            results = _score_all(touchpoints, judged, model, layout.blocks, progress)
     for n, xy in positions.items():
         results[n] = replace(results[n], position=xy)
     return Scored(results, model, vectors, coverage, exemplar_map)
+
+
+def _brand_model_later(index: BaselineIndex, plan: ContrastPlan | None, layout: BlockLayout,
+                       block_vectors: Later) -> tuple[Calibration, np.ndarray, np.ndarray]:
+    """``fit_brand_model`` of the run's paragraphs, as the background worker does it: the
+    letter patterns (no vectors needed) and the solver's import while the model embeds,
+    then the fit once this process has filled ``block_vectors``. The results come without
+    the index, which the caller has (a worker sends back a few arrays, not the baseline)."""
+    import numpy as np
+
+    from auditor.scoring import lexical_features
+
+    lexical = None
+    if plan is not None:  # a contrast model: its solver is loaded while the vectors are made
+        import sklearn.linear_model  # noqa: F401
+
+        lexical = lexical_features(index, plan, layout.texts)
+    with one_blas_thread():
+        model = fit_brand_model(index, block_vectors.get(), np.array(layout.groups),
+                                layout.languages, lexical=lexical, block_texts=layout.texts)
+    return model.calibration, model.approved, model.block_raw
 
 
 def _vector_free_work(touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],
@@ -469,11 +492,14 @@ def _block_layout(touchpoints: list[Touchpoint], all_sentences: list[list[Senten
     return layout
 
 
-def _block_matrix(layout: BlockLayout, vectors: SentenceVectors) -> np.ndarray:
-    """One normalised mean vector per judged paragraph, in ``layout`` row order."""
+def _block_matrix(layout: BlockLayout, vectors: SentenceVectors,
+                  out: np.ndarray | None = None) -> np.ndarray:
+    """One normalised mean vector per judged paragraph, in ``layout`` row order (in
+    ``out`` when given)."""
     import numpy as np
 
-    matrix = np.zeros((len(layout.members), vectors.matrix.shape[1]), dtype=np.float32)
+    matrix = np.zeros((len(layout.members), vectors.matrix.shape[1]), dtype=np.float32) \
+        if out is None else out
     for row, texts in enumerate(layout.members):
         v = vectors.matrix[[vectors.rows[t] for t in texts]].mean(axis=0)
         matrix[row] = v / (np.linalg.norm(v) or 1.0)

@@ -462,10 +462,18 @@ class Lexical:
     bounds: tuple[int, int, int, int]
     audited_is_background: bool = False
 
-    def part(self, n: int):
-        if n == 2 and self.audited_is_background:
-            n = 1
-        return self.matrix[self.bounds[n]:self.bounds[n + 1]]
+    def rows(self, first: int, last: int):
+        """Parts ``first`` to ``last - 1`` (0 approved, 1 background, 2 audited) as one
+        matrix that shares this one's memory (a row slice of scipy's copies it)."""
+        from scipy.sparse import csr_matrix
+
+        if self.audited_is_background and last == 3:  # the audited rows are the background's
+            first, last = min(first, 1), 2
+        a, b = self.bounds[first], self.bounds[last]
+        m = self.matrix
+        start, end = m.indptr[a], m.indptr[b]
+        return csr_matrix((m.data[start:end], m.indices[start:end], m.indptr[a:b + 1] - start),
+                          shape=(b - a, m.shape[1]))
 
 
 def lexical_features(index: BaselineIndex, plan: ContrastPlan,
@@ -556,23 +564,21 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
     (docs/benchmarks.md).
     """
     import numpy as np
-    from scipy.sparse import hstack, vstack
+    from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
-    def features(vectors: np.ndarray, part: int):
+    def features(vectors: np.ndarray, first: int, last: int):
         dense = _dense_csr(vectors)
         if lexical is None:
             return dense
-        return hstack([dense, lexical.part(part)]).tocsr()
+        return hstack([dense, lexical.rows(first, last)], format="csr")
 
-    positives = features(index.paragraph_vectors, 0)
-    negatives = features(background, 1)
-    n_pos, n_neg = positives.shape[0], negatives.shape[0]
-    # Every training row in one matrix, approved copy first: a fold's training set is one
-    # copy of its rows (a fold holds 4/5 of the background: the biggest thing scoring makes).
-    rows = vstack([positives, negatives]).tocsr()
+    # Every training row in one matrix, approved copy first, the background after: a fold's
+    # training set is one copy of its rows (a fold holds 4/5 of the background: the biggest
+    # thing scoring makes).
+    n_pos, n_neg = len(index.paragraph_vectors), len(background)
+    rows = features(np.vstack([index.paragraph_vectors, background]), 0, 2)
     labels = np.r_[np.ones(n_pos), np.zeros(n_neg)]
-    del positives, negatives
     pos_fold = _folds(index.doc_ids, CONTRAST_FOLDS)
     neg_fold = _folds(np.asarray(background_groups), CONTRAST_FOLDS)
     # When the audited copy is part of the background, its rows there are its features.
@@ -605,7 +611,7 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
         fold_scores(fold)
     if not audited_in_background and len(blocks):
         # Peers alone: the audited copy was never seen, one model over everything scores it.
-        block_scores = fit(np.arange(n_pos + n_neg)).decision_function(features(blocks, 2))
+        block_scores = fit(np.arange(n_pos + n_neg)).decision_function(features(blocks, 2, 3))
     return approved, block_scores
 
 
@@ -620,8 +626,11 @@ def _dense_csr(vectors: np.ndarray):
     if not nonzero.all():  # an exact zero is not stored, as scipy does
         return csr_matrix(vectors)
     rows, dim = vectors.shape
+    # 32-bit row pointers while they fit, as the letter patterns' rows have: stacking the two
+    # would otherwise convert every index to 64 bits.
+    pointer = np.int32 if rows * dim < np.iinfo(np.int32).max else np.int64
     return csr_matrix((vectors.reshape(-1), np.tile(np.arange(dim, dtype=np.int32), rows),
-                       np.arange(0, rows * dim + 1, dim, dtype=np.int64)), shape=vectors.shape)
+                       np.arange(0, rows * dim + 1, dim, dtype=pointer)), shape=vectors.shape)
 
 
 def _folds(groups: np.ndarray, n: int) -> np.ndarray:

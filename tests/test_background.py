@@ -9,7 +9,7 @@ from functools import partial
 
 import pytest
 
-from auditor.background import SharedWork
+from auditor.background import Later, SharedWork
 from auditor.embedding import HashingEmbedder
 from auditor.engine import audit
 from baselines import DEMO_BASELINE, load_baseline
@@ -90,6 +90,40 @@ def test_an_error_in_a_task_is_raised_here_as_it_would_be_without_the_worker() -
         work.all()
 
 
+def _total(later: Later) -> float:
+    return float(later.get().sum())
+
+
+def test_a_task_can_wait_for_an_array_this_process_fills_after_the_worker_started() -> None:
+    later = Later((3,), "float32")
+    with SharedWork([partial(_who, 1), partial(_total, later)]) as work:
+        _wait_for_worker(work, 1)
+        later.array[:] = [1, 2, 3]
+        later.set()
+        assert work.kept_up(1)
+        assert work.get(1, wait=True) == 6.0
+        assert work.from_worker == {0, 1}
+
+
+def test_a_worker_that_fell_behind_is_not_waited_for() -> None:
+    later = Later((2,), "float32")
+    started = time.monotonic()
+    with SharedWork([partial(_slow_in_the_worker, os.getpid()), partial(_total, later)]) as work:
+        assert work.all(stop=1)[0][0] == os.getpid()  # done here: the worker is starved
+        later.array[:] = [4, 5]
+        later.set()
+        assert not work.kept_up(1)
+        assert work.get(1, wait=work.kept_up(1)) == 9.0
+    assert time.monotonic() - started < 20
+    assert work.from_worker == set()
+
+
+def test_waiting_for_a_worker_that_dies_falls_back_to_doing_the_task_here() -> None:
+    with SharedWork([partial(_dies_in_the_worker, os.getpid())]) as work:
+        assert work.get(0, wait=True) == "done here"
+        assert not work.kept_up(1)
+
+
 def test_the_worker_leaves_no_files_or_process_behind(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     work = SharedWork([partial(_who, n) for n in range(3)])
@@ -115,8 +149,11 @@ def test_scores_are_the_same_with_and_without_the_background_worker(monkeypatch)
     def spy(tasks, background=True):
         work = original(tasks, background)
         if background:
-            _wait_for_worker(work, len(tasks))  # so the worker's results are the ones used
+            # So the worker's results are the ones used: all but the brand model, which waits
+            # for the vectors (and the audit then waits for it: the worker kept up).
+            _wait_for_worker(work, len(tasks) - 1)
         shared.append(work)
+        work.tasks = len(tasks)
         return work
 
     monkeypatch.setattr(background, "SharedWork", spy)
@@ -128,7 +165,7 @@ def test_scores_are_the_same_with_and_without_the_background_worker(monkeypatch)
                       for r in run.results]
         assert run.context["calibration"]["method"] == "nearest+contrast"
     assert [w.in_background for w in shared] == [False, True]
-    assert shared[1].from_worker == set(range(len(shared[1].from_worker))) != set()
-    assert len(shared[1].from_worker) > 2
+    assert shared[1].from_worker == set(range(shared[1].tasks))
+    assert shared[1].tasks > 2  # chunks of rules and style, then the brand model
     assert runs["worker"] == runs["here"]
     assert any(findings for *_, findings in runs["here"])
