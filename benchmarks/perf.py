@@ -403,8 +403,9 @@ NOTES = [
     "while the audit measures tone, coverage and the brand map.",
     "* **Peak memory**: the model, the corpus, one float32 row per unique sentence and the "
     "results, in the audit process; the contrast model (n-gram counts, its sparse features, "
-    "each fold's training rows) and the rule findings in the background worker. The figure is the larger of "
-    "the audit process's max RSS and the sampled PSS sum of the audit and its worker, in a "
+    "each fold's training rows) and the rule findings in the background worker. The figure "
+    "is the larger of the audit process's max RSS and the sampled PSS sum of the audit and "
+    "its worker, in a "
     "second cold audit: sampling slowed the audit it sampled by about 12 s (80.4 s against "
     "68.4 s, measured), so the timed cold audit is not sampled.",
 ]
