@@ -147,18 +147,27 @@ class SharedWork:
 
 class Later:
     """An array this process fills after a worker has started, which the worker's tasks
-    read: anonymous shared memory (a forked worker sees the writes), with a signal that it
-    is full. Without ``fork``, only this process reads it."""
+    read: with ``shared``, anonymous shared memory (a forked worker sees the writes) and a
+    signal across processes that it is full; otherwise (or where that cannot be made, as
+    without ``fork`` or ``/dev/shm``) an array only this process reads, and ``shared`` is
+    False: a worker must not be started for tasks that read it."""
 
-    def __init__(self, shape: tuple[int, ...], dtype: str) -> None:
+    def __init__(self, shape: tuple[int, ...], dtype: str, shared: bool = True) -> None:
         import numpy as np
 
-        count = int(np.prod(shape))
-        self._memory = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))
-        self.array = np.frombuffer(self._memory, dtype=dtype, count=count).reshape(shape)
-        forks = "fork" in multiprocessing.get_all_start_methods()
-        self._full = multiprocessing.get_context("fork").Event() if forks \
-            else threading.Event()
+        self._full: threading.Event | Any = threading.Event()
+        self.shared = shared and "fork" in multiprocessing.get_all_start_methods()
+        if self.shared:
+            try:
+                self._full = multiprocessing.get_context("fork").Event()
+            except OSError:  # no POSIX semaphores here
+                self.shared = False
+        if self.shared:
+            count = int(np.prod(shape))
+            self._memory = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))
+            self.array = np.frombuffer(self._memory, dtype=dtype, count=count).reshape(shape)
+        else:
+            self.array = np.zeros(shape, dtype=dtype)
 
     def set(self) -> None:
         """The array is full: tasks waiting in ``get`` go on."""

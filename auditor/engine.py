@@ -312,12 +312,13 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
     # The rules and style, a chunk of touchpoints at a time; last, the brand model, which
     # makes its letter patterns while the model embeds, then waits for the vectors.
     chunks = range(0, len(touchpoints), BACKGROUND_CHUNK)
-    block_vectors = Later((len(layout.members), scoring.embedder.dim), "float32")
+    block_vectors = Later((len(layout.members), scoring.embedder.dim), "float32",
+                          shared=background)
     work = SharedWork([
         *(partial(_vector_free_work, touchpoints[c:c + BACKGROUND_CHUNK],
                   all_sentences[c:c + BACKGROUND_CHUNK], scoring.checks) for c in chunks),
         partial(_brand_model_later, scoring.index, plan, layout, block_vectors)],
-        background=background)
+        background=block_vectors.shared)
     with work:
         # Shortest first: the cache's batches and the model's micro-batches fill evenly.
         unique = sorted(rows, key=lambda t: (len(t), t))

@@ -105,6 +105,22 @@ def test_a_task_can_wait_for_an_array_this_process_fills_after_the_worker_starte
         assert work.from_worker == {0, 1}
 
 
+def test_without_posix_semaphores_the_array_is_not_shared_and_no_worker_reads_it(
+        monkeypatch) -> None:
+    import multiprocessing
+
+    def no_semaphores(self):
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(type(multiprocessing.get_context("fork")), "Event", no_semaphores)
+    later = Later((2,), "float32")
+    assert not later.shared
+    later.array[:] = [1, 2]
+    later.set()
+    assert _total(later) == 3.0
+    assert not Later((2,), "float32", shared=False).shared
+
+
 def test_a_worker_that_fell_behind_is_not_waited_for() -> None:
     later = Later((2,), "float32")
     started = time.monotonic()
