@@ -3,9 +3,12 @@ the brand model while the rest of scoring is done.
 
 Embedding is the longest stage of a large audit, and on a small machine it leaves part of
 the CPU idle (the model's threads wait on each other between matrix products). The rule
-checks and the contrast model's letter patterns need no vectors, so ``share`` forks a worker
-that works through them, in order, at the lowest CPU priority: it takes only CPU the model
-leaves, so the embedding is no slower. Measured in docs/benchmarks.md ("Performance").
+checks and the contrast model's letter patterns need no vectors, so ``SharedWork`` forks a
+worker that works through them, in order, at the lowest CPU priority, so it mostly takes CPU
+the model leaves. It is not quite free: on the 2-core benchmark machine any process busy on
+the second core slows the model's two threads by about a tenth (a busy loop at the lowest
+priority made a 55 s encode 63 s), which is still far less than doing the same work after
+the embedding. Measured in docs/benchmarks.md ("Performance").
 
 When the vectors are ready, this process takes what it needs with ``get``: a task the
 worker has finished comes from the worker; any other task is done here, at normal priority,

@@ -400,7 +400,11 @@ NOTES = [
     "forked worker at the lowest CPU priority does the rule checks, the style half of tone "
     "and the contrast model's character n-grams; what it has not finished when the vectors "
     "are ready, the audit does itself. A worker that kept up then fits the contrast model "
-    "while the audit measures tone, coverage and the brand map.",
+    "while the audit measures tone, coverage and the brand map. The worker's CPU is not "
+    "free: on this machine a busy loop at the lowest priority on the second core made the "
+    "raw encode 63.3 s instead of 55 to 57 s (an idle-class loop 63.9 s), because the model "
+    "multiplies on two threads; without a worker the audit's embedding stage took 55.6 s, "
+    "with it 57 to 62 s.",
     "* **Peak memory**: the model, the corpus, one float32 row per unique sentence and the "
     "results, in the audit process; the contrast model (n-gram counts, its sparse features, "
     "each fold's training rows) and the rule findings in the background worker. The figure "
