@@ -23,6 +23,10 @@ the task waits until this process has filled it. When the worker has kept up wit
 earlier tasks, ``get(i, wait=True)`` waits for such a task's result rather than doing it
 again; if the worker fails or stops, the task is done here all the same.
 
+A task can take an earlier task's result: ``Result(i)`` among the arguments of a
+``functools.partial`` is replaced by task ``i``'s result by whoever does the task (the
+worker keeps the results later tasks name; this process takes them from ``get``).
+
 The worker is a copy of this process (``fork``), so nothing is pickled on the way in. Its
 results come back through files in a private temporary folder (removed at ``close``), and
 only their names through the pipe, so a starved worker can never hold this process up in
@@ -40,6 +44,8 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +87,7 @@ class SharedWork:
         while wait and i not in self._done and self._receiver is not None:
             self._collect(block=True)
         if i not in self._done:
-            self._done[i] = self._tasks[i]()
+            self._done[i] = _with_results(self._tasks[i], self.get)()
         return self._done[i]
 
     def finished_by_worker(self) -> int:
@@ -148,6 +154,31 @@ class SharedWork:
         self.close()
 
 
+@dataclass(frozen=True)
+class Result:
+    """In a task's arguments: the result of task ``index`` of the same ``SharedWork``."""
+
+    index: int
+
+
+def _results_named(task: Callable[[], Any]) -> list[int]:
+    if not isinstance(task, partial):
+        return []
+    return [a.index for a in (*task.args, *task.keywords.values()) if isinstance(a, Result)]
+
+
+def _with_results(task: Callable[[], Any], result: Callable[[int], Any]) -> Callable[[], Any]:
+    """``task`` with each ``Result`` among its arguments replaced by that result."""
+    if not _results_named(task):
+        return task
+
+    def value(a: Any) -> Any:
+        return result(a.index) if isinstance(a, Result) else a
+
+    return partial(task.func, *map(value, task.args),
+                   **{k: value(v) for k, v in task.keywords.items()})
+
+
 class Later:
     """An array this process fills after a worker has started, which the worker's tasks
     read: with ``shared``, anonymous shared memory (a forked worker sees the writes) and a
@@ -187,9 +218,13 @@ def _worker(sender, tasks: list[Callable[[], Any]], folder: Path) -> None:
         os.nice(NICENESS)
     except OSError:
         pass
+    named = {n for task in tasks for n in _results_named(task)}
+    kept: dict[int, Any] = {}  # the results later tasks take
     for i, task in enumerate(tasks):
         try:
-            value = task()
+            value = _with_results(task, kept.__getitem__)()
+            if i in named:
+                kept[i] = value
             name = f"{i}.pickle"
             with (folder / f"{name}.part").open("wb") as file:
                 pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)

@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from auditor.config import AuditConfig
     from auditor.executors import Executor
     from auditor.offers import OfferDetector
-    from auditor.scoring import Calibration, ContrastPlan
+    from auditor.scoring import Calibration, Lexical
     from auditor.store import Store
     from auditor.tone import ToneAxes
 
@@ -302,23 +302,26 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
 
     import numpy as np
 
-    from auditor.background import Later, SharedWork
-    from auditor.scoring import contrast_plan
+    from auditor.background import Later, Result, SharedWork
+    from auditor.scoring import contrast_plan, lexical_features
 
     layout = _block_layout(touchpoints, all_sentences)
     plan = contrast_plan(scoring.index, np.array(layout.groups), layout.languages)
     background = getattr(executor, "name", "local") == "local" \
         and len(rows) >= BACKGROUND_MIN_SENTENCES
-    # The rules and style, a chunk of touchpoints at a time; last, the brand model, which
-    # makes its letter patterns while the model embeds, then waits for the vectors.
+    # First the contrast model's letter patterns, then the rules and style, a chunk of
+    # touchpoints at a time; last, the brand model, which waits for the vectors. (With the
+    # vectors cached, this process does the chunks while the worker makes the patterns.)
     chunks = range(0, len(touchpoints), BACKGROUND_CHUNK)
     block_vectors = Later((len(layout.members), scoring.embedder.dim), "float32",
                           shared=background)
     work = SharedWork([
+        partial(lexical_features, scoring.index, plan, layout.texts) if plan else lambda: None,
         *(partial(_vector_free_work, touchpoints[c:c + BACKGROUND_CHUNK],
                   all_sentences[c:c + BACKGROUND_CHUNK], scoring.checks) for c in chunks),
-        partial(_brand_model_later, scoring.index, plan, layout, block_vectors)],
+        partial(_brand_model_later, scoring.index, layout, block_vectors, Result(0))],
         background=block_vectors.shared)
+    fit = len(chunks) + 1
     with work:
         # Shortest first: the cache's batches and the model's micro-batches fill evenly.
         unique = sorted(rows, key=lambda t: (len(t), t))
@@ -331,12 +334,12 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         progress("modelling the brand", 0, 1)
         with one_blas_thread():
             ruled, styles = [], []
-            for chunk_ruled, chunk_styles in work.all(stop=len(chunks)):
+            for chunk_ruled, chunk_styles in work.all(stop=fit)[1:]:
                 ruled += chunk_ruled
                 styles += chunk_styles
             # A worker that kept up fits the brand model while this process measures tone
             # and the rest; on a machine too busy for it, the model is fitted here.
-            worker_fits = work.kept_up(len(chunks))
+            worker_fits = work.kept_up(fit)
             toned = _tones(touchpoints, all_sentences, scoring, vectors, styles)
             offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
             coverage = key_message_coverage(touchpoints, scoring.index, vectors, all_sentences)
@@ -345,28 +348,23 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
             judged = _judge_all(touchpoints, all_sentences, scoring, ruled, vectors,
                                 layout.blocks, offer, toned)
             del toned, ruled, styles
-            model = BrandModel(scoring.index, *work.get(len(chunks), wait=worker_fits))
+            model = BrandModel(scoring.index, *work.get(fit, wait=worker_fits))
             results = _score_all(touchpoints, judged, model, layout.blocks, progress)
     for n, xy in positions.items():
         results[n] = replace(results[n], position=xy)
     return Scored(results, model, vectors, coverage, exemplar_map)
 
 
-def _brand_model_later(index: BaselineIndex, plan: ContrastPlan | None, layout: BlockLayout,
-                       block_vectors: Later) -> tuple[Calibration, np.ndarray, np.ndarray]:
-    """``fit_brand_model`` of the run's paragraphs, as the background worker does it: the
-    letter patterns (no vectors needed) and the solver's import while the model embeds,
-    then the fit once this process has filled ``block_vectors``. The results come without
-    the index, which the caller has (a worker sends back a few arrays, not the baseline)."""
+def _brand_model_later(index: BaselineIndex, layout: BlockLayout, block_vectors: Later,
+                       lexical: Lexical | None) -> tuple[Calibration, np.ndarray, np.ndarray]:
+    """``fit_brand_model`` of the run's paragraphs once this process has filled
+    ``block_vectors`` (the background worker loads the solver while it waits). The results
+    come without the index, which the caller has (a worker sends back a few arrays, not the
+    baseline)."""
     import numpy as np
 
-    from auditor.scoring import lexical_features
-
-    lexical = None
-    if plan is not None:  # a contrast model: its solver is loaded while the vectors are made
+    if lexical is not None:
         import sklearn.linear_model  # noqa: F401
-
-        lexical = lexical_features(index, plan, layout.texts)
     with one_blas_thread():
         model = fit_brand_model(index, block_vectors.get(), np.array(layout.groups),
                                 layout.languages, lexical=lexical, block_texts=layout.texts)

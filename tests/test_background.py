@@ -9,7 +9,7 @@ from functools import partial
 
 import pytest
 
-from auditor.background import Later, SharedWork
+from auditor.background import Later, Result, SharedWork
 from auditor.embedding import HashingEmbedder
 from auditor.engine import audit
 from baselines import DEMO_BASELINE, load_baseline
@@ -88,6 +88,30 @@ def _always_fails() -> None:
 def test_an_error_in_a_task_is_raised_here_as_it_would_be_without_the_worker() -> None:
     with SharedWork([_always_fails]) as work, pytest.raises(ValueError, match="bad input"):
         work.all()
+
+
+def _square_plus(who: tuple[int, int, int], k: int) -> tuple[int, int]:
+    return os.getpid(), who[2] + k
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_a_task_takes_an_earlier_tasks_result_whoever_does_it(background) -> None:
+    tasks = [partial(_who, 3), partial(_square_plus, Result(0), k=1),
+             partial(_square_plus, who=Result(0), k=2)]
+    work = SharedWork(tasks, background=background)
+    _wait_for_worker(work, 3 if background else 0)
+    _, (pid, ten), (_, eleven) = work.all()
+    assert (ten, eleven) == (10, 11)
+    assert (pid != os.getpid()) == background
+
+
+def test_this_process_takes_an_earlier_result_from_the_worker_or_makes_it() -> None:
+    # The worker is starved on task 0; this process does task 1, and so task 0 too.
+    work = SharedWork([partial(_slow_in_the_worker, os.getpid()),
+                       partial(_square_plus, Result(0), k=5)])
+    assert work.get(1) == (os.getpid(), 5)
+    assert work.from_worker == set()
+    work.close()
 
 
 def _total(later: Later) -> float:
