@@ -12,7 +12,8 @@ the embedding. Measured in docs/benchmarks.md ("Performance").
 
 When the vectors are ready, this process takes what it needs with ``get``: a task the
 worker has finished comes from the worker; any other task is done here, at normal priority,
-from the last task backwards (the worker goes forwards), so the audit never waits for a
+from the last task backwards (the worker goes forwards, skipping the tasks this process has
+taken), so the audit never waits for a
 worker the machine starves: on a busy machine the worker may contribute nothing, and the run
 is as fast as it would be without it. Tasks must be deterministic: the result is the same
 whoever did the task.
@@ -20,8 +21,8 @@ whoever did the task.
 A task can also need what this process makes after the worker has started (the brand model
 needs the paragraphs' vectors): ``Later`` is an array in memory both processes share, and
 the task waits until this process has filled it. When the worker has kept up with the
-earlier tasks, ``get(i, wait=True)`` waits for such a task's result rather than doing it
-again; if the worker fails or stops, the task is done here all the same.
+earlier tasks or has started the task, ``get(i, wait=True)`` waits for its result rather
+than doing it again; if the worker fails or stops, the task is done here all the same.
 
 A task can take an earlier task's result: ``Result(i)`` among the arguments of a
 ``functools.partial`` is replaced by task ``i``'s result by whoever does the task (the
@@ -63,12 +64,18 @@ class SharedWork:
         self._tasks = list(tasks)
         self._done: dict[int, Any] = {}
         self._process = self._receiver = self._folder = None
+        # One byte per task in memory the worker shares: the tasks this process has taken
+        # (the worker skips them) and the ones the worker has started.
+        self._taken = mmap.mmap(-1, max(1, len(self._tasks)))
+        self._started = mmap.mmap(-1, max(1, len(self._tasks)))
         if background and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             self._folder = Path(tempfile.mkdtemp(prefix="brand-audit-work-"))
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_worker, args=(sender, self._tasks, self._folder),
-                                      daemon=True, name="brand-audit background")
+            process = context.Process(
+                target=_worker, args=(sender, self._tasks, self._folder, self._taken,
+                                      self._started),
+                daemon=True, name="brand-audit background")
             try:
                 process.start()
             except OSError:  # no memory or processes left for a copy: do it all here
@@ -87,6 +94,7 @@ class SharedWork:
         while wait and i not in self._done and self._receiver is not None:
             self._collect(block=True)
         if i not in self._done:
+            self._taken[i] = 1
             self._done[i] = _with_results(self._tasks[i], self.get)()
         return self._done[i]
 
@@ -115,6 +123,11 @@ class SharedWork:
         CPU, so waiting for its next result is no slower than doing the task here."""
         self._collect()
         return self._receiver is not None and self.from_worker >= set(range(stop))
+
+    def worker_started(self, i: int) -> bool:
+        """Whether the worker, still alive, has started task ``i`` (and not finished it)."""
+        self._collect()
+        return self._receiver is not None and bool(self._started[i]) and i not in self._done
 
     def close(self) -> None:
         if self._process is not None:
@@ -213,7 +226,8 @@ class Later:
         return self.array
 
 
-def _worker(sender, tasks: list[Callable[[], Any]], folder: Path) -> None:
+def _worker(sender, tasks: list[Callable[[], Any]], folder: Path, taken: mmap.mmap,
+            started: mmap.mmap) -> None:
     try:
         os.nice(NICENESS)
     except OSError:
@@ -221,6 +235,9 @@ def _worker(sender, tasks: list[Callable[[], Any]], folder: Path) -> None:
     named = {n for task in tasks for n in _results_named(task)}
     kept: dict[int, Any] = {}  # the results later tasks take
     for i, task in enumerate(tasks):
+        if taken[i] and i not in named:
+            continue  # the parent is doing it
+        started[i] = 1
         try:
             value = _with_results(task, kept.__getitem__)()
             if i in named:

@@ -337,7 +337,8 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
             for chunk_ruled, chunk_styles in work.all(stop=fit)[1:]:
                 ruled += chunk_ruled
                 styles += chunk_styles
-            # A worker that kept up fits the brand model while this process measures tone
+            # A worker that kept up (or, with cached vectors, got to the brand model while
+            # this process did the rules) fits the model while this process measures tone
             # and the rest; on a machine too busy for it, the model is fitted here.
             worker_fits = work.kept_up(fit)
             toned = _tones(touchpoints, all_sentences, scoring, vectors, styles)
@@ -348,6 +349,7 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
             judged = _judge_all(touchpoints, all_sentences, scoring, ruled, vectors,
                                 layout.blocks, offer, toned)
             del toned, ruled, styles
+            worker_fits = worker_fits or work.worker_started(fit)
             model = BrandModel(scoring.index, *work.get(fit, wait=worker_fits))
             results = _score_all(touchpoints, judged, model, layout.blocks, progress)
     for n, xy in positions.items():

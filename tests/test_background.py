@@ -114,6 +114,31 @@ def test_this_process_takes_an_earlier_result_from_the_worker_or_makes_it() -> N
     work.close()
 
 
+def _note_pid(path: str, value: int) -> int:
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(f"{os.getpid()}\n")
+    return value
+
+
+def test_the_worker_skips_the_tasks_this_process_has_taken(tmp_path) -> None:
+    # The worker is held on task 0; this process takes tasks 2 and 1 meanwhile, and then
+    # the worker, let go, goes straight on to task 3 and starts it.
+    log = tmp_path / "who.log"
+    gate = Later((1,), "float32")
+    tasks = [partial(_total, gate), *(partial(_note_pid, str(log), n) for n in (1, 2)),
+             partial(_total, gate)]
+    with SharedWork(tasks) as work:
+        assert (work.get(2), work.get(1)) == (2, 1)
+        gate.set()
+        deadline = time.monotonic() + 30
+        while not work.worker_started(3) and 3 not in work.from_worker \
+                and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert work.get(3, wait=True) == 0.0
+        assert 3 in work.from_worker
+    assert log.read_text().split() == [str(os.getpid())] * 2, "tasks 1 and 2 were done once"
+
+
 def _total(later: Later) -> float:
     return float(later.get().sum())
 
