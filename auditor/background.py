@@ -63,6 +63,7 @@ class SharedWork:
     def __init__(self, tasks: Sequence[Callable[[], Any]], background: bool = True) -> None:
         self._tasks = list(tasks)
         self._done: dict[int, Any] = {}
+        self._ready: dict[int, Path] = {}  # finished by the worker, read when first asked for
         self._process = self._receiver = self._folder = None
         # One byte per task in memory the worker shares: the tasks this process has taken
         # (the worker skips them) and the ones the worker has started.
@@ -91,30 +92,38 @@ class SharedWork:
         """Task ``i``'s result: the worker's if it has finished it, else done here. With
         ``wait``, a worker still alive is waited for first (see ``kept_up``)."""
         self._collect()
-        while wait and i not in self._done and self._receiver is not None:
+        while wait and not self._has(i) and self._receiver is not None:
             self._collect(block=True)
-        if i not in self._done:
+        if i in self._ready:
+            path = self._ready.pop(i)
+            with path.open("rb") as file:
+                self._done[i] = pickle.load(file)
+            path.unlink()
+        elif i not in self._done:
             self._taken[i] = 1
             self._done[i] = _with_results(self._tasks[i], self.get)()
         return self._done[i]
+
+    def _has(self, i: int) -> bool:
+        return i in self._done or i in self._ready
 
     def finished_by_worker(self) -> int:
         """How many tasks the worker has finished so far (without waiting)."""
         self._collect()
         return len(self.from_worker)
 
-    def all(self, stop: int | None = None) -> list[Any]:
-        """The results of every task before ``stop`` (all by default), in order. Missing ones
-        are done here, last first, until the worker's finished ones are reached. When that
-        is every task, the worker is stopped."""
+    def all(self, start: int = 0, stop: int | None = None) -> list[Any]:
+        """The results of the tasks from ``start`` to before ``stop`` (all by default), in
+        order. Missing ones are done here, last first, until the worker's finished ones are
+        reached. When that is every task, the worker is stopped."""
         stop = len(self._tasks) if stop is None else stop
-        for i in reversed(range(stop)):
+        for i in reversed(range(start, stop)):
             self._collect()
-            if i in self._done and all(j in self._done for j in range(i)):
+            if self._has(i) and all(self._has(j) for j in range(start, i)):
                 break
             self.get(i)
-        results = [self._done[i] for i in range(stop)]
-        if stop == len(self._tasks):
+        results = [self.get(i) for i in range(start, stop)]
+        if start == 0 and stop == len(self._tasks):
             self.close()
         return results
 
@@ -127,7 +136,7 @@ class SharedWork:
     def worker_started(self, i: int) -> bool:
         """Whether the worker, still alive, has started task ``i`` (and not finished it)."""
         self._collect()
-        return self._receiver is not None and bool(self._started[i]) and i not in self._done
+        return self._receiver is not None and bool(self._started[i]) and not self._has(i)
 
     def close(self) -> None:
         if self._process is not None:
@@ -149,11 +158,8 @@ class SharedWork:
             while self._receiver.poll(None if block else 0):
                 block = False
                 i, name = self._receiver.recv()
-                if name is not None and i not in self._done:
-                    path = self._folder / name
-                    with path.open("rb") as file:
-                        self._done[i] = pickle.load(file)
-                    path.unlink()
+                if name is not None and not self._has(i):
+                    self._ready[i] = self._folder / name
                     self.from_worker.add(i)
         except (EOFError, OSError):  # the worker stopped (done, failed or killed)
             self._receiver.close()

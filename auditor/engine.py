@@ -334,7 +334,7 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
         progress("modelling the brand", 0, 1)
         with one_blas_thread():
             ruled, styles = [], []
-            for chunk_ruled, chunk_styles in work.all(stop=fit)[1:]:
+            for chunk_ruled, chunk_styles in work.all(1, fit):  # not the letter patterns
                 ruled += chunk_ruled
                 styles += chunk_styles
             # A worker that kept up (or, with cached vectors, got to the brand model while

@@ -139,6 +139,27 @@ def test_the_worker_skips_the_tasks_this_process_has_taken(tmp_path) -> None:
     assert log.read_text().split() == [str(os.getpid())] * 2, "tasks 1 and 2 were done once"
 
 
+def _refuse() -> None:
+    raise AssertionError("a result was read although nobody asked for it")
+
+
+class _Unreadable:
+    def __reduce__(self):
+        return _refuse, ()
+
+
+def _unreadable() -> _Unreadable:
+    return _Unreadable()
+
+
+def test_a_result_nobody_asks_for_is_never_read() -> None:
+    # The letter patterns are large and only the worker's own brand model needs them.
+    with SharedWork([_unreadable, partial(_who, 1)]) as work:
+        _wait_for_worker(work, 2)
+        assert [value for *_, value in work.all(1, 2)] == [1]
+        assert work.from_worker == {0, 1}
+
+
 def _total(later: Later) -> float:
     return float(later.get().sum())
 
