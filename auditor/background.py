@@ -13,16 +13,16 @@ the embedding. Measured in docs/benchmarks.md ("Performance").
 When the vectors are ready, this process takes what it needs with ``get``: a task the
 worker has finished comes from the worker; any other task is done here, at normal priority,
 from the last task backwards (the worker goes forwards, skipping the tasks this process has
-taken), so the audit never waits for a
-worker the machine starves: on a busy machine the worker may contribute nothing, and the run
-is as fast as it would be without it. Tasks must be deterministic: the result is the same
-whoever did the task.
+taken), so the audit never waits for a worker the machine starves: on a busy machine the
+worker may contribute nothing, and the run is as fast as it would be without it. Tasks must
+be deterministic: the result is the same whoever did the task.
 
 A task can also need what this process makes after the worker has started (the brand model
 needs the paragraphs' vectors): ``Later`` is an array in memory both processes share, and
-the task waits until this process has filled it. When the worker has kept up with the
-earlier tasks or has started the task, ``get(i, wait=True)`` waits for its result rather
-than doing it again; if the worker fails or stops, the task is done here all the same.
+the task waits until this process has filled it. ``get(i, wait=True)`` waits for the
+worker's result when the worker is on the task (it has started it, or did every task before
+it itself, which shows the machine gives it CPU) rather than doing it again; otherwise, or
+if the worker fails or stops, the task is done here.
 
 A task can take an earlier task's result: ``Result(i)`` among the arguments of a
 ``functools.partial`` is replaced by task ``i``'s result by whoever does the task (the
@@ -90,10 +90,11 @@ class SharedWork:
 
     def get(self, i: int, wait: bool = False) -> Any:
         """Task ``i``'s result: the worker's if it has finished it, else done here. With
-        ``wait``, a worker still alive is waited for first (see ``kept_up``)."""
+        ``wait``, a worker that is on the task is waited for first (``worker_on``)."""
         self._collect()
-        while wait and not self._has(i) and self._receiver is not None:
-            self._collect(block=True)
+        if wait and self.worker_on(i):
+            while not self._has(i) and self._receiver is not None:
+                self._collect(block=True)
         if i in self._ready:
             path = self._ready.pop(i)
             with path.open("rb") as file:
@@ -127,16 +128,14 @@ class SharedWork:
             self.close()
         return results
 
-    def kept_up(self, stop: int) -> bool:
-        """Whether the worker did every task before ``stop`` itself: the machine gives it
-        CPU, so waiting for its next result is no slower than doing the task here."""
+    def worker_on(self, i: int) -> bool:
+        """Whether the worker, still alive, is on task ``i``: it has started it, or it did
+        every task before it itself (the machine gives it CPU, and nothing is left for it
+        to do first), so waiting for its result is no slower than doing the task here."""
         self._collect()
-        return self._receiver is not None and self.from_worker >= set(range(stop))
-
-    def worker_started(self, i: int) -> bool:
-        """Whether the worker, still alive, has started task ``i`` (and not finished it)."""
-        self._collect()
-        return self._receiver is not None and bool(self._started[i]) and not self._has(i)
+        if self._receiver is None or self._has(i):
+            return False
+        return bool(self._started[i]) or self.from_worker >= set(range(i))
 
     def close(self) -> None:
         if self._process is not None:
@@ -248,6 +247,8 @@ def _worker(sender, tasks: list[Callable[[], Any]], folder: Path, taken: mmap.mm
             value = _with_results(task, kept.__getitem__)()
             if i in named:
                 kept[i] = value
+                if taken[i]:
+                    continue  # made for the tasks after it: the parent has its own
             name = f"{i}.pickle"
             with (folder / f"{name}.part").open("wb") as file:
                 pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)

@@ -340,7 +340,6 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
             # A worker that kept up (or, with cached vectors, got to the brand model while
             # this process did the rules) fits the model while this process measures tone
             # and the rest; on a machine too busy for it, the model is fitted here.
-            worker_fits = work.kept_up(fit)
             toned = _tones(touchpoints, all_sentences, scoring, vectors, styles)
             offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
             coverage = key_message_coverage(touchpoints, scoring.index, vectors, all_sentences)
@@ -349,8 +348,7 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
             judged = _judge_all(touchpoints, all_sentences, scoring, ruled, vectors,
                                 layout.blocks, offer, toned)
             del toned, ruled, styles
-            worker_fits = worker_fits or work.worker_started(fit)
-            model = BrandModel(scoring.index, *work.get(fit, wait=worker_fits))
+            model = BrandModel(scoring.index, *work.get(fit, wait=True))
             results = _score_all(touchpoints, judged, model, layout.blocks, progress)
     for n, xy in positions.items():
         results[n] = replace(results[n], position=xy)
@@ -450,14 +448,15 @@ def _score_all(touchpoints, judged, model, blocks, progress) -> list[TouchpointR
 def _touchpoint_vectors(matrix: np.ndarray, blocks: list[dict[int, int]]
                         ) -> dict[int, np.ndarray]:
     """Touchpoint position -> the normalised mean of its judged paragraphs' vectors."""
+    return {n: _unit_mean(matrix, list(rows.values())) for n, rows in enumerate(blocks) if rows}
+
+
+def _unit_mean(matrix: np.ndarray, rows: list[int]) -> np.ndarray:
+    """The mean of ``matrix``'s ``rows``, scaled to unit length."""
     import numpy as np
 
-    out = {}
-    for n, rows in enumerate(blocks):
-        if rows:
-            v = matrix[list(rows.values())].mean(axis=0)
-            out[n] = v / (np.linalg.norm(v) or 1.0)
-    return out
+    v = matrix[rows].mean(axis=0)
+    return v / (np.linalg.norm(v) or 1.0)
 
 
 @dataclass(frozen=True)
@@ -502,8 +501,7 @@ def _block_matrix(layout: BlockLayout, vectors: SentenceVectors,
     matrix = np.zeros((len(layout.members), vectors.matrix.shape[1]), dtype=np.float32) \
         if out is None else out
     for row, texts in enumerate(layout.members):
-        v = vectors.matrix[[vectors.rows[t] for t in texts]].mean(axis=0)
-        matrix[row] = v / (np.linalg.norm(v) or 1.0)
+        matrix[row] = _unit_mean(vectors.matrix, [vectors.rows[t] for t in texts])
     return matrix
 
 
@@ -929,12 +927,10 @@ def _recall(memo: ResultMemo | None, key: str | None):
 
 
 def key_message_coverage(touchpoints: list[Touchpoint], index: BaselineIndex,
-                         vectors: Mapping[str, np.ndarray],
-                         all_sentences: list[list[Sentence]] | None = None
+                         vectors: Mapping[str, np.ndarray], all_sentences: list[list[Sentence]]
                          ) -> Coverage | None:
-    """Share of each channel's touchpoints that carry each key message (paraphrases count).
-
-    ``all_sentences`` holds each touchpoint's ``touchpoint_sentences`` when they are at hand.
+    """Share of each channel's touchpoints that carry each key message (paraphrases count);
+    ``all_sentences`` holds each touchpoint's ``touchpoint_sentences``.
 
     A sentence carries a message when its similarity to the message stands out from how the
     approved copy in general relates to it: above the approved sentences' mean plus
@@ -954,8 +950,7 @@ def key_message_coverage(touchpoints: list[Touchpoint], index: BaselineIndex,
     totals = np.zeros(len(channels))
     for n, tp in enumerate(touchpoints):
         c = channels.index(tp.channel)
-        sentences = all_sentences[n] if all_sentences is not None else touchpoint_sentences(tp)
-        texts = [s.text for s in sentences if s.text in vectors]
+        texts = [s.text for s in all_sentences[n] if s.text in vectors]
         if not texts:
             continue
         totals[c] += 1

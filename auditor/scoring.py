@@ -504,7 +504,7 @@ def char_ngram_tfidf(docs: Sequence[str]):
     itself (signatures, disclaimers, reposts), so n-gram analysis, the slowest part of the
     contrast model, runs on each distinct text and its rows are repeated; document
     frequencies, the feature limit and the weights are computed over every document exactly
-    as the vectorizer computes them (``tests/test_scoring.py`` holds the two equal).
+    as the vectorizer computes them (``tests/test_calibration.py`` holds the two equal).
     """
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer

@@ -120,21 +120,28 @@ def _note_pid(path: str, value: int) -> int:
     return value
 
 
-def test_the_worker_skips_the_tasks_this_process_has_taken(tmp_path) -> None:
+def _pause_then_who(later: Later) -> tuple[int, int, int]:
+    later.get()
+    time.sleep(1.0)  # long enough that this process would do it itself if it did not wait
+    return _who(3)
+
+
+def test_the_worker_skips_the_tasks_this_process_has_taken_and_is_waited_for(tmp_path) -> None:
     # The worker is held on task 0; this process takes tasks 2 and 1 meanwhile, and then
-    # the worker, let go, goes straight on to task 3 and starts it.
+    # the worker, let go, goes straight on to task 3, which this process waits for.
     log = tmp_path / "who.log"
     gate = Later((1,), "float32")
     tasks = [partial(_total, gate), *(partial(_note_pid, str(log), n) for n in (1, 2)),
-             partial(_total, gate)]
+             partial(_pause_then_who, gate)]
     with SharedWork(tasks) as work:
         assert (work.get(2), work.get(1)) == (2, 1)
+        assert not work.worker_on(3), "the worker has not started it and did not keep up"
         gate.set()
         deadline = time.monotonic() + 30
-        while not work.worker_started(3) and 3 not in work.from_worker \
-                and time.monotonic() < deadline:
+        while not work.worker_on(3) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert work.get(3, wait=True) == 0.0
+        pid, _, nine = work.get(3, wait=True)
+        assert pid != os.getpid() and nine == 9
         assert 3 in work.from_worker
     assert log.read_text().split() == [str(os.getpid())] * 2, "tasks 1 and 2 were done once"
 
@@ -170,7 +177,7 @@ def test_a_task_can_wait_for_an_array_this_process_fills_after_the_worker_starte
         _wait_for_worker(work, 1)
         later.array[:] = [1, 2, 3]
         later.set()
-        assert work.kept_up(1)
+        assert work.worker_on(1)  # it did every task before it
         assert work.get(1, wait=True) == 6.0
         assert work.from_worker == {0, 1}
 
@@ -198,8 +205,8 @@ def test_a_worker_that_fell_behind_is_not_waited_for() -> None:
         assert work.all(stop=1)[0][0] == os.getpid()  # done here: the worker is starved
         later.array[:] = [4, 5]
         later.set()
-        assert not work.kept_up(1)
-        assert work.get(1, wait=work.kept_up(1)) == 9.0
+        assert not work.worker_on(1)
+        assert work.get(1, wait=True) == 9.0  # not waited for: the worker fell behind
     assert time.monotonic() - started < 20
     assert work.from_worker == set()
 
@@ -207,7 +214,7 @@ def test_a_worker_that_fell_behind_is_not_waited_for() -> None:
 def test_waiting_for_a_worker_that_dies_falls_back_to_doing_the_task_here() -> None:
     with SharedWork([partial(_dies_in_the_worker, os.getpid())]) as work:
         assert work.get(0, wait=True) == "done here"
-        assert not work.kept_up(1)
+        assert not work.worker_on(0)
 
 
 def test_the_worker_leaves_no_files_or_process_behind(tmp_path, monkeypatch) -> None:
