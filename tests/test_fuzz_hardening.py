@@ -25,6 +25,7 @@ from auditor.config import load_config
 from auditor.doctor import diagnose
 from auditor.engine import collect
 from auditor.errors import ConfigError, ToolError
+from auditor.store import SCHEMA_VERSION
 from auditor.types import CollectionError, Touchpoint
 from channels import CollectContext
 from channels.fetch import AsyncFetcher
@@ -382,13 +383,14 @@ def test_an_older_store_is_migrated_step_by_step(tmp_path, monkeypatch):
 
     path = tmp_path / "audit.db"
     store_module.Store(path).close()
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(store_module, "MIGRATIONS",
-                        {1: ["ALTER TABLE runs ADD COLUMN label TEXT"]})
+    current = store_module.SCHEMA_VERSION
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {
+        **store_module.MIGRATIONS, current: ["ALTER TABLE runs ADD COLUMN label TEXT"]})
     with store_module.Store(path) as store:
         assert store.list_runs() == []
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(current + 1,)]
     assert "label" in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
     conn.close()
 
@@ -399,7 +401,7 @@ def test_doctor_reports_store_and_config_problems(tmp_path, monkeypatch):
     good = tmp_path / "good.db"
     Store(good).close()
     (check,) = diagnose(store=good)
-    assert check.ok and "integrity ok, schema version 1, 0 run(s)" in check.message
+    assert check.ok and f"integrity ok, schema version {SCHEMA_VERSION}, 0 run(s)" in check.message
 
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"this is not a database at all" * 100)
@@ -409,7 +411,7 @@ def test_doctor_reports_store_and_config_problems(tmp_path, monkeypatch):
     newer = tmp_path / "newer.db"
     Store(newer).close()
     conn = sqlite3.connect(newer)
-    conn.execute("UPDATE schema_version SET version = 3")
+    conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
     conn.commit()
     conn.close()
     (check,) = diagnose(store=newer)

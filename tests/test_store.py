@@ -13,7 +13,7 @@ import pytest
 
 from auditor.embedding import CachedEmbedder, HashingEmbedder
 from auditor.errors import ToolError
-from auditor.store import Store
+from auditor.store import SCHEMA_VERSION, Store
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,7 +65,7 @@ def test_creates_parent_folders_wal_and_schema_version(tmp_path):
         assert s.journal_mode == "wal"
     assert path.exists()
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"runs", "touchpoints", "findings", "embeddings", "schema_version"} <= tables
     conn.close()
@@ -172,6 +172,46 @@ def test_many_vector_keys_in_one_lookup(store):
     store.put_vectors("m", items)
     found = store.get_vectors("m", list(items))
     assert len(found) == 1200 and found["k1199"][0] == 1199
+
+
+def test_a_version_1_store_keeps_its_vectors_in_the_new_layout(tmp_path):
+    """Version 1 kept vectors in a WITHOUT ROWID table; opening it moves them, unchanged."""
+    path = tmp_path / "audit.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    vector = np.arange(8, dtype=np.float16).tobytes()
+    conn.executescript(
+        "DROP TABLE embeddings;"
+        "CREATE TABLE embeddings (model_id TEXT NOT NULL, key TEXT NOT NULL, dim INTEGER NOT "
+        "NULL, vector BLOB NOT NULL, PRIMARY KEY (model_id, key)) WITHOUT ROWID;"
+        "UPDATE schema_version SET version = 1;")
+    conn.execute("INSERT INTO embeddings VALUES ('m', 'k', 8, ?)", (vector,))
+    conn.commit()
+    conn.close()
+
+    with Store(path) as s:
+        assert np.array_equal(s.get_vectors("m", ["k"])["k"], np.arange(8, dtype=np.float32))
+        s.put_vectors("m", {"k2": np.ones(8, dtype=np.float32)})
+        assert s.vector_count("m") == 2
+    conn = sqlite3.connect(path)
+    ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'embeddings'").fetchone()[0]
+    assert "WITHOUT ROWID" not in ddl
+    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    conn.close()
+
+
+def test_cached_embedder_stores_every_batch_of_a_long_run(tmp_path, monkeypatch):
+    from auditor import embedding
+
+    monkeypatch.setattr(embedding, "WRITE_ROWS", 5)  # several writes, the last one short
+    texts = [f"sentence number {i}" for i in range(23)]
+    with Store(tmp_path / "audit.db") as s:
+        first = CachedEmbedder(HashingEmbedder(), s, batch_size=2).encode(texts)
+        assert s.vector_count() == 23
+    with Store(tmp_path / "audit.db") as s:
+        cached = CachedEmbedder(HashingEmbedder(), s)
+        assert np.allclose(cached.encode(texts), first, atol=1e-3)
+        assert (cached.hits, cached.misses) == (23, 0)
 
 
 def test_store_is_a_cache_for_cached_embedder(tmp_path):
