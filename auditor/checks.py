@@ -299,7 +299,10 @@ class ObfuscationCheck(Check):
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
-            mixed = [m for m in _WORD.finditer(sentence.text) if _is_disguised(m.group(0))]
+            if not _ANY_CYRILLIC.search(sentence.text):
+                continue  # every disguised word holds a Cyrillic letter
+            mixed = [m for m in _WORD.finditer(sentence.text)
+                     if not _ONE_ALPHABET.fullmatch(m.group(0)) and _is_disguised(m.group(0))]
             if len(mixed) >= 2 or (mixed and len(mixed[0].group(0)) >= 4):
                 words = ", ".join(f"“{m.group(0)}”" for m in mixed[:3])
                 yield self.finding(
@@ -312,6 +315,11 @@ class ObfuscationCheck(Check):
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+# The Unicode blocks of every character named CYRILLIC (and of no LATIN or GREEK one): a
+# sentence without one cannot hold a disguised word, nor can a word all in them or all ASCII.
+_CYRILLIC_BLOCKS = "\u0400-\u052f\u1c80-\u1c8f\u1d2b\u2de0-\u2dff\ua640-\ua69f"
+_ANY_CYRILLIC = re.compile(f"[{_CYRILLIC_BLOCKS}]")
+_ONE_ALPHABET = re.compile(f"[{_CYRILLIC_BLOCKS}]+|[\\x00-\\x7f]+")
 
 
 def _is_disguised(word: str) -> bool:

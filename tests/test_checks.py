@@ -95,3 +95,27 @@ def test_respect_prefilter_agrees_with_the_phrase_list() -> None:
             assert bool(category.any_pattern.search(text)) == listed, (category.name, text)
             checked += listed
     assert checked  # some texts do match
+
+
+def test_disguised_text_prefilter_covers_every_cyrillic_letter() -> None:
+    """The obfuscation check skips sentences with no character of its Cyrillic blocks, and
+    words all in them or all ASCII: that is exact only if the blocks hold every character
+    named CYRILLIC and none named LATIN or GREEK."""
+    import sys
+    import unicodedata
+
+    from auditor.checks import _ANY_CYRILLIC, _is_disguised
+
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        name = unicodedata.name(ch, "")
+        inside = _ANY_CYRILLIC.fullmatch(ch) is not None
+        if name.startswith("CYRILLIC"):
+            assert inside, f"U+{code:04X} {name}"
+        elif name.startswith(("LATIN", "GREEK")):
+            assert not inside, f"U+{code:04X} {name}"
+    assert _is_disguised("пpивет") and not _is_disguised("привет")
+    # Letters outside the main Cyrillic block (U+1C80, Cyrillic Extended-C) count too.
+    (finding,) = [f for f in _rules("Ищем \u1c80aбoтникa нa завтра")
+                  if f.rule == "respect.obfuscated"]
+    assert "\u1c80aбoтникa" in finding.message
