@@ -122,3 +122,24 @@ def test_letter_patterns_equal_the_vectorizer_on_repeated_copy(monkeypatch, limi
     assert ours.shape == theirs.shape and (limit > ours.shape[1] or ours.shape[1] == limit)
     assert ours.dtype == theirs.dtype
     assert abs(ours - theirs).max() == 0
+
+
+def test_letter_pattern_counts_equal_the_vectorizer_entry_for_entry() -> None:
+    # Counted a word at a time; the matrix must be the vectorizer's, layout included (the
+    # order of each row's entries decides the order later sums add in).
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from auditor.scoring import _char_wb_counts
+
+    docs = ["Fast  fibre,\tfair\u00a0prices.", "", "a", "Мы РЯДОМ\x1cрядом мы", "ab ba ab",
+            "fibre FAST", "   ", "Zyx", "fair\nprices fast"]
+    ours = _char_wb_counts(docs)
+    theirs = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4),
+                             dtype=np.float32).fit_transform(docs)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(ours, part), getattr(theirs, part)), part
+        assert getattr(ours, part).dtype == getattr(theirs, part).dtype, part
+    with pytest.raises(ValueError):
+        _char_wb_counts(["", "  "])
