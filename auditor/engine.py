@@ -287,6 +287,37 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
     by a background worker on the other core while the model embeds (``auditor.background``);
     the results are the same as doing it all in this process.
     """
+    with _settled_heap() as settle:
+        return _score_touchpoints(touchpoints, scoring, progress, executor, settle)
+
+
+@contextmanager
+def _settled_heap() -> Iterator[Callable[[], None]]:
+    """Keep the run's long-lived objects out of the garbage collector's walks while it scores.
+
+    A run holds hundreds of thousands of objects (touchpoints, sentences, blocks) until its
+    report is written, and every full collection walks them all: splitting 50,000 sentences
+    took 0.64 s with them walked and 0.45 s without. Inside the block they are frozen
+    (``gc.freeze``), and ``settle()`` freezes what was made since: called before the
+    background worker forks, it also keeps the worker's collector from writing to those
+    objects, so their pages stay shared (the ``gc`` module's advice for fork). Afterwards
+    everything is unfrozen, so a long-lived process collects it as usual; a caller that froze
+    objects itself is left alone.
+    """
+    import gc
+
+    if gc.get_freeze_count():
+        yield lambda: None
+        return
+    gc.freeze()
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
+
+
+def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress: Progress,
+                       executor: Executor | None, settle: Callable[[], None]) -> Scored:
     all_sentences = [touchpoint_sentences(tp) for tp in touchpoints]
     rows: dict[str, int] = {}
     for sentences in all_sentences:
@@ -315,6 +346,7 @@ def score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring,
     chunks = range(0, len(touchpoints), BACKGROUND_CHUNK)
     block_vectors = Later((len(layout.members), scoring.embedder.dim), "float32",
                           shared=background)
+    settle()  # the sentences and the layout, before the worker forks
     work = SharedWork([
         partial(lexical_features, scoring.index, plan, layout.texts) if plan else lambda: None,
         *(partial(_vector_free_work, touchpoints[c:c + BACKGROUND_CHUNK],

@@ -105,3 +105,33 @@ def test_real_model_flags_off_message_copy_in_any_language(baseline) -> None:
     assert finding.rule == "message.off_brand" and finding.exemplar is not None
     assert finding.locator.line is not None and finding.evidence in (CONTENT / "off_brand.md"
                                                                      ).read_text()
+
+
+def test_scoring_freezes_the_heap_only_while_it_runs(baseline, monkeypatch) -> None:
+    import gc
+
+    from auditor import engine
+
+    seen = []
+    real = engine._tones
+
+    def tones(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_tones", tones)
+    assert gc.get_freeze_count() == 0
+    audit(_touchpoints("on_brand.md", "pushy.md"), [], baseline, HashingEmbedder())
+    assert seen and seen[0] > 0, "the run's objects were frozen while it scored"
+    assert gc.get_freeze_count() == 0, "and unfrozen afterwards"
+
+    keep = object()  # a caller's own freeze stays as it is
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with engine._settled_heap() as settle:
+            settle()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    del keep
