@@ -400,10 +400,13 @@ def markdown(m: dict, args: argparse.Namespace) -> str:
 
 NOTES = [
     "What the figures include:", "",
-    "* **Cold audit**: model load, baseline index (approved copy, key messages, tone anchors), "
+    "* **Cold audit**: model load (the tokenizer read back parsed from the user's cache "
+    "folder, as after any first use), baseline index (approved copy, key messages, tone "
+    "anchors), "
     "one embedding pass over every unique sentence in batches of "
     "`auditor.engine.EMBED_BATCH` through the vector cache, the contrast model (character "
-    "n-gram TF-IDF and meaning, logistic regression cross-fitted in 5 folds), rules, tone, "
+    "n-gram TF-IDF and meaning, logistic regression cross-fitted in 5 folds, two at a "
+    "time), rules, tone, "
     "key-message coverage, brand map, aggregation and the report dict. Not the corpus "
     "generation (the corpus is pre-collected) nor Python's start.",
     "* **Warm re-run**: the audit's inputs (brand-audit's code, the baseline's files, the "
