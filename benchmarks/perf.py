@@ -432,7 +432,8 @@ NOTES = [
     "with it 57 to 62 s.",
     "* **Peak memory**: the model, the corpus, one float32 row per unique sentence and the "
     "results, in the audit process; the contrast model (n-gram counts, its sparse features, "
-    "each fold's training rows) and the rule findings in the background worker. The figure "
+    "the training rows of the two folds being fitted) and the rule findings in the "
+    "background worker. The figure "
     "is the larger of the audit process's max RSS and the sampled PSS sum of the audit and "
     "its worker, in a "
     "second cold audit: sampling slowed the audit it sampled by about 12 s (80.4 s against "
