@@ -26,3 +26,16 @@ def test_detect_language_by_script() -> None:
     assert detect_language("Fast fibre at home") == "en"
     assert detect_language("Sosna: интернет для дома") == "ru"
     assert detect_language("12345", default="und") == "und"
+
+
+def test_normalize_space_joins_every_kind_of_white_space() -> None:
+    import re
+    import sys
+
+    from auditor.text import normalize_space
+
+    spaces = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if re.fullmatch(r"\s", ch))
+    text = f"{spaces}Мы  рядом,\n\tкогда{spaces}нужно.\u00a0\u2009Fast\x1cfibre {spaces}"
+    assert normalize_space(text) == re.sub(r"\s+", " ", text).strip()
+    assert normalize_space(text) == "Мы рядом, когда нужно. Fast fibre"
+    assert normalize_space("") == "" and normalize_space(" \n ") == ""
