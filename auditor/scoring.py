@@ -611,6 +611,7 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
     character n-grams), which carry much of what sets one voice apart from a similar one
     (docs/benchmarks.md).
     """
+    import os
     from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
@@ -656,9 +657,10 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
 
     # Two folds side by side: the solver's sparse products let go of the GIL, so on two cores
     # the five folds take 3.1 s instead of 4.0 (50,000 sentences), for one more training
-    # copy (about 100 MB) at a time. Each fold writes its own rows of the scores.
-    with ThreadPoolExecutor(max_workers=FOLD_THREADS, thread_name_prefix="contrast-fold") \
-            as pool:
+    # copy (about 100 MB) at a time; one core gains nothing from it. Each fold writes its
+    # own rows of the scores.
+    threads = max(1, min(FOLD_THREADS, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="contrast-fold") as pool:
         for done in [pool.submit(fold_scores, fold) for fold in range(CONTRAST_FOLDS)]:
             done.result()
     if not audited_in_background and len(blocks):

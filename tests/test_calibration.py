@@ -143,3 +143,23 @@ def test_letter_pattern_counts_equal_the_vectorizer_entry_for_entry() -> None:
         assert getattr(ours, part).dtype == getattr(theirs, part).dtype, part
     with pytest.raises(ValueError):
         _char_wb_counts(["", "  "])
+
+
+def test_folds_fitted_side_by_side_give_the_scores_of_one_at_a_time(monkeypatch) -> None:
+    from auditor import scoring
+    from baselines import DEMO_BASELINE
+
+    index = build_index(load_baseline(DEMO_BASELINE), HashingEmbedder())
+    texts = [f"Paragraph {i} of touchpoint {i % 12}: {'fast fibre fair prices ' * (i % 4)}"
+             f"we answer in {i} minutes." for i in range(scoring.MIN_CONTRAST_BACKGROUND + 40)]
+    groups = np.array([str(i % 12) for i in range(len(texts))])
+    blocks = HashingEmbedder().encode(texts)
+    results = []
+    for threads in (1, 2):
+        monkeypatch.setattr(scoring, "FOLD_THREADS", threads)
+        model = scoring.fit_brand_model(index, blocks, groups, ["en"] * len(texts),
+                                        block_texts=texts)
+        assert model.calibration.method == "nearest+contrast"
+        results.append((model.block_raw, model.approved))
+    assert np.array_equal(results[0][0], results[1][0])
+    assert np.array_equal(results[0][1], results[1][1])
