@@ -569,12 +569,14 @@ def _char_wb_counts(docs: list[str]):
                                 gram_ptr), shape=(len(word_ids), len(vocabulary)))
     counts = texts_by_word @ words_by_gram
     counts.sort_indices()
-    index = np.int32 if counts.nnz <= np.iinfo(np.int32).max else np.int64
-    rank = np.empty(len(vocabulary), dtype=index)
-    rank[sorted(range(len(vocabulary)), key=list(vocabulary).__getitem__)] = \
-        np.arange(len(vocabulary), dtype=index)
-    return csr_matrix((counts.data, rank[counts.indices], counts.indptr.astype(index)),
-                      shape=counts.shape)
+    # Renumbered alphabetically, as the vectorizer's feature names are sorted.
+    names = list(vocabulary)
+    index_type = np.int32 if counts.nnz <= np.iinfo(np.int32).max else np.int64
+    alphabetical = np.empty(len(names), dtype=index_type)
+    alphabetical[sorted(range(len(names)), key=names.__getitem__)] = \
+        np.arange(len(names), dtype=index_type)
+    return csr_matrix((counts.data, alphabetical[counts.indices],
+                       counts.indptr.astype(index_type)), shape=counts.shape)
 
 
 @dataclass(frozen=True)

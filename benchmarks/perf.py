@@ -13,7 +13,8 @@ Four figures, each measured in fresh processes so one does not warm the next:
    rules, tone, aggregation, report dict. In the same run, the backend alone encodes the same
    unique sentences. Ratio = audit wall time / raw encode wall time (target <= 1.15). The
    two alternate for ``--rounds`` rounds (the machine's speed drifts by 5 to 10% over
-   minutes, which falls on both sides of one round's ratio); the figure is the median round.
+   minutes, and a round's two halves see about the same machine); the figure is the median
+   round. The ratio itself still depends on how busy the machine is (see ``NOTES``).
 2. **Warm re-run.** The same audit again with the cache the cold run filled (a new process,
    as a scheduled audit would be). Target: at least 20x faster than the cold run.
 3. **`check` cold start.** ``brand-audit check`` on one Markdown file in a new process, with
@@ -421,6 +422,13 @@ NOTES = [
     "*Rules only*: mostly imports (numpy, Beautiful Soup, click, markdown-it); the CMU "
     "pronouncing dictionary's syllable table is parsed once and then read from "
     "`~/.cache/brand-audit/`.",
+    "* **Rounds**: the raw encode and the cold audit alternate, each cold audit with an "
+    "empty cache, and figure 1 is the median round. On a shared machine the ratio depends on "
+    "how busy the machine is, not only on brand-audit: on 2026-12-01, rounds whose raw "
+    "encode took 55 to 59 s (a quiet machine) gave 1.16 to 1.23x and rounds at 63 to 70 s "
+    "gave 1.09 to 1.16x, with the audit at 64 to 72 s either way (the model gains most from "
+    "a second core that nothing else uses, and the audit's worker uses it). Compare runs "
+    "by their raw encode times as well as their ratios.",
     "* **Scoring and the embedding overlap** (README \"Scale\"): while the model embeds, a "
     "forked worker at the lowest CPU priority does the rule checks, the style half of tone "
     "and the contrast model's character n-grams; what it has not finished when the vectors "

@@ -125,8 +125,7 @@ def test_scoring_freezes_the_heap_only_while_it_runs(baseline, monkeypatch) -> N
     assert seen and seen[0] > 0, "the run's objects were frozen while it scored"
     assert gc.get_freeze_count() == 0, "and unfrozen afterwards"
 
-    keep = object()  # a caller's own freeze stays as it is
-    gc.freeze()
+    gc.freeze()  # a caller's own freeze stays as it is
     try:
         frozen = gc.get_freeze_count()
         with engine._settled_heap() as settle:
@@ -134,4 +133,3 @@ def test_scoring_freezes_the_heap_only_while_it_runs(baseline, monkeypatch) -> N
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
-    del keep
