@@ -38,7 +38,7 @@ def fixtures() -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Commands without a store of their own cache embeddings here, and parsed files (the
-    tokenizer, the pronouncing dictionary) go to the session's cache folder, not ~/.cache."""
+    pronouncing dictionary) go to the session's cache folder, not ~/.cache."""
     monkeypatch.setenv("BRAND_AUDIT_CACHE", str(tmp_path_factory.getbasetemp() / "cache.db"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 

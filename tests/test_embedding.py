@@ -248,3 +248,16 @@ def test_use_keeps_its_own_tokenizer_without_sentencepiece(monkeypatch):
     embedder = make_embedder("use")
     assert type(embedder._model._sp).__name__ == "UsePureTokenizer"
     assert np.array_equal(embedder.encode(TOKENIZER_SAMPLES[:4]), vectors)
+
+
+@pytest.mark.model
+def test_use_names_a_tokenizer_that_cannot_be_loaded(monkeypatch):
+    import sentencepiece
+
+    def damaged(*args, **kwargs):
+        raise OSError("sp.model: not a sentencepiece model")
+
+    monkeypatch.setattr(sentencepiece, "SentencePieceProcessor", damaged)
+    with pytest.raises(ToolError) as info:
+        make_embedder("use")
+    assert "sp.model" in str(info.value) and "reinstall" in info.value.hint
