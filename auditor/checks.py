@@ -84,6 +84,10 @@ class _PhraseCategory:
     patterns: tuple[re.Pattern[str], ...]
     #: All of ``patterns`` in one: most sentences match none, and one search says so.
     any_pattern: re.Pattern[str] | None = None
+    #: ``any_pattern`` without IGNORECASE, for the lower-cased sentence (``_folded``): twice
+    #: as fast, and it finds whatever ``any_pattern`` finds. None unless every letter of the
+    #: phrases is a lower-case English or Russian one.
+    screen: re.Pattern[str] | None = None
 
 
 @cache
@@ -93,11 +97,30 @@ def _respect_categories(path: Path = RULES_DIR / "respect.toml") -> tuple[_Phras
     for name, table in data.items():
         phrases = [*table.get("en", []), *table.get("ru", [])]
         patterns = tuple(re.compile(rf"(?<!\w){p}", re.IGNORECASE) for p in phrases)
-        any_pattern = (re.compile("(?<!\\w)(?:" + "|".join(f"(?:{p})" for p in phrases) + ")",
-                                  re.IGNORECASE) if phrases else None)
+        source = "(?<!\\w)(?:" + "|".join(f"(?:{p})" for p in phrases) + ")"
+        any_pattern = re.compile(source, re.IGNORECASE) if phrases else None
+        screen = re.compile(source) if phrases and _screenable(source) else None
         out.append(_PhraseCategory(name, table["severity"], table["title"], table["why"],
-                                   table["fix"], patterns, any_pattern))
+                                   table["fix"], patterns, any_pattern, screen))
     return tuple(out)
+
+
+def _screenable(source: str) -> bool:
+    """Whether every letter of a pattern is a lower-case English or Russian one (other
+    characters having no case)."""
+    return all(ch in _LOWER_EN_RU or ch.lower() == ch.upper() for ch in source)
+
+
+_LOWER_EN_RU = frozenset("abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+# Characters IGNORECASE matches to one of those letters that ``str.lower`` does not turn into
+# it ("ſ" is "s", "ᲀ" is "в"), and "İ", whose lower case is two characters.
+_FOLDS_APART = re.compile("[\u0130\u0131\u017f\u1c80-\u1c88]")
+
+
+def _folded(text: str) -> str | None:
+    """``text`` in lower case when a case-sensitive search of it finds everything a
+    case-insensitive search of ``text`` finds (for patterns written in lower case)."""
+    return None if _FOLDS_APART.search(text) else text.lower()
 
 
 class RespectCheck(Check):
@@ -118,9 +141,14 @@ class RespectCheck(Check):
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
+            folded = _folded(sentence.text)
             for category in _respect_categories():
-                if category.any_pattern is None or not category.any_pattern.search(
-                        sentence.text):
+                if category.any_pattern is None:
+                    continue
+                if folded is not None and category.screen is not None:
+                    if not category.screen.search(folded):
+                        continue
+                elif not category.any_pattern.search(sentence.text):
                     continue
                 # The first listed phrase that matches names the finding, as it always has.
                 for pattern in category.patterns:

@@ -76,10 +76,10 @@ def measure_sentences(sentences: Sequence[str], language: str, min_words: int = 
         counted += 1
         words += len(found)
         for word in found:
-            n = sum(ch.isalpha() for ch in word)
+            n, s = _word_counts(word, lang)
             letters += n
             long_words += n > LONG_WORD_LETTERS
-            syllables += syllable_count(word, lang)
+            syllables += s
     if not words:
         return Readability(lang, None, 0.0, 0, 0, 0, 0, 0.0, 0.0)
     asl = words / counted
@@ -96,6 +96,12 @@ def measure_sentences(sentences: Sequence[str], language: str, min_words: int = 
 def words_of(text: str) -> list[str]:
     """The words of ``text`` as readability counts them."""
     return _WORD.findall(text)
+
+
+@lru_cache(maxsize=100_000)
+def _word_counts(word: str, language: str) -> tuple[int, int]:
+    """Letters and syllables of one word (cached: copy repeats its words)."""
+    return sum(ch.isalpha() for ch in word), syllable_count(word, language)
 
 
 @lru_cache(maxsize=100_000)

@@ -6,11 +6,12 @@ import re
 import unicodedata
 
 _SENTENCE_END = re.compile(
-    r"""(?<=[.!?…])["»”')\]]*\s+(?=["«“(\[]?[A-ZА-ЯЁ0-9])   # end mark, space, capital next
+    r"""(?=[\s"»”')\]])  # every cut starts so: lets the search skip the rest at C speed
+    (?:(?<=[.!?…])["»”')\]]*\s+(?=["«“(\[]?[A-ZА-ЯЁ0-9])  # end mark, space, capital next
       |\n\s*\n                                             # blank line
       |\s+[·•|]\s+                                         # "Home · Pricing · Support"
       |(?<=[.!?…])["»”')\]]*\s*\n                          # end mark at line end
-    """,
+    )""",
     re.VERBOSE,
 )
 # Abbreviations after which a full stop does not end a sentence.
@@ -27,7 +28,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for match in _SENTENCE_END.finditer(text):
         cut = match.start()
         head = text[start:cut].rstrip()
-        last_word = re.split(r"\s", head)[-1].rstrip(".").lower() if head else ""
+        last_word = head.rsplit(None, 1)[-1].rstrip(".").lower() if head else ""
         if last_word in _ABBREVIATIONS:
             continue
         spans.append((start, cut))

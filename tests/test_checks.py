@@ -97,6 +97,27 @@ def test_respect_prefilter_agrees_with_the_phrase_list() -> None:
     assert checked  # some texts do match
 
 
+def test_respect_lower_case_screen_finds_what_ignorecase_finds() -> None:
+    # The screen searches the lower-cased sentence without IGNORECASE; characters that
+    # IGNORECASE folds differently from str.lower ("ſ" is "s", "ᲂ" is "о") keep the full search.
+    from auditor.checks import _folded, _respect_categories
+
+    assert all(c.screen is not None for c in _respect_categories() if c.any_pattern)
+    for text in ["Last Chance to join", "laſt chance to join", "Последний Шанс купить",
+                 "пᲂследний шанс купить", "İstanbul: last chance"]:
+        assert [f.rule for f in _rules(text)] == ["respect.false_urgency"], text
+    assert _folded("laſt") is None and _folded("İ") is None and _folded("ᲀ") is None
+    assert _folded("Last ШАНС") == "last шанс"
+
+
+def test_respect_screen_is_dropped_for_patterns_with_capitals_or_other_scripts() -> None:
+    from auditor.checks import _screenable
+
+    assert _screenable(r"(?<!\w)(?:(?:last chance)|(?:успей\w*)|(?:\d+ ₽))")
+    assert not _screenable(r"(?<!\w)(?:\S+ now)")   # \S is not \s lower-cased
+    assert not _screenable("(?<!\\w)(?:σας)")        # Greek: IGNORECASE folds ς to σ
+
+
 def test_disguised_text_prefilter_covers_every_cyrillic_letter() -> None:
     """The obfuscation check skips sentences with no character of its Cyrillic blocks, and
     words all in them or all ASCII: that is exact only if the blocks hold every character

@@ -81,6 +81,7 @@ def test_no_network_is_touched(monkeypatch) -> None:
     readability._cmudict.cache_clear()  # load the dictionaries under the patch
     readability._pyphen.cache_clear()
     readability.syllable_count.cache_clear()
+    readability._word_counts.cache_clear()
     r = measure("Sosna's fibreglass routers hum quietly. Zyxxoflux is not a word.", "en")
     assert r.words == 10 and r.syllables > 10
 

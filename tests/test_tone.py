@@ -85,3 +85,19 @@ def test_every_dimension_has_fixtures_in_both_languages() -> None:
         for kind in ("fail", "pass"):
             languages = {_post(text, 0).language for text in case[kind]}
             assert languages == {"en", "ru"}, (case["dimension"], kind)
+
+
+def test_word_patterns_match_as_the_plain_alternation_does() -> None:
+    import re
+
+    from auditor.tone import _words
+
+    alternatives = r"you|your|вы|ваш\w*|№ ?1|no\.? ?1"
+    plain = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
+    text = ("You and YOUR team: вы, Вашего, ВАША; №1, № 1, No. 1 and no1. "
+            "Not: youth, _you, 1you, свы, наш")
+    assert _words(alternatives).findall(text) == plain.findall(text)
+    assert _words(alternatives).findall(text) == [
+        "You", "YOUR", "вы", "Вашего", "ВАША", "№1", "№ 1", "No. 1", "no1"]
+    with pytest.raises(ValueError, match="must start with a letter"):
+        _words(r"you|\bthem")
