@@ -133,3 +133,21 @@ def test_scoring_freezes_the_heap_only_while_it_runs(baseline, monkeypatch) -> N
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_brand_map_axes_are_the_svds_and_keep_their_orientation() -> None:
+    import numpy as np
+
+    from auditor.engine import _principal_axes
+
+    rng = np.random.default_rng(7)
+    rows = (rng.standard_normal((400, 32)) @ rng.standard_normal((32, 32))).astype(np.float32)
+    centred = rows - rows.mean(axis=0)
+    axes = _principal_axes(centred, 2)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    assert axes.shape == (2, 32) and axes.dtype == np.float32
+    for axis, reference in zip(axes, vt[:2]):
+        assert abs(abs(float(axis @ reference)) - 1) < 1e-5  # the same axis, up to its sign
+        assert axis[np.abs(axis).argmax()] > 0                # pointing its largest loading's way
+    # Flipping every row's sign (another run's SVD might) gives the same map.
+    assert np.allclose(_principal_axes(-centred, 2), axes)
