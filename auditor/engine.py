@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -784,7 +784,22 @@ class LazyEmbedder:
         """Whether the model has been loaded (some text missed the cache)."""
         return self._model is not None
 
+    @property
+    def forkable(self) -> bool:
+        """Whether the model may be used by forked copies of this process (known before it
+        is loaded, from the model it will be)."""
+        from auditor.embedding import UniversalSentenceEncoder
+
+        return self.model_id == UniversalSentenceEncoder.model_id
+
+    def one_thread(self) -> AbstractContextManager[None]:
+        """The model's ``one_thread`` (the model is loaded first)."""
+        return getattr(self._load(), "one_thread", nullcontext)()
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._load().encode(texts)
+
+    def _load(self) -> Embedder:
         if self._model is None:
             self._model = make_embedder(self.spec)
             if (self._model.model_id, self._model.dim) != (self.model_id, self.dim):
@@ -792,7 +807,7 @@ class LazyEmbedder:
                     f"model '{self.spec}' loaded as {self._model.model_id} "
                     f"({self._model.dim} dimensions), expected {self.model_id} ({self.dim})",
                     source=self.spec, hint="reinstall the model's package")
-        return self._model.encode(texts)
+        return self._model
 
     def __getstate__(self) -> dict:
         # Shipped to Ray workers by spec: each loads its own copy.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -150,6 +153,84 @@ def test_cached_embedder_empty_input():
     assert cached.encode([]).shape == (0, 64)
 
 
+class ForkableEmbedder:
+    """A model that may be forked: notes in ``log`` which process embedded each batch and
+    on how many threads; copies of the process fail when ``copies_fail``."""
+
+    model_id = "forkable-64"
+    dim = 64
+    forkable = True
+
+    def __init__(self, log, copies_fail: bool = False) -> None:
+        self._inner = HashingEmbedder(64)
+        self.log = log
+        self.copies_fail = copies_fail
+        self.parent = os.getpid()
+        self.threads = 2
+
+    @contextmanager
+    def one_thread(self):
+        self.threads = 1
+        try:
+            yield
+        finally:
+            self.threads = 2
+
+    def encode(self, texts):
+        if self.copies_fail and os.getpid() != self.parent:
+            raise RuntimeError("a copy failed")
+        with open(self.log, "a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()} {self.threads} {len(texts)}\n")
+        return self._inner.encode(texts)
+
+
+def _batches(log) -> list[tuple[int, int, int]]:
+    return [tuple(map(int, line.split())) for line in log.read_text().splitlines()]
+
+
+def test_a_forkable_model_embeds_on_every_core_with_the_same_vectors(tmp_path, monkeypatch):
+    import auditor.embedding as embedding
+
+    monkeypatch.setattr(embedding, "_cores", lambda: 3)
+    texts = [f"text number {i} " + "word " * (i % 17) for i in range(1000)]
+    log = tmp_path / "batches"
+    model = ForkableEmbedder(log)
+    vectors = CachedEmbedder(model, MemoryCache(), batch_size=64).encode(texts)
+    assert np.array_equal(vectors, CachedEmbedder(HashingEmbedder(64), MemoryCache(),
+                                                  batch_size=64).encode(texts))
+    batches = _batches(log)
+    assert sum(n for _, _, n in batches) == 1000 and len(batches) == 16  # each batch once
+    assert len({pid for pid, _, _ in batches}) == 3                     # on three processes
+    assert {threads for _, threads, _ in batches} == {1}                 # each on one thread
+    assert model.threads == 2                                            # and set back
+
+
+def test_batches_of_a_copy_that_fails_are_embedded_by_the_audit(tmp_path, monkeypatch):
+    import auditor.embedding as embedding
+
+    monkeypatch.setattr(embedding, "_cores", lambda: 2)
+    texts = [f"sentence {i}" for i in range(300)]
+    log = tmp_path / "batches"
+    vectors = CachedEmbedder(ForkableEmbedder(log, copies_fail=True), MemoryCache(),
+                             batch_size=50).encode(texts)
+    assert np.array_equal(vectors, CachedEmbedder(HashingEmbedder(64), MemoryCache(),
+                                                  batch_size=50).encode(texts))
+    assert {pid for pid, _, _ in _batches(log)} == {os.getpid()}
+    assert sum(n for _, _, n in _batches(log)) == 300
+
+
+def test_one_batch_or_one_core_embeds_in_this_process(tmp_path, monkeypatch):
+    import auditor.embedding as embedding
+
+    log = tmp_path / "batches"
+    monkeypatch.setattr(embedding, "_cores", lambda: 4)
+    CachedEmbedder(ForkableEmbedder(log), MemoryCache(), batch_size=64).encode(["a", "b"])
+    monkeypatch.setattr(embedding, "_cores", lambda: 1)
+    CachedEmbedder(ForkableEmbedder(log), MemoryCache(), batch_size=2).encode(list("abcdef"))
+    assert {pid for pid, _, _ in _batches(log)} == {os.getpid()}
+    assert {threads for _, threads, _ in _batches(log)} == {2}  # its own threads
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -261,3 +342,18 @@ def test_use_names_a_tokenizer_that_cannot_be_loaded(monkeypatch):
     with pytest.raises(ToolError) as info:
         make_embedder("use")
     assert "sp.model" in str(info.value) and "reinstall" in info.value.hint
+
+
+@pytest.mark.model
+def test_use_embeds_on_every_core_with_the_vectors_of_one_process(monkeypatch):
+    import auditor.embedding as embedding
+    from auditor.engine import open_embedder
+
+    texts = [f"Мы подключим интернет по адресу {i} за {i % 7 + 1} дней." for i in range(600)]
+    forked = open_embedder("use", None)
+    assert forked.embedder.forkable
+    vectors = forked.encode(texts)
+    model = forked.embedder._model
+    assert model._model.threads == min(4, os.cpu_count() or 1)  # set back after one_thread
+    monkeypatch.setattr(embedding, "_cores", lambda: 1)
+    assert np.array_equal(vectors, open_embedder("use", None).encode(texts))
