@@ -115,3 +115,17 @@ def test_section_is_written_next_to_the_others(tmp_path) -> None:
 
 def test_check_file_exists() -> None:
     assert Path(perf.CHECK_FILE).is_file()
+
+
+def test_the_encode_on_every_core_is_shown_for_reference_with_every_round() -> None:
+    m = _measurements(cold=45.0, encode=46.0)
+    cores = {"seconds": 36.0, "sentences": 45000, "peak_rss_mb": 600.0}
+    m["cores"] = cores
+    m["rounds"] = [{**m["rounds"][0], "cores": cores}]
+    text = perf.markdown(m, argparse.Namespace(sentences=50000, model="use", repeat=3, rounds=1))
+    row = next(line for line in text.splitlines() if line.startswith("| 1b."))
+    assert "| 1.25x |" in row and "45.0 / 36.0 s = 1.25x" in row
+    assert "met" not in row  # a reference, not a target
+    assert "| 0.98x |" in next(line for line in text.splitlines() if line.startswith("| 1."))
+    assert "| 1b." not in perf.markdown(_measurements(), argparse.Namespace(
+        sentences=50000, model="use", repeat=3, rounds=1))
