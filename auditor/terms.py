@@ -160,6 +160,7 @@ class TermMatcher:
         self.terms = tuple(terms)
         self._patterns: list[tuple[Term, re.Pattern[str]]] = []
         self._by_first_key: dict[str, list[_Phrase]] = {}
+        self._starts = _Starts(self._by_first_key)
         # Russian terms need the morphological dictionary (a third of a second to load); it
         # is loaded when the first sentence with Cyrillic letters comes, not for English copy.
         self._cyrillic: list[Term] = []
@@ -177,6 +178,8 @@ class TermMatcher:
         if phrase is not None:
             for key in phrase.words[0]:
                 self._by_first_key.setdefault(key, []).append(phrase)
+        # Forget what words were found to start: a word may start the new term.
+        self._starts = _Starts(self._by_first_key)
 
     def find(self, sentence: str) -> list[TermMatch]:
         """Every term found in ``sentence``, the first occurrence of each, in text order."""
@@ -186,10 +189,9 @@ class TermMatcher:
             self._cyrillic = []
         found: dict[int, TermMatch] = {}
         order = self._order
-        # Most sentences hold no term's first word: one look-up per word says so (word keys
-        # are cached), before the sentence is tokenised with positions.
-        if self._by_first_key and any(not self._by_first_key.keys().isdisjoint(word_keys(w))
-                                      for w in _WORD.findall(sentence)):
+        # Most sentences hold no term's first word: one look-up per word says so (``_Starts``
+        # remembers each word's answer), before the sentence is tokenised with positions.
+        if self._by_first_key and any(map(self._starts.__getitem__, _WORD.findall(sentence))):
             tokens = _tokens(sentence)
             for i, token in enumerate(tokens):
                 for key in token.keys:
@@ -213,6 +215,19 @@ class TermMatcher:
                 found[order[id(term)]] = TermMatch(term, start, start + len(text), text)
                 break
         return sorted(found.values(), key=lambda m: (m.start, order[id(m.term)]))
+
+
+class _Starts(dict):
+    """Word -> whether it may be the first word of a term (a key of ``by_first_key``),
+    worked out once per word (``__missing__``), so a sentence is checked at C speed."""
+
+    def __init__(self, by_first_key: dict[str, list[_Phrase]]) -> None:
+        super().__init__()
+        self._keys = by_first_key.keys()
+
+    def __missing__(self, word: str) -> bool:
+        starts = self[word] = not self._keys.isdisjoint(word_keys(word))
+        return starts
 
 
 # ---------------------------------------------------------------------------------------------

@@ -126,3 +126,14 @@ def test_many_touchpoints_lemmatise_each_word_once() -> None:
         assert len(list(check.run(tp, touchpoint_sentences(tp)))) == 5
     info = word_keys.cache_info()
     assert info.misses <= 20 and info.hits > 1000
+
+
+def test_a_word_seen_before_russian_terms_load_may_start_one_of_them() -> None:
+    # Russian terms join the matcher at the first Cyrillic sentence; a Latin word already
+    # judged "starts no term" before then may start one of them ("Wi-Fi роутер").
+    matcher = TermMatcher([Term("cheap", "banned", "terms.banned", "warning"),
+                           Term("Wi-Fi роутер", "banned", "terms.banned", "warning",
+                                note="say «роутер»")])
+    assert matcher.find("Our Wi-Fi is fast.") == []
+    (found,) = matcher.find("Наш Wi-Fi роутер быстрый.")
+    assert found.text == "Wi-Fi роутер"
