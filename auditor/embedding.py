@@ -582,10 +582,11 @@ def _embedded_forked(embedder: Embedder, texts: list[str], size: int, copies: in
                         os._exit(status)
                 children[pid] = share
             embed(shares[0])
-            while children:
-                pid, status = os.wait()
-                share = children.pop(pid, None)
-                if share is not None and status != 0:  # failed or killed: done here instead
+            while children:  # each copy by its pid: other children are not this code's
+                pid, share = next(iter(children.items()))
+                _, status = os.waitpid(pid, 0)
+                del children[pid]
+                if status != 0:  # failed or killed: its batches are done here instead
                     embed(share)
         finally:
             for pid in children:  # this process failed or was interrupted: stop the copies

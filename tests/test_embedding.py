@@ -229,6 +229,25 @@ def test_batches_of_a_copy_that_fails_are_embedded_by_the_audit(tmp_path, monkey
     assert sum(n for _, _, n in _batches(log)) == 300
 
 
+def test_waiting_for_the_copies_leaves_other_children_alone(tmp_path, monkeypatch):
+    # The audit has children of its own (the background worker): only the copies are reaped.
+    import subprocess
+    import time
+
+    import auditor.embedding as embedding
+
+    class Slow(ForkableEmbedder):
+        def encode(self, texts):
+            if os.getpid() != self.parent:
+                time.sleep(0.5)  # the other child ends while the audit waits for this one
+            return super().encode(texts)
+
+    monkeypatch.setattr(embedding, "_cores", lambda: 2)
+    other = subprocess.Popen(["sh", "-c", "exit 3"])
+    CachedEmbedder(Slow(tmp_path / "batches"), MemoryCache(), batch_size=2).encode(list("abcd"))
+    assert other.wait(timeout=10) == 3
+
+
 def test_one_batch_or_one_core_embeds_in_this_process(tmp_path, monkeypatch):
     import auditor.embedding as embedding
 
