@@ -265,8 +265,10 @@ class ReadabilityCheck(Check):
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         from auditor import readability
 
-        prose = [s for s in sentences
-                 if len(readability.words_of(s.text)) >= readability.PROSE_MIN_WORDS]
+        words = [readability.words_of(s.text) for s in sentences]
+        prose = [s for s, found in zip(sentences, words)
+                 if len(found) >= readability.PROSE_MIN_WORDS]
+        words = [found for found in words if len(found) >= readability.PROSE_MIN_WORDS]
         if not prose:
             return
         language = touchpoint.language
@@ -275,14 +277,14 @@ class ReadabilityCheck(Check):
         target = self.ranges.get(language.split("-")[0], self.ranges.get("*"))
         if target is None:
             return
-        result = readability.measure_sentences([s.text for s in prose], language)
+        result = readability.measure_words(words, language)
         if result.flesch is None or result.words < readability.MIN_WORDS:
             return
         low, high = target
         clipped = result.avg_sentence_words < CLIPPED_SENTENCE_WORDS
         if low <= result.flesch and (result.flesch <= high or not clipped):
             return  # above the range only clipped copy is noted: plain words never hurt
-        lengths = [len(readability.words_of(s.text)) for s in prose]
+        lengths = [len(found) for found in words]
         brand = (f"the brand's approved {_LANGUAGE_NAMES.get(result.language, result.language)}"
                  f" copy scores between {low:.0f} and {high:.0f}" if self.learned
                  else f"the brand writes between {low:.0f} and {high:.0f}")

@@ -67,10 +67,15 @@ def measure_sentences(sentences: Sequence[str], language: str, min_words: int = 
                       ) -> Readability:
     """Readability of text already split into sentences; sentences with fewer than
     ``min_words`` words are left out (``PROSE_MIN_WORDS`` leaves out headings and menus)."""
+    return measure_words([words_of(sentence) for sentence in sentences], language, min_words)
+
+
+def measure_words(sentences: Sequence[Sequence[str]], language: str, min_words: int = 1
+                  ) -> Readability:
+    """``measure_sentences`` of sentences already split into words (``words_of``)."""
     lang = language.split("-")[0].split("_")[0].lower()
     words = syllables = long_words = letters = counted = 0
-    for sentence in sentences:
-        found = words_of(sentence)
+    for found in sentences:
         if len(found) < max(1, min_words):
             continue
         counted += 1
