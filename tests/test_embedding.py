@@ -248,6 +248,16 @@ def test_waiting_for_the_copies_leaves_other_children_alone(tmp_path, monkeypatc
     assert other.wait(timeout=10) == 3
 
 
+def test_a_big_machine_embeds_on_at_most_max_copies_processes(tmp_path, monkeypatch):
+    import auditor.embedding as embedding
+
+    monkeypatch.setattr(embedding, "_cores", lambda: 64)
+    log = tmp_path / "batches"
+    CachedEmbedder(ForkableEmbedder(log), MemoryCache(), batch_size=8).encode(
+        [f"text {i}" for i in range(200)])
+    assert len({pid for pid, _, _ in _batches(log)}) == embedding.MAX_COPIES == 4
+
+
 def test_one_batch_or_one_core_embeds_in_this_process(tmp_path, monkeypatch):
     import auditor.embedding as embedding
 
