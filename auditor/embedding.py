@@ -492,11 +492,12 @@ class CachedEmbedder:
             # batches (SQLite and numpy let go of the GIL while they work), WRITE_ROWS at a
             # time: one transaction per model batch cost three times the CPU.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-cache") as writer:
-                stored, fresh = [], {}
+                stored, fresh, embedded = [], {}, 0
                 for start, vectors in self._embedded([unique[k] for k in missing]):
                     batch = missing[start:start + len(vectors)]
                     fresh.update(zip(batch, vectors, strict=True))
-                    if len(fresh) >= WRITE_ROWS or start + len(batch) >= len(missing):
+                    embedded += len(batch)
+                    if len(fresh) >= WRITE_ROWS or embedded == len(missing):
                         stored.append(writer.submit(self.cache.put_vectors, self.model_id,
                                                     fresh))
                         found.update(fresh)
@@ -510,7 +511,8 @@ class CachedEmbedder:
         return _normalise_rows(out)
 
     def _embedded(self, texts: list[str]) -> Iterator[tuple[int, np.ndarray]]:
-        """``(start, vectors)`` of ``texts`` a ``batch_size`` batch at a time, in order.
+        """``(start, vectors)`` of ``texts`` a ``batch_size`` batch at a time, each batch
+        once, as they are embedded.
 
         A model that can be forked (``forkable``) embeds on every core the process may use:
         this process and forked copies of it share the batches out (``_snake``), each on one
@@ -566,13 +568,17 @@ def _embedded_forked(embedder: Embedder, texts: list[str], size: int, copies: in
     out = np.frombuffer(shared, dtype=np.float32, count=len(texts) * embedder.dim).reshape(
         len(texts), embedder.dim)
 
-    def embed(share: list[int], out: np.ndarray = out) -> None:
+    def embedded(share: list[int]) -> Iterator[tuple[int, np.ndarray]]:
         for start in share:
-            out[start:start + size] = embedder.encode(texts[start:start + size])
+            yield start, np.asarray(embedder.encode(texts[start:start + size]),
+                                    dtype=np.float32)
 
     shares = _snake(starts, copies)
     children: dict[int, list[int]] = {}
-    # ``one_thread`` loads a lazy model (``LazyEmbedder``) before any copy is made.
+    done: list[int] = []  # the batches the copies embedded, in shared memory
+    # ``one_thread`` loads a lazy model (``LazyEmbedder``) before any copy is made. The
+    # copies are made before this process yields a batch, so before the caller's cache
+    # writer starts a thread.
     with getattr(embedder, "one_thread", nullcontext)():
         try:
             for share in shares[1:]:
@@ -580,24 +586,26 @@ def _embedded_forked(embedder: Embedder, texts: list[str], size: int, copies: in
                 if pid == 0:  # the copy: its batches, then out without Python's clean-up
                     status = 1
                     try:
-                        embed(share)
+                        for start, vectors in embedded(share):
+                            out[start:start + len(vectors)] = vectors
                         status = 0
                     finally:
                         os._exit(status)
                 children[pid] = share
-            embed(shares[0])
+            yield from embedded(shares[0])  # stored by the caller while the copies work
             while children:  # each copy by its pid: other children are not this code's
                 pid, share = next(iter(children.items()))
                 _, status = os.waitpid(pid, 0)
                 del children[pid]
-                if status != 0:  # failed or killed: its batches are done here instead
-                    embed(share)
+                if status == 0:
+                    done += share
+                else:  # failed or killed: its batches are done here instead
+                    yield from embedded(share)
         finally:
             for pid in children:  # this process failed or was interrupted: stop the copies
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-    vectors = out.copy()
-    del out, embed  # the views of the shared memory, before it is unmapped
+    copied = [(start, out[start:start + size].copy()) for start in done]
+    del out  # the view of the shared memory, before it is unmapped
     shared.close()
-    for start in starts:
-        yield start, vectors[start:start + size]
+    yield from copied

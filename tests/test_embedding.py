@@ -195,7 +195,9 @@ def test_a_forkable_model_embeds_on_every_core_with_the_same_vectors(tmp_path, m
     texts = [f"text number {i} " + "word " * (i % 17) for i in range(1000)]
     log = tmp_path / "batches"
     model = ForkableEmbedder(log)
-    vectors = CachedEmbedder(model, MemoryCache(), batch_size=64).encode(texts)
+    cache = MemoryCache()
+    vectors = CachedEmbedder(model, cache, batch_size=64).encode(texts)
+    assert len(cache) == 1000  # every batch stored, whichever process embedded it
     assert np.array_equal(vectors, CachedEmbedder(HashingEmbedder(64), MemoryCache(),
                                                   batch_size=64).encode(texts))
     batches = _batches(log)
@@ -203,6 +205,19 @@ def test_a_forkable_model_embeds_on_every_core_with_the_same_vectors(tmp_path, m
     assert len({pid for pid, _, _ in batches}) == 3                     # on three processes
     assert {threads for _, threads, _ in batches} == {1}                 # each on one thread
     assert model.threads == 2                                            # and set back
+
+
+@pytest.mark.parametrize("batches", [8, 9])  # with 9, this process embeds the last batch
+def test_every_batch_is_stored_whichever_process_embeds_the_last(tmp_path, monkeypatch,
+                                                                  batches):
+    import auditor.embedding as embedding
+
+    monkeypatch.setattr(embedding, "_cores", lambda: 2)
+    texts = [f"text {i:03d}" for i in range(batches * 10)]
+    cache = MemoryCache()
+    vectors = CachedEmbedder(ForkableEmbedder(tmp_path / "batches"), cache,
+                             batch_size=10).encode(texts)
+    assert len(cache) == len(texts) and vectors.shape == (len(texts), 64)
 
 
 def test_batches_are_dealt_in_a_snake_so_every_copy_gets_as_much():
