@@ -265,12 +265,11 @@ class ReadabilityCheck(Check):
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         from auditor import readability
 
-        words = [readability.words_of(s.text) for s in sentences]
-        prose = [s for s, found in zip(sentences, words)
-                 if len(found) >= readability.PROSE_MIN_WORDS]
-        words = [found for found in words if len(found) >= readability.PROSE_MIN_WORDS]
-        if not prose:
+        found = [(s, words) for s in sentences
+                 if len(words := readability.words_of(s.text)) >= readability.PROSE_MIN_WORDS]
+        if not found:
             return
+        prose, words = [s for s, _ in found], [w for _, w in found]
         language = touchpoint.language
         if language.split("-")[0] not in readability.FLESCH:
             language = detect_language(" ".join(s.text for s in prose))
@@ -284,7 +283,7 @@ class ReadabilityCheck(Check):
         clipped = result.avg_sentence_words < CLIPPED_SENTENCE_WORDS
         if low <= result.flesch and (result.flesch <= high or not clipped):
             return  # above the range only clipped copy is noted: plain words never hurt
-        lengths = [len(found) for found in words]
+        lengths = [len(w) for w in words]
         brand = (f"the brand's approved {_LANGUAGE_NAMES.get(result.language, result.language)}"
                  f" copy scores between {low:.0f} and {high:.0f}" if self.learned
                  else f"the brand writes between {low:.0f} and {high:.0f}")
