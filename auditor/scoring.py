@@ -53,6 +53,11 @@ LEXICAL_FEATURES = 200_000
 #: With peers, also contrast with the audited copy (it is mostly the brand's own, so this
 #: mainly sharpens what peers and audited copy share against the approved copy).
 PEERS_WITH_AUDITED = True
+#: At most this many audited paragraphs are learnt from (whole touchpoints, the same ones
+#: every run of the same copy); the rest are scored by the fitted models, a batch of
+#: ``SCORE_BATCH`` at a time, so the contrast model's memory stops growing with the run.
+CONTRAST_SAMPLE = 4_000
+SCORE_BATCH = 2_048
 
 # Score anchors: the approved copy's median scores 90, the warn threshold 70, the diverge
 # threshold 50. Bands follow: ok >= 70 > warn >= 50 > diverges.
@@ -393,10 +398,11 @@ def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
     if lexical is None:
         lexical = lexical_features(index, plan, block_texts if block_texts is not None
                                    else [""] * len(block_vectors))
-    background, background_groups = _background(index, plan, block_vectors[native],
-                                                block_groups[native])
-    clf_approved, clf_native = _contrast_scores(index, background, background_groups,
-                                                plan.peer_rows, block_vectors[native], lexical)
+    background, background_groups = _background(index, plan, block_vectors[plan.learnt],
+                                                block_groups[plan.learnt])
+    clf_approved, clf_native = _contrast_scores(
+        index, background, background_groups, plan.peer_rows, block_vectors[native],
+        block_groups[native], plan.learnt[native], lexical)
     z = _zscorer(approved_knn)
     zc = _zscorer(clf_approved)
     clf_blocks = np.zeros(len(block_vectors))
@@ -417,14 +423,17 @@ class ContrastPlan:
     """What the approved copy is contrasted with, decided before any vector exists.
 
     ``native`` marks the audited paragraphs in a language of the approved copy (only those
-    join the contrast); the background is the first ``peer_rows`` peer paragraphs, then the
-    native audited paragraphs when ``audited``.
+    join the contrast); ``learnt`` the native ones the model learns from (all of them up to
+    ``CONTRAST_SAMPLE``): their letter patterns are fitted with the approved copy's, and the
+    background is the first ``peer_rows`` peer paragraphs, then the learnt paragraphs when
+    ``audited``.
     """
 
     native: np.ndarray   # bool, one per audited paragraph
     peer_rows: int
     audited: bool
     method: str          # "peers" or "contrast"
+    learnt: np.ndarray   # bool, one per audited paragraph: native, and in the sample
 
 
 def contrast_plan(index: BaselineIndex, block_groups: Sequence[str] | np.ndarray,
@@ -443,7 +452,24 @@ def contrast_plan(index: BaselineIndex, block_groups: Sequence[str] | np.ndarray
     if not peers and not audited:
         return None
     joins = (audited and (PEERS_WITH_AUDITED or not peers)) or not peers
-    return ContrastPlan(native, peers, joins, "peers" if peers else "contrast")
+    return ContrastPlan(native, peers, joins, "peers" if peers else "contrast",
+                        _sample(np.asarray(block_groups), native, CONTRAST_SAMPLE))
+
+
+def _sample(groups: np.ndarray, native: np.ndarray, limit: int) -> np.ndarray:
+    """The native paragraphs learnt from: all of them up to ``limit``; past it, whole
+    touchpoints (``groups``) in a fixed pseudo-random order while they fit in ``limit``, so
+    every part of a large run is represented and a paragraph is never learnt from apart from
+    the rest of its touchpoint."""
+    import numpy as np
+
+    if native.sum() <= limit:
+        return native.copy()
+    unique, sizes = np.unique(groups[native], return_counts=True)
+    order = np.random.default_rng(0).permutation(len(unique))
+    taken = np.cumsum(sizes[order]) <= limit
+    taken[0] = True  # one touchpoint bigger than the limit is still learnt from
+    return native & np.isin(groups, unique[order][taken])
 
 
 def _background(index: BaselineIndex, plan: ContrastPlan, block_vectors: np.ndarray,
@@ -462,14 +488,22 @@ def _background(index: BaselineIndex, plan: ContrastPlan, block_vectors: np.ndar
 
 @dataclass(frozen=True)
 class Lexical:
-    """Character n-gram TF-IDF rows of the approved copy, the background and the audited
-    paragraphs, in that order (``bounds`` splits them). When the background is the audited
-    copy alone, its rows are the audited rows and are kept once (``audited_is_background``).
+    """Character n-gram TF-IDF rows of the approved copy, the background and the learnt
+    audited paragraphs, in that order (``bounds`` splits them). When the background is the
+    audited copy alone, its rows are the audited rows and are kept once
+    (``audited_is_background``). The other native paragraphs' rows are made on demand
+    (``rest_rows``), a batch at a time.
     """
 
     matrix: object       # scipy.sparse.csr_matrix, float32
     bounds: tuple[int, int, int, int]
     audited_is_background: bool = False
+    patterns: LetterPatterns | None = None
+    rest: tuple[str, ...] = ()   # the native paragraphs not learnt from, in order
+
+    def rest_rows(self, first: int, last: int):
+        """Rows of ``rest[first:last]``."""
+        return self.patterns.transform(self.rest[first:last])
 
     def rows(self, first: int, last: int):
         """Parts ``first`` to ``last - 1`` (0 approved, 1 background, 2 audited) as one
@@ -489,25 +523,27 @@ def lexical_features(index: BaselineIndex, plan: ContrastPlan,
                      block_texts: Sequence[str]) -> Lexical | None:
     """The contrast model's letter patterns (the brand's signature words, spelling,
     punctuation and formatting habits), or None when no n-gram occurs twice."""
-    native_texts = [t for t, keep in zip(block_texts, plan.native.tolist()) if keep]
-    background_texts = [*index.peer_texts[:plan.peer_rows],
-                        *(native_texts if plan.audited else ())]
-    parts = ([p[0] for p in index.paragraphs], background_texts, native_texts)
+    learnt = [t for t, keep in zip(block_texts, plan.learnt.tolist()) if keep]
+    rest = tuple(t for t, native, keep in zip(block_texts, plan.native.tolist(),
+                                              plan.learnt.tolist()) if native and not keep)
+    background_texts = [*index.peer_texts[:plan.peer_rows], *(learnt if plan.audited else ())]
+    parts = ([p[0] for p in index.paragraphs], background_texts, learnt)
     try:
-        matrix = char_ngram_tfidf([t for part in parts for t in part])
+        matrix, patterns = char_ngram_tfidf([t for part in parts for t in part])
     except ValueError:  # no n-gram occurs twice: too little text for letter patterns
         return None
     sizes = [len(part) for part in parts]
     bounds = (0, sizes[0], sizes[0] + sizes[1], sum(sizes))
     if plan.audited and not plan.peer_rows:  # the same rows twice
-        return Lexical(matrix[:bounds[2]], bounds, audited_is_background=True)
-    return Lexical(matrix, bounds)
+        return Lexical(matrix[:bounds[2]], bounds, True, patterns if rest else None, rest)
+    return Lexical(matrix, bounds, False, patterns if rest else None, rest)
 
 
-def char_ngram_tfidf(docs: Sequence[str]):
+def char_ngram_tfidf(docs: Sequence[str]) -> tuple[object, LetterPatterns]:
     """``TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2,
     max_features=LEXICAL_FEATURES, dtype=float32).fit_transform(docs)``, with each distinct
-    text analysed once.
+    text analysed once, and the fitted patterns (``LetterPatterns``) that turn more texts
+    into rows of the same matrix.
 
     The audited paragraphs are both the background and the copy scored, and a corpus repeats
     itself (signatures, disclaimers, reposts), so n-gram analysis, the slowest part of the
@@ -520,7 +556,8 @@ def char_ngram_tfidf(docs: Sequence[str]):
 
     first: dict[str, int] = {}
     rows = [first.setdefault(doc, len(first)) for doc in docs]
-    counts = _char_wb_counts(list(first))[rows]
+    counts, names = _char_wb_counts(list(first))
+    counts = counts[rows]
     # CountVectorizer._limit_features with min_df=2, max_df=1.0, max_features.
     dfs = np.bincount(counts.indices, minlength=counts.shape[1])
     mask = dfs >= 2
@@ -534,12 +571,32 @@ def char_ngram_tfidf(docs: Sequence[str]):
     if not len(kept):
         raise ValueError("After pruning, no terms remain.")
     counts = counts[:, kept]
-    return TfidfTransformer(sublinear_tf=True).fit(counts).transform(counts, copy=False)
+    weights = TfidfTransformer(sublinear_tf=True).fit(counts)
+    patterns = LetterPatterns({names[k]: j for j, k in enumerate(kept.tolist())}, weights)
+    return weights.transform(counts, copy=False), patterns
 
 
-def _char_wb_counts(docs: list[str]):
+@dataclass(frozen=True)
+class LetterPatterns:
+    """Fitted letter patterns: each kept n-gram's column and the fitted TF-IDF weights."""
+
+    columns: dict[str, int]
+    weights: object      # sklearn's TfidfTransformer, fitted
+
+    def transform(self, docs: Sequence[str]):
+        """``TfidfVectorizer.transform(docs)`` of the vectorizer ``char_ngram_tfidf`` fitted:
+        n-grams it did not keep are not counted."""
+        first: dict[str, int] = {}
+        rows = [first.setdefault(doc, len(first)) for doc in docs]
+        counts, _ = _char_wb_counts(list(first), self.columns)
+        return self.weights.transform(counts[rows], copy=False)
+
+
+def _char_wb_counts(docs: list[str], columns: dict[str, int] | None = None):
     """``CountVectorizer(analyzer="char_wb", ngram_range=(2, 4), dtype=float32)
-    .fit_transform(docs)``, entry for entry, counted a word at a time.
+    .fit_transform(docs)``, entry for entry, counted a word at a time, and the feature names
+    (alphabetical, as the columns are). With ``columns`` (n-gram to column), the counts of
+    those n-grams only, in those columns (``transform`` of a fitted vectorizer).
 
     ``char_wb`` n-grams never cross a space, so a text's n-grams are its words' n-grams: each
     distinct word is analysed once (by the vectorizer's own ``_char_wb_ngrams``) and the counts
@@ -562,11 +619,18 @@ def _char_wb_counts(docs: list[str]):
         indices += map(word_ids.__getitem__, doc.lower().split())
         indptr.append(len(indices))
     grams_of = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4))._char_wb_ngrams
-    vocabulary: defaultdict[str, int] = defaultdict()
-    vocabulary.default_factory = vocabulary.__len__
+    if columns is None:
+        vocabulary: defaultdict[str, int] = defaultdict()
+        vocabulary.default_factory = vocabulary.__len__
+        column_of = vocabulary.__getitem__
+    else:
+        vocabulary, column_of = columns, columns.get
     gram_ptr, gram_indices = [0], []
     for word in list(word_ids):  # in the order words first occur, as the vectorizer reads
-        gram_indices += map(vocabulary.__getitem__, grams_of(word))
+        if columns is None:
+            gram_indices += map(column_of, grams_of(word))
+        else:
+            gram_indices += [c for c in map(column_of, grams_of(word)) if c is not None]
         gram_ptr.append(len(gram_indices))
     if not vocabulary:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
@@ -576,14 +640,17 @@ def _char_wb_counts(docs: list[str]):
                                 gram_ptr), shape=(len(word_ids), len(vocabulary)))
     counts = texts_by_word @ words_by_gram
     counts.sort_indices()
+    if columns is not None:
+        return counts, None
     # Renumbered alphabetically, as the vectorizer's feature names are sorted.
     names = list(vocabulary)
     index_type = np.int32 if counts.nnz <= np.iinfo(np.int32).max else np.int64
+    order = sorted(range(len(names)), key=names.__getitem__)
     alphabetical = np.empty(len(names), dtype=index_type)
-    alphabetical[sorted(range(len(names)), key=names.__getitem__)] = \
-        np.arange(len(names), dtype=index_type)
-    return csr_matrix((counts.data, alphabetical[counts.indices],
-                       counts.indptr.astype(index_type)), shape=counts.shape)
+    alphabetical[order] = np.arange(len(names), dtype=index_type)
+    return (csr_matrix((counts.data, alphabetical[counts.indices],
+                        counts.indptr.astype(index_type)), shape=counts.shape),
+            [names[i] for i in order])
 
 
 @dataclass(frozen=True)
@@ -611,10 +678,14 @@ class _zscorer:
 
 
 def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_groups,
-                     peer_rows: int, blocks: np.ndarray, lexical: Lexical | None
+                     peer_rows: int, blocks: np.ndarray, block_groups: np.ndarray,
+                     learnt: np.ndarray, lexical: Lexical | None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Cross-fitted decision values of the approved copy (split by file) and the audited
-    paragraphs (split by touchpoint), so no text is scored by a model that saw it.
+    paragraphs ``blocks`` (split by touchpoint, ``block_groups``), so no text is scored by a
+    model that saw it. The ``learnt`` paragraphs are the background's audited rows (when the
+    audited copy is part of it); each of the others is scored, a batch at a time, by the
+    model of its touchpoint's fold, which never saw it either.
 
     Features: the paragraph's meaning (its vector) and its letter patterns (``lexical``:
     character n-grams), which carry much of what sets one voice apart from a similar one
@@ -627,17 +698,18 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
-    def features(vectors: np.ndarray, first: int, last: int):
+    def features(vectors: np.ndarray, patterns):
         dense = _dense_csr(vectors)
         if lexical is None:
             return dense
-        return hstack([dense, lexical.rows(first, last)], format="csr")
+        return hstack([dense, patterns], format="csr")
 
     # Every training row in one matrix, approved copy first, the background after: a fold's
     # training set is one copy of its rows (a fold holds 4/5 of the background: the biggest
     # thing scoring makes).
     n_pos, n_neg = len(index.paragraph_vectors), len(background)
-    rows = features(np.vstack([index.paragraph_vectors, background]), 0, 2)
+    rows = features(np.vstack([index.paragraph_vectors, background]),
+                    lexical and lexical.rows(0, 2))
     labels = np.r_[np.ones(n_pos), np.zeros(n_neg)]
     pos_fold = _folds(index.doc_ids, CONTRAST_FOLDS)
     neg_fold = _folds(np.asarray(background_groups), CONTRAST_FOLDS)
@@ -645,6 +717,8 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
     audited_in_background = n_neg > peer_rows
     approved = np.zeros(n_pos)
     block_scores = np.zeros(len(blocks))
+    in_background = np.flatnonzero(learnt)  # the background's audited rows, in order
+    models: dict[int, LogisticRegression] = {}
 
     def fit(train: np.ndarray):
         model = LogisticRegression(C=CONTRAST_C, max_iter=2000, class_weight="balanced")
@@ -654,14 +728,14 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
         train_p, train_n = np.flatnonzero(pos_fold != fold), np.flatnonzero(neg_fold != fold)
         if not len(train_p) or not len(train_n):
             return
-        model = fit(np.r_[train_p, n_pos + train_n])
+        model = models[fold] = fit(np.r_[train_p, n_pos + train_n])
         if (pos_fold == fold).any():
             approved[pos_fold == fold] = model.decision_function(
                 rows[np.flatnonzero(pos_fold == fold)])
         if audited_in_background:
             held = neg_fold[peer_rows:] == fold
             if held.any():
-                block_scores[held] = model.decision_function(
+                block_scores[in_background[held]] = model.decision_function(
                     rows[n_pos + peer_rows + np.flatnonzero(held)])
 
     # Two folds side by side: the solver's sparse products let go of the GIL, so on two cores
@@ -674,7 +748,20 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
             done.result()
     if not audited_in_background and len(blocks):
         # Peers alone: the audited copy was never seen, one model over everything scores it.
-        block_scores = fit(np.arange(n_pos + n_neg)).decision_function(features(blocks, 2, 3))
+        models = dict.fromkeys(range(CONTRAST_FOLDS), fit(np.arange(n_pos + n_neg)))
+        if len(in_background):
+            block_scores[in_background] = models[0].decision_function(
+                features(blocks[in_background], lexical and lexical.rows(2, 3)))
+    rest = np.flatnonzero(~learnt)
+    rest_fold = _folds(np.asarray(block_groups)[rest], CONTRAST_FOLDS)
+    for first in range(0, len(rest), SCORE_BATCH):
+        batch = rest[first:first + SCORE_BATCH]
+        x = features(blocks[batch], lexical and lexical.rest_rows(first, first + len(batch)))
+        fold_of = rest_fold[first:first + SCORE_BATCH]
+        for fold, model in models.items():
+            if (fold_of == fold).any():
+                block_scores[batch[fold_of == fold]] = model.decision_function(
+                    x[np.flatnonzero(fold_of == fold)])
     return approved, block_scores
 
 

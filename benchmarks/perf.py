@@ -466,7 +466,8 @@ NOTES = [
     "tone patterns were made faster on 2026-12-01).",
     "* **Peak memory**: the model, the corpus, one float32 row per unique sentence and the "
     "results, in the audit process; the contrast model (n-gram counts, its sparse features, "
-    "the training rows of the two folds being fitted) and the rule findings in the "
+    "the training rows of the two folds being fitted: at most 4,000 audited paragraphs, "
+    "README \"How scoring works\") and the rule findings in the "
     "background worker; the model's activations in the copy that embeds beside the audit "
     "(the weights are shared pages). The figure "
     "is the larger of the audit process's max RSS and the sampled PSS sum of the audit and "

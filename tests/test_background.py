@@ -227,12 +227,18 @@ def test_the_worker_leaves_no_files_or_process_behind(tmp_path, monkeypatch) -> 
     assert process is None or not process.is_alive()
 
 
-def test_scores_are_the_same_with_and_without_the_background_worker(monkeypatch) -> None:
+@pytest.mark.parametrize("sample", [None, 200])
+def test_scores_are_the_same_with_and_without_the_background_worker(monkeypatch,
+                                                                     sample) -> None:
     # The demo's approved copy recombined into touchpoints: enough paragraphs for the
-    # contrast model, so its letter patterns are shared work too.
+    # contrast model, so its letter patterns are shared work too (with ``sample``, the model
+    # learns from 200 paragraphs and scores the rest with the worker's fitted patterns).
     import random
 
-    from auditor import background
+    from auditor import background, scoring
+
+    if sample:
+        monkeypatch.setattr(scoring, "CONTRAST_SAMPLE", sample)
     from benchmarks.perf import _recombined_demo
 
     touchpoints = _recombined_demo(random.Random(7), 2_500)

@@ -116,7 +116,7 @@ def test_letter_patterns_equal_the_vectorizer_on_repeated_copy(monkeypatch, limi
     docs = ["Fast fibre, fair prices.", "Мы рядом, когда нужно.", "Fast fibre, fair prices.",
             "Call us: we answer in a minute.", "", "Мы рядом, когда нужно.", "fair and fast",
             "Call us: we answer in a minute.", "No surprises on the bill."] * 3 + ["Zyx qwv."]
-    ours = scoring.char_ngram_tfidf(docs)
+    ours, _ = scoring.char_ngram_tfidf(docs)
     theirs = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                              min_df=2, max_features=limit, dtype=np.float32).fit_transform(docs)
     assert ours.shape == theirs.shape and (limit > ours.shape[1] or ours.shape[1] == limit)
@@ -134,15 +134,83 @@ def test_letter_pattern_counts_equal_the_vectorizer_entry_for_entry() -> None:
 
     docs = ["Fast  fibre,\tfair\u00a0prices.", "", "a", "Мы РЯДОМ\x1cрядом мы", "ab ba ab",
             "fibre FAST", "   ", "Zyx", "fair\nprices fast"]
-    ours = _char_wb_counts(docs)
-    theirs = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4),
-                             dtype=np.float32).fit_transform(docs)
+    ours, names = _char_wb_counts(docs)
+    vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4), dtype=np.float32)
+    theirs = vectorizer.fit_transform(docs)
     assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    assert names == vectorizer.get_feature_names_out().tolist()
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(ours, part), getattr(theirs, part)), part
         assert getattr(ours, part).dtype == getattr(theirs, part).dtype, part
     with pytest.raises(ValueError):
         _char_wb_counts(["", "  "])
+
+
+@pytest.mark.parametrize("limit", [200_000, 30])
+def test_letter_patterns_turn_new_copy_into_the_vectorizers_rows(monkeypatch, limit) -> None:
+    # Paragraphs the contrast model does not learn from are made into rows later, by the
+    # fitted patterns: n-grams it never kept are not counted, repeats are weighted alike.
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from auditor import scoring
+
+    monkeypatch.setattr(scoring, "LEXICAL_FEATURES", limit)
+    fitted = ["Fast fibre, fair prices.", "Мы рядом, когда нужно.", "fair and fast",
+              "Call us: we answer in a minute.", "No surprises on the bill."] * 2
+    new = ["Fast answers, fair bills.", "", "Zyx qwv", "Мы рядом всегда", "fair and fast",
+           "Fast answers, fair bills.", "ПОЗВОНИТЕ нам"]
+    _, patterns = scoring.char_ngram_tfidf(fitted)
+    ours = patterns.transform(new)
+    theirs = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
+                             min_df=2, max_features=limit, dtype=np.float32
+                             ).fit(fitted).transform(new)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    assert abs(ours - theirs).max() < 1e-6
+    assert ours[1].nnz == ours[2].nnz == 0 and ours[0].nnz > 0
+
+
+def test_a_large_run_learns_from_whole_touchpoints_up_to_the_sample_size() -> None:
+    from auditor.scoring import _sample
+
+    groups = np.repeat(np.arange(40), 5)  # 40 touchpoints of 5 paragraphs
+    native = np.ones(len(groups), dtype=bool)
+    native[groups == 3] = False  # a touchpoint in a language the approved copy lacks
+    assert np.array_equal(_sample(groups, native, 10_000), native)
+    learnt = _sample(groups, native, 52)
+    assert 45 <= learnt.sum() <= 52 and not learnt[~native].any()
+    for g in range(40):  # a touchpoint is learnt from whole, or not at all
+        assert learnt[groups == g].all() or not learnt[groups == g].any()
+    assert np.array_equal(learnt, _sample(groups, native, 52))  # the same every run
+    assert _sample(groups, native, 2).sum() == 5  # one touchpoint even past the limit
+
+
+def test_paragraphs_not_learnt_from_are_scored_alike_in_any_batch(monkeypatch) -> None:
+    # Past the sample size, the other paragraphs are scored a batch at a time by the model
+    # of their touchpoint's fold: the batch size must not change a score.
+    from auditor import scoring
+    from baselines import DEMO_BASELINE
+
+    index = build_index(load_baseline(DEMO_BASELINE), HashingEmbedder())
+    texts = [f"Paragraph {i} of touchpoint {i % 24}: {'fast fibre fair prices ' * (i % 4)}"
+             f"we answer in {i} minutes." for i in range(200)]
+    groups = np.array([str(i % 24) for i in range(len(texts))])
+    blocks = HashingEmbedder().encode(texts)
+
+    def scores():
+        return scoring.fit_brand_model(index, blocks, groups, ["en"] * len(texts),
+                                       block_texts=texts).block_raw
+
+    whole = scores()
+    monkeypatch.setattr(scoring, "CONTRAST_SAMPLE", 90)
+    learnt = scoring._sample(groups, np.ones(len(texts), dtype=bool), 90)
+    assert 0 < learnt.sum() <= 90
+    sampled = scores()
+    monkeypatch.setattr(scoring, "SCORE_BATCH", 7)
+    assert np.allclose(scores(), sampled, rtol=0, atol=1e-9)
+    assert np.isfinite(sampled).all() and not np.allclose(sampled, whole)
+    # Learnt from a sample, the model still ranks the copy much as the whole run's does.
+    assert np.corrcoef(sampled, whole)[0, 1] > 0.8
 
 
 def test_folds_fitted_side_by_side_give_the_scores_of_one_at_a_time(monkeypatch) -> None:
