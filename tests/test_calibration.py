@@ -94,6 +94,20 @@ def test_peers_folder_becomes_the_contrast_background(tmp_path) -> None:
     model = fit_brand_model(index, blocks, np.array(["a", "b"]))
     assert model.calibration.method == "nearest+peers"
     assert model.block_raw[0] > model.block_raw[1]
+    # Past the sample size, the paragraphs not learnt from are scored by the same model.
+    from auditor import scoring
+
+    texts = ["brand paragraph about brandish things.", "peer paragraph about peerish things."]
+    whole = fit_brand_model(index, blocks, np.array(["a", "b"]), block_texts=texts)
+    sample = scoring.CONTRAST_SAMPLE
+    try:
+        scoring.CONTRAST_SAMPLE = 1
+        sampled = fit_brand_model(index, blocks, np.array(["a", "b"]), block_texts=texts)
+    finally:
+        scoring.CONTRAST_SAMPLE = sample
+    assert sampled.calibration.method == "nearest+peers"
+    assert sampled.block_raw[0] > sampled.block_raw[1]
+    assert whole.block_raw[0] > whole.block_raw[1]
 
     import shutil
 
