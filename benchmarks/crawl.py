@@ -129,6 +129,17 @@ def run_wget(wget: str, url: str, workdir: Path) -> tuple[int, float, float]:
     return pages, seconds, cpu
 
 
+def verdict(median: float, rounds: list[float]) -> str:
+    """Whether brand-audit kept up with wget (ratios of pages per second): in every round, by
+    the median only (the machine is shared: say so), or not."""
+    if min(rounds) >= 1:
+        return "met"
+    if median >= 1:
+        return (f"met by the median, *not* in every round (the rounds: "
+                f"{min(rounds):.2f}-{max(rounds):.2f})")
+    return "*not* met"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=500)
@@ -183,12 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = []
     for latency, (ours, theirs) in results.items():
         ratio = statistics.median(ours) / statistics.median(theirs)
+        each = [a / b for a, b in zip(ours, theirs)]  # the rounds, each against its wget run
         where = "loopback, no added latency" if not latency else f"{latency:g} ms per response"
         our_cpu, their_cpu = cpu[latency]
         rows.append(f"| {where} | {statistics.median(ours):.1f} | "
-                    f"{statistics.median(theirs):.1f} | **{ratio:.2f}×** | "
+                    f"{statistics.median(theirs):.1f} | **{ratio:.2f}×** "
+                    f"(rounds {min(each):.2f}-{max(each):.2f}) | "
                     f"{statistics.median(our_cpu):.2f} | {statistics.median(their_cpu):.2f} |")
-        verdicts.append(f"{where}: {'met' if ratio >= 1 else '*not* met'}")
+        verdicts.append(f"{where}: {verdict(ratio, each)}")
     table = "\n".join([
         SECTION,
         "",
@@ -224,7 +237,13 @@ def main(argv: list[str] | None = None) -> int:
         "event loop, robots.txt and politeness, the validator cache and the crawl's "
         "bookkeeping. With extraction replaced by a regular-expression link scan, the crawl "
         "still made 1,140-1,320 pages/s against wget's 1,530-1,670 in the same runs, so "
-        "taking extraction off the crawl's core alone would not close the gap. Against a "
+        "taking extraction off the crawl's core alone would not close the gap; and extracting "
+        "in a second process (a process pool fed each page) left the crawl's CPU a page where "
+        "it was (1.00-1.08 ms against 1.02-1.12 ms in one process): taking each page's "
+        "blocks back costs about what extracting them does. wget's speed moves most with how "
+        "busy the machine is (one connection, so every scheduling delay adds up): the "
+        "ratio of the same code was 0.44 in one run on 2026-12-01 and 0.94-1.06 a round in "
+        "another. Against a "
         "server with a real round trip, concurrency wins.",
     ])
     print()

@@ -129,3 +129,12 @@ def test_the_encode_on_every_core_is_shown_for_reference_with_every_round() -> N
     assert "| 0.98x |" in next(line for line in text.splitlines() if line.startswith("| 1."))
     assert "| 1b." not in perf.markdown(_measurements(), argparse.Namespace(
         sentences=50000, model="use", repeat=3, rounds=1))
+
+
+def test_crawl_verdict_says_when_only_the_median_kept_up_with_wget() -> None:
+    from benchmarks.crawl import verdict
+
+    assert verdict(1.2, [1.1, 1.2, 1.4]) == "met"
+    assert verdict(1.13, [0.57, 1.13, 1.37]).startswith("met by the median, *not* in every")
+    assert "0.57-1.37" in verdict(1.13, [0.57, 1.13, 1.37])
+    assert verdict(0.44, [0.41, 0.44, 0.5]) == "*not* met"
