@@ -499,7 +499,7 @@ class BlockLayout:
 
     blocks: list[dict[int, int]]
     members: list[list[str]]
-    groups: list[int]
+    groups: list[str]      # each paragraph's touchpoint, by its copy (``_copy_key``)
     languages: list[str]
     texts: list[str]
 
@@ -508,6 +508,7 @@ def _block_layout(touchpoints: list[Touchpoint], all_sentences: list[list[Senten
                   ) -> BlockLayout:
     layout = BlockLayout([{} for _ in touchpoints], [], [], [], [])
     for t, sentences in enumerate(all_sentences):
+        group = _copy_key(touchpoints[t])
         by_block: dict[int, list[str]] = defaultdict(list)
         position: dict = {}
         for i, block in enumerate(touchpoints[t].blocks):
@@ -518,10 +519,22 @@ def _block_layout(touchpoints: list[Touchpoint], all_sentences: list[list[Senten
         for b, texts in by_block.items():
             layout.blocks[t][b] = len(layout.members)
             layout.members.append(texts)
-            layout.groups.append(t)
+            layout.groups.append(group)
             layout.languages.append(touchpoints[t].language)
             layout.texts.append(touchpoints[t].blocks[b].text)
     return layout
+
+
+def _copy_key(touchpoint: Touchpoint) -> str:
+    """A touchpoint's copy, hashed: what the contrast model's folds and sample follow, so they
+    do not move when other touchpoints join or leave the run, when a site is audited under
+    another host or port, or when files are read from another folder; touchpoints with the
+    same copy are kept together (one fold), so a copy is never scored by a model that learnt
+    from its twin."""
+    digest = hashlib.blake2b(digest_size=16)
+    for block in touchpoint.blocks:
+        digest.update(block.text.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
 
 
 def _block_matrix(layout: BlockLayout, vectors: SentenceVectors,

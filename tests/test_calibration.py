@@ -197,6 +197,12 @@ def test_a_large_run_learns_from_whole_touchpoints_up_to_the_sample_size() -> No
         assert learnt[groups == g].all() or not learnt[groups == g].any()
     assert np.array_equal(learnt, _sample(groups, native, 52))  # the same every run
     assert _sample(groups, native, 2).sum() == 5  # one touchpoint even past the limit
+    # One touchpoint more changes the sample by at most the touchpoints at its edge.
+    more = np.r_[groups, [99] * 5]
+    learnt_more = _sample(more, np.r_[native, [True] * 5], 52)
+    kept = {int(g) for g in groups[learnt]}
+    kept_more = {int(g) for g in more[learnt_more]} - {99}
+    assert len(kept ^ kept_more) <= 2
 
 
 def test_paragraphs_not_learnt_from_are_scored_alike_in_any_batch(monkeypatch) -> None:

@@ -151,3 +151,39 @@ def test_brand_map_axes_are_the_svds_and_keep_their_orientation() -> None:
         assert axis[np.abs(axis).argmax()] > 0                # pointing its largest loading's way
     # Flipping every row's sign (another run's SVD might) gives the same map.
     assert np.allclose(_principal_axes(-centred, 2), axes)
+
+
+def test_the_contrast_models_folds_follow_the_copy_not_ids_or_order() -> None:
+    # The same copy under other ids (a site under another host or port, files read from
+    # another folder) sorts into another order; folds numbered by position then moved scores
+    # of unchanged copy by points. Following the copy, the scores stay.
+    import dataclasses
+    import random
+
+    import numpy as np
+
+    from benchmarks.perf import _recombined_demo
+
+    touchpoints = _recombined_demo(random.Random(11), 700)
+    baseline = load_baseline(DEMO_BASELINE)
+    renamed = [dataclasses.replace(tp, id=f"web:http://staging:8080/{len(touchpoints) - n}")
+               for n, tp in enumerate(touchpoints)]
+    first = audit(touchpoints, [], baseline, HashingEmbedder())
+    again = audit(renamed, [], baseline, HashingEmbedder())
+    assert first.context["calibration"]["method"] == "nearest+contrast"
+    by_copy = {r.touchpoint.blocks: r.similarity for r in again.results}
+    ours = np.array([r.similarity for r in first.results])
+    theirs = np.array([by_copy[r.touchpoint.blocks] for r in first.results])
+    assert np.allclose(ours, theirs, atol=1e-3)
+
+
+def test_a_touchpoint_keeps_its_fold_when_others_join_the_run() -> None:
+    import numpy as np
+
+    from auditor.scoring import CONTRAST_FOLDS, _stable_folds
+
+    groups = np.array([f"copy {i}" for i in range(40)])
+    before = _stable_folds(groups, CONTRAST_FOLDS)
+    after = _stable_folds(np.r_[groups[:7], ["new copy"], groups[7:]], CONTRAST_FOLDS)
+    assert np.array_equal(np.r_[after[:7], after[8:]], before)
+    assert set(before.tolist()) == set(range(CONTRAST_FOLDS))  # every fold is used
