@@ -804,6 +804,8 @@ def _stable_folds(groups: np.ndarray, n: int) -> np.ndarray:
     import numpy as np
 
     fold_of = {g: _stable_hash(g) % n for g in set(groups.tolist())}
+    if len(fold_of) > 1 and len(set(fold_of.values())) == 1:
+        return _folds(groups, n)  # all in one fold: no model would learn the others
     return np.array([fold_of[g] for g in groups.tolist()], dtype=np.int64)
 
 

@@ -187,3 +187,14 @@ def test_a_touchpoint_keeps_its_fold_when_others_join_the_run() -> None:
     after = _stable_folds(np.r_[groups[:7], ["new copy"], groups[7:]], CONTRAST_FOLDS)
     assert np.array_equal(np.r_[after[:7], after[8:]], before)
     assert set(before.tolist()) == set(range(CONTRAST_FOLDS))  # every fold is used
+
+
+def test_a_few_touchpoints_that_hash_into_one_fold_are_still_split() -> None:
+    import numpy as np
+
+    from auditor.scoring import CONTRAST_FOLDS, _stable_folds, _stable_hash
+
+    same = [g for g in (f"copy {i}" for i in range(500))
+            if _stable_hash(g) % CONTRAST_FOLDS == 0][:5]
+    folds = _stable_folds(np.array(same), CONTRAST_FOLDS)
+    assert len(set(folds.tolist())) == CONTRAST_FOLDS
