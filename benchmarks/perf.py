@@ -240,9 +240,9 @@ def worker_encode(args: argparse.Namespace) -> dict:
 
 
 def _run_worker(kind: str, args: argparse.Namespace, store: Path, memo: bool = True,
-                sample_memory: bool = False) -> dict:
+                sample_memory: bool = False, sentences: int | None = None) -> dict:
     cmd = [sys.executable, "-m", "benchmarks.perf", "--worker", kind, "--sentences",
-           str(args.sentences), "--model", args.model, "--store", str(store),
+           str(sentences or args.sentences), "--model", args.model, "--store", str(store),
            *([] if memo else ["--no-memo"]), *(["--sample-memory"] if sample_memory else [])]
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -293,8 +293,14 @@ def measure(args: argparse.Namespace) -> dict:
         rescored = _run_worker("audit", args, store, memo=False)
         print(f"  re-scored {rescored['seconds']:.1f} s; memory of a cold audit ...", flush=True)
         memory = _run_worker("audit", args, Path(tmp) / "memory.db", sample_memory=True)
-        print(f"  peak {memory['tree_peak_pss_mb'] or memory['peak_rss_mb']:,.0f} MB; "
-              "check cold start ...", flush=True)
+        print(f"  peak {_peak_mb(memory):,.0f} MB; memory of smaller corpora ...", flush=True)
+        # How memory grows with the run: the same cold audit of a fifth and half the corpus.
+        by_size = [(n, _peak_mb(_run_worker("audit", args, Path(tmp) / f"memory-{n}.db",
+                                            sample_memory=True, sentences=n)))
+                   for n in (args.sentences // 5, args.sentences // 2)]
+        by_size.append((args.sentences, _peak_mb(memory)))
+        print("  " + ", ".join(f"{n:,}: {mb:,.0f} MB" for n, mb in by_size)
+              + "; check cold start ...", flush=True)
         check_cache = Path(tmp) / "check-cache.db"
         rules = time_check(["--no-embeddings"], check_cache, args.repeat)
         check_cold = []
@@ -308,7 +314,7 @@ def measure(args: argparse.Namespace) -> dict:
     return {"rounds": rounds, "encode": middle["encode"], "cores": middle["cores"],
             "cold": middle["cold"],
             "warm": warm, "rescored": rescored,
-            "memory": memory,
+            "memory": memory, "memory_by_size": by_size,
             "check_rules": rules,
             "check_cold_cache": check_cold, "check_warm_cache": check_warm,
             "load": os.getloadavg()}
@@ -328,9 +334,19 @@ def figures(m: dict) -> dict:
         "check_warm_cache": statistics.median(m["check_warm_cache"]),
         "check_rules": statistics.median(m["check_rules"]),
         # The audit and its background worker together when that can be measured (Linux).
-        "rss_gb": max(m["memory"]["peak_rss_mb"], m["memory"].get("tree_peak_pss_mb") or 0)
-        / 1024,
+        "rss_gb": _peak_mb(m["memory"]) / 1024,
     }
+
+
+def _peak_mb(run: dict) -> float:
+    """A memory run's peak: the audit and its worker together when sampled, else max RSS."""
+    return max(run["peak_rss_mb"], run.get("tree_peak_pss_mb") or 0)
+
+
+def growth_per_1000(by_size: list[tuple[int, float]]) -> float:
+    """MB per 1,000 sentences between the two largest corpora."""
+    (n1, mb1), (n2, mb2) = sorted(by_size)[-2:]
+    return (mb2 - mb1) / (n2 - n1) * 1000
 
 
 def _memory_detail(run: dict) -> str:
@@ -394,6 +410,12 @@ def markdown(m: dict, args: argparse.Namespace) -> str:
         ("4. peak memory of the cold audit", f"{f['rss_gb']:.2f} GB",
          f"<= {TARGETS['rss_gb']:g} GB", _met(f["rss_gb"] <= TARGETS["rss_gb"]),
          _memory_detail(m["memory"])),
+        *([("4b. (for reference) memory growth with the run",
+            f"{growth_per_1000(m['memory_by_size']):.1f} MB per 1,000 sentences", "", "",
+            "peak of the same cold audit, measured the same way, by corpus size: " + secs(
+                f"{n:,} sentences {mb:,.0f} MB" for n, mb in m["memory_by_size"])
+            + " (growth between the two largest; README \"Scale\", Memory, says what grows)")]
+          if m.get("memory_by_size") else []),
     ]
     source = ("`../shared/data` (public sector copy in English, Telegram posts in Russian)"
               if (DATA / "public_sector_orgs_copy.jsonl").is_file()

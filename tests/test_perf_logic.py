@@ -138,3 +138,13 @@ def test_crawl_verdict_says_when_only_the_median_kept_up_with_wget() -> None:
     assert verdict(1.13, [0.57, 1.13, 1.37]).startswith("met by the median, *not* in every")
     assert "0.57-1.37" in verdict(1.13, [0.57, 1.13, 1.37])
     assert verdict(0.44, [0.41, 0.44, 0.5]) == "*not* met"
+
+
+def test_memory_growth_is_shown_by_corpus_size() -> None:
+    m = _measurements()
+    m["memory_by_size"] = [(10000, 700.0), (25000, 850.0), (50000, 1030.0)]
+    assert perf.growth_per_1000(m["memory_by_size"]) == pytest.approx(7.2)
+    text = perf.markdown(m, argparse.Namespace(sentences=50000, model="use", repeat=3, rounds=1))
+    row = next(line for line in text.splitlines() if line.startswith("| 4b."))
+    assert "7.2 MB per 1,000 sentences" in row and "25,000 sentences 850 MB" in row
+    assert "met" not in row  # a reference, not a target
