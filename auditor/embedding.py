@@ -25,7 +25,7 @@ import os
 import re
 import signal
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -534,16 +534,22 @@ class CachedEmbedder:
         threads. A batch is embedded alone whoever embeds it, so the vectors are the same
         bits as those of one process. A copy that fails has its batches done here.
         """
-        import numpy as np
 
         starts = range(0, len(texts), self.batch_size)
         copies = min(_cores(), MAX_COPIES, len(starts)) if _can_fork(self.embedder) else 1
         if copies < 2:
-            for start in starts:
-                yield start, np.asarray(self.embedder.encode(texts[start:start + self.batch_size]),
-                                        dtype=np.float32)
+            yield from _batches(self.embedder, texts, starts, self.batch_size)
             return
         yield from _embedded_forked(self.embedder, texts, self.batch_size, copies)
+
+
+def _batches(embedder: Embedder, texts: list[str], starts: Iterable[int], size: int
+             ) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, vectors)`` of the batches of ``texts`` beginning at ``starts``."""
+    import numpy as np
+
+    for start in starts:
+        yield start, np.asarray(embedder.encode(texts[start:start + size]), dtype=np.float32)
 
 
 def _cores() -> int:
@@ -581,9 +587,7 @@ def _embedded_forked(embedder: Embedder, texts: list[str], size: int, copies: in
         len(texts), embedder.dim)
 
     def embedded(share: list[int]) -> Iterator[tuple[int, np.ndarray]]:
-        for start in share:
-            yield start, np.asarray(embedder.encode(texts[start:start + size]),
-                                    dtype=np.float32)
+        return _batches(embedder, texts, share, size)
 
     shares = _snake(starts, copies)
     children: dict[int, list[int]] = {}

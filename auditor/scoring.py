@@ -466,8 +466,9 @@ def _sample(groups: np.ndarray, native: np.ndarray, limit: int) -> np.ndarray:
     if native.sum() <= limit:
         return native.copy()
     unique, sizes = np.unique(groups[native], return_counts=True)
-    # In the order of a hash of each touchpoint's id, so one page more or less in the run
-    # changes the sample by at most the touchpoints at its edge.
+    # In the order of a hash of each group (a touchpoint's copy, ``engine._copy_key``), so
+    # one page more or less in the run changes the sample by at most the touchpoints at its
+    # edge.
     order = np.array(sorted(range(len(unique)), key=lambda i: _stable_hash(unique[i])),
                      dtype=np.int64)
     taken = np.cumsum(sizes[order]) <= limit

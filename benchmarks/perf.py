@@ -24,7 +24,8 @@ Four figures, each measured in fresh processes so one does not warm the next:
    Targets: <= 3 s and <= 0.5 s wall (median of ``--repeat`` runs).
 4. **Peak memory** of one more cold audit, run only to measure memory: sampling the memory
    of a process slows it (the kernel walks its page tables each time), so the timed cold
-   audit is not sampled. Target: <= 1.5 GB.
+   audit is not sampled. Target: <= 1.5 GB. For reference (row 4b), the same cold audit of a
+   fifth and of half the corpus, and how much memory grows per 1,000 sentences.
 
 Results are printed and written to ``docs/benchmarks.md`` under "## Performance" with the
 machine, the date and the load average, because the machine may be shared.
