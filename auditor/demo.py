@@ -1,7 +1,8 @@
 """``brand-audit demo``: the whole product on the bundled demo brand, offline.
 
 The demo website is served from the package on 127.0.0.1 (an ephemeral port) and crawled
-like any site; the demo's social posts and call transcripts are read from the package.
+like any site, its pages keyed by the brand's public URL (``base_url``); the demo's social
+posts and call transcripts are read from the package.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from auditor.types import AuditRun
 from baselines import DEMO_BASELINE
 
 SOURCES = DEMO_BASELINE / "sources"
+#: The demo brand's public site, as its e-mails and posts link to it.
+PUBLIC_URL = "https://sosna.example/"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -45,7 +48,9 @@ def demo_config(site_url: str, out: Path, model: str | None = None) -> AuditConf
 
     kinds = channel_kinds()
     tables = [
-        ("web", {"start": [site_url], "max_pages": 50}),
+        # Keyed by the demo brand's public URL: the site is served on a new port each run,
+        # and a re-run must compare its pages with the same pages of the last run.
+        ("web", {"start": [site_url], "max_pages": 50, "base_url": PUBLIC_URL}),
         ("social", {"kind": "jsonl", "path": str(SOURCES / "social" / "posts.jsonl")}),
         ("social", {"kind": "csv", "path": str(SOURCES / "social" / "posts.csv")}),
         # A saved public preview of the Russian Telegram channel (t.me/s/sosna_home_ru); posts

@@ -135,8 +135,12 @@ class WebOptions:
     #: A folder of generated HTML (a static site's build output) to audit without a server,
     #: instead of crawling ``start``; relative to the config file's folder.
     site_dir: str = ""
-    #: With ``site_dir``: the site's public URL, so pages are keyed like the live site
-    #: (``site_dir``/about/index.html -> ``base_url``/about/).
+    #: The site's public URL, so pages are keyed like the live site whatever was read:
+    #: with ``site_dir``, ``site_dir``/about/index.html -> ``base_url``/about/; with
+    #: ``start`` (a staging or preview deploy), the crawled host is replaced by this one
+    #: (http://127.0.0.1:8000/about/ -> ``base_url``/about/), so history, waivers and
+    #: new / resolved findings carry over from one deploy to the next. Errors name the URL
+    #: that was fetched.
     base_url: str = ""
 
     def __post_init__(self) -> None:
@@ -157,6 +161,12 @@ class WebOptions:
                 raise ValueError(f"{name} must be a positive number of seconds")
         if self.base_url and normalize_url(self.base_url) is None:
             raise ValueError(f"base_url = {self.base_url!r} is not an http(s) URL")
+        if self.base_url and not self.site_dir:
+            sites = {_site(url) for url in self.start if normalize_url(url)}
+            if len(sites) > 1:
+                raise ValueError(f"base_url is one site's public URL, but `start` names "
+                                 f"{len(sites)} sites ({', '.join(sorted(sites))}); give "
+                                 f"each site a [[channels.web]] section of its own")
 
 
 # -- Decoding -------------------------------------------------------------------------------
@@ -291,6 +301,9 @@ class _Crawl:
         self.site_root: Path | None = None
         self.site_origin = ""
         self.site_label = ""  # how a site_dir without base_url is named in the report
+        # With base_url and start URLs, crawled pages are keyed by it (``_rebased``).
+        public = normalize_url(options.base_url) if not options.site_dir else None
+        self.public_origin = origin_of(public) if public else ""
 
     def error(self, source: str, error: str) -> None:
         self.emit(CollectionError(source=source, error=error, channel="web"))
@@ -449,7 +462,14 @@ class _Crawl:
         if not ({"nofollow", "none"} & set(page.robots)):
             for link in page.links:
                 self._enqueue(link, depth + 1)
-        digest = self._accept(page, final, fetched=final,
+        key = final
+        if self.public_origin:  # a staging or preview deploy, keyed like the live site
+            key = _rebased(final, self.public_origin)
+            canonical = normalize_url(page.canonical) if page.canonical else None
+            if canonical and origin_of(canonical) in self.scope:
+                canonical = _rebased(canonical, self.public_origin)
+            page = _relocated(page, key, canonical)
+        digest = self._accept(page, key, fetched=final,
                               extra={"depth": str(depth)}, cached=cached,
                               not_modified=not_modified)
         if self.cache is not None:
@@ -597,7 +617,7 @@ class _Crawl:
         if not page.blocks:
             hint = "" if self.options.render != "never" else \
                 " (it may be built by JavaScript: set render = \"auto\")"
-            self.error(url, f"no copy found in the page{hint}")
+            self.error(fetched, f"no copy found in the page{hint}")
             return digest
         self.keys.add(key)
         self.hashes.add(digest)
@@ -754,13 +774,15 @@ class _Crawl:
         return Resource(200, kind, await asyncio.to_thread(target.read_bytes))
 
 
+def _site(url: str) -> str:
+    """``url``'s host, lower-cased, without a leading ``www.``."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
 def _same_site(url: str, target: str) -> bool:
     """``target`` is on ``url``'s site: the same host, give or take a leading ``www.``."""
-    def site(address: str) -> str:
-        host = (urlsplit(address).hostname or "").lower()
-        return host[4:] if host.startswith("www.") else host
-
-    return site(url) == site(target)
+    return _site(url) == _site(target)
 
 
 def _public_url(origin: str, relative: str) -> str:
@@ -779,13 +801,19 @@ def _display_path(path: Path, base: Path) -> str:
         return str(path)
 
 
-def _relocated(page: Page, source: str) -> Page:
-    """The same page with every locator pointing at ``source`` (a file path)."""
+def _relocated(page: Page, source: str, canonical: str | None = None) -> Page:
+    """The same page with every locator pointing at ``source`` (a file path, or the page's
+    public URL) and ``canonical`` as its canonical URL."""
     def move(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
         return tuple(replace(b, locator=replace(b.locator, source=source)) for b in blocks)
 
     return replace(page, url=source, blocks=move(page.blocks),
-                   chrome_blocks=move(page.chrome_blocks), canonical=None)
+                   chrome_blocks=move(page.chrome_blocks), canonical=canonical)
+
+
+def _rebased(url: str, origin: str) -> str:
+    """``url`` on ``origin`` instead of its own: the same path and query."""
+    return origin + url[len(origin_of(url)):]
 
 KIND = ChannelKind(
     name="web",

@@ -328,6 +328,28 @@ def test_canonical_and_identical_copy_are_reported_once(full):
     assert "/index.html" not in full.pages and "/products/?page=2&sort=price" not in full.pages
 
 
+def test_a_preview_deploy_is_keyed_by_the_public_url(full, servers, tmp_path):
+    # The same site at another address (a staging or preview deploy), crawled with base_url:
+    # every page is keyed as on the live site, so history and waivers carry over; the
+    # errors and each page's metadata name the URL that was fetched.
+    site, _ = servers.site()
+    public = "https://www.acme.example"
+    touchpoints, errors = run(WebOptions(start=[site.url + "/"], render="never",
+                                         base_url=public + "/", **FULL_CRAWL), tmp_path)
+    live = {t.id.replace(full.site.url, public) for t in full.touchpoints
+            if not t.id.endswith("#site-wide")}
+    assert {t.id for t in touchpoints if not t.id.endswith("#site-wide")} == live
+    assert [t.id for t in touchpoints if t.id.endswith("#site-wide")] == \
+        ["web:www.acme.example#site-wide"]
+    post = by_path(touchpoints)["/blog/post-07.html"]
+    assert post.source == f"{public}/blog/post-07.html"
+    assert {b.locator.source for b in post.blocks} == {f"{public}/blog/post-07.html"}
+    assert post.metadata["url"] == f"{site.url}/blog/post-07.html"
+    assert "/products/widget-print.html" not in by_path(touchpoints)  # canonical, rebased
+    assert errors and all(e.source.startswith(site.url) for e in errors)
+    assert "disallowed by" in errors_by_path(errors)["/private/secret.html"]
+
+
 def test_russian_pages_decode(full):
     ru = full.pages["/ru/"]  # windows-1251, no charset in the header or the page
     assert ru.language == "ru"
@@ -530,6 +552,13 @@ def test_options_are_validated_with_the_key_named():
     assert "channels.web[0]" in str(caught.value)
     with pytest.raises(ConfigError, match="give `start` URLs"):
         build_options(WebOptions, {}, "audit.toml", "", prefix="channels.web[0].")
+    with pytest.raises(ConfigError, match=r"base_url is one site's public URL, but `start` "
+                                          r"names 2 sites \(a.example, b.example\)"):
+        build_options(WebOptions, {"start": ["https://a.example/", "https://b.example/"],
+                                   "base_url": "https://c.example/"},
+                      "audit.toml", "", prefix="channels.web[0].")
+    WebOptions(start=["https://a.example/", "https://www.a.example/x"],
+               base_url="https://c.example/")  # one site, with and without www.
 
 
 # -- Pieces ---------------------------------------------------------------------------------

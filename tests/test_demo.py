@@ -143,3 +143,16 @@ def test_demo_has_social_kinds_agents_and_campaigns_in_both_languages(demo) -> N
     for channel in ("email", "sms"):
         campaigns = languages(channel, "campaign")
         assert campaigns and set().union(*campaigns.values()) == {"en", "ru"}, campaigns
+
+
+def test_a_second_demo_run_finds_nothing_new_or_resolved(demo) -> None:
+    # The demo's site is served on a new port each run; its pages are keyed by the brand's
+    # public URL, so a re-run compares each page with itself (it reported every web finding
+    # as both new and resolved when the port was in the key).
+    _, paths = run_demo(demo[1]["json"].parent, say=lambda message: None)
+    report = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert report["comparison"]["previous_run"] == demo[2]["run"]["id"]
+    assert (report["comparison"]["new"], report["comparison"]["resolved"]) == ([], [])
+    web = [tp["id"] for tp in report["touchpoints"] if tp["channel"] == "web"]
+    assert "web:https://sosna.example/pricing.html" in web
+    assert "web:sosna.example#site-wide" in web

@@ -498,3 +498,17 @@ def test_sample_reports_name_real_rules():
         text = (FIXTURES / name).read_text(encoding="utf-8")
         rules = set(re.findall(r'"rule": "([^"]+)"', text)) - {"scoring.too-short"}
         assert rules and {r for r in rules if r not in docs} == set(), name
+
+
+def test_the_html_reports_own_marks_render_with_any_desktop_font():
+    # The report uses the reader's system fonts: a full-width or wide character (such a "＝"
+    # once marked an unchanged score) is a missing-glyph box without a CJK or emoji font,
+    # as on a stock Linux desktop. Copy quoted from touchpoints is the reader's own affair.
+    import unicodedata
+
+    root = Path(__file__).resolve().parent.parent / "reports"
+    files = [*(root / "templates").rglob("*.j2"), *(root / "templates").rglob("*.css"),
+             *(root / "templates").rglob("*.js"), root / "html.py", root / "i18n.py"]
+    wide = {(path.name, ch) for path in files for ch in path.read_text(encoding="utf-8")
+            if unicodedata.east_asian_width(ch) in ("F", "W")}
+    assert wide == set()
