@@ -158,6 +158,9 @@ class Coverage:
     messages: tuple[str, ...]
     channels: tuple[str, ...]
     matrix: tuple[tuple[float, ...], ...]  # [message][channel]
+    #: [message] the same message in the baseline's other languages (its translations, one
+    #: row with it: a touchpoint that says any version says the message).
+    versions: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)

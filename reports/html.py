@@ -744,6 +744,22 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
     return {"svg": Markup(svg)}
 
 
+def _run_labels(moments: list[datetime | None], tr: Translator) -> list[str]:
+    """Axis labels of runs: the day (``6 May``); when two labelled runs share a day, the time
+    too, the day written only where it changes (``6 May 06:00``, ``18:00``, ``7 May 06:00``)."""
+    days = [tr.short_date(m) if m else "" for m in moments]
+    if len(set(filter(None, days))) == len(list(filter(None, days))):
+        return days
+    labels, last = [], ""
+    for moment, day in zip(moments, days, strict=True):
+        if not moment:
+            labels.append("")
+            continue
+        labels.append(f"{day} {moment:%H:%M}" if day != last else f"{moment:%H:%M}")
+        last = day
+    return labels
+
+
 def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translator) -> dict | None:
     runs = [r for r in runs if r["score"] is not None or r["by_channel"]]
     if len(runs) < 2:
@@ -776,11 +792,11 @@ def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translato
                      f'y2="{_f(y(tick))}"/><text class="tick" x="{left - 6}" '
                      f'y="{_f(y(tick) + 4)}" text-anchor="end">{tick}</text>')
     every = max(1, math.ceil(len(runs) / 8))
-    for i, r in enumerate(runs):
-        if i % every == 0 or i == len(runs) - 1:
-            label = tr.short_date(r["started_at"]) if r["started_at"] else str(i + 1)
-            parts.append(f'<text class="tick" x="{_f(x(i))}" y="{height - 12}" '
-                         f'text-anchor="middle">{escape(label)}</text>')
+    ticks = [i for i in range(len(runs)) if i % every == 0 or i == len(runs) - 1]
+    for i, label in zip(ticks, _run_labels([runs[i]["started_at"] for i in ticks], tr),
+                        strict=True):
+        parts.append(f'<text class="tick" x="{_f(x(i))}" y="{height - 12}" '
+                     f'text-anchor="middle">{escape(label or str(i + 1))}</text>')
     ends = []
     series = [(c, _channel_label(c, tr), [r["by_channel"].get(c) for r in runs]) for c in channels]
     series.append((None, tr.t("trend_brand"), [r["score"] for r in runs]))
@@ -797,7 +813,7 @@ def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translato
         for i, v in enumerate(points):
             if v is None:
                 continue
-            date = tr.date(runs[i]["started_at"], False) if runs[i]["started_at"] else ""
+            date = tr.date(runs[i]["started_at"]) if runs[i]["started_at"] else ""
             title = tr.t("trend_point", series=name, date=date or runs[i]["run_id"],
                          score=_format_score(v))
             parts.append(f'<path class="pt" d="{_marker_d(shape, x(i), y(v), 4 if channel else 5)}"'
@@ -821,15 +837,20 @@ def _coverage(coverage: object, styles: dict, tr: Translator) -> dict | None:
         return None
     channels = list(coverage.get("channels", []))
     rows = []
-    for message, shares in zip(coverage["messages"], coverage.get("matrix", []), strict=False):
+    versions = coverage.get("versions") or []
+    for n, (message, shares) in enumerate(zip(coverage["messages"], coverage.get("matrix", []),
+                                              strict=False)):
         cells = []
         for share in list(shares)[:len(channels)]:
             value = share if isinstance(share, (int, float)) else None
             cells.append({"value": value,
                           "text": f"{value * 100:.0f}%" if value is not None else "—",
                           "alpha": f"{0.08 + 0.72 * value:.2f}" if value else "0",
-                          "gap": value is not None and value < 0.05,
+                          # "not said" exactly when the cell reads 0%: one post in 21
+                          # (5%) is rare, but it was said.
+                          "gap": value is not None and round(value * 100) == 0,
                           "dark": value is not None and value > 0.55})
-        rows.append({"message": message, "cells": cells})
+        other = versions[n] if n < len(versions) and isinstance(versions[n], list) else []
+        rows.append({"message": message, "versions": [str(v) for v in other], "cells": cells})
     return {"channels": [(c, _channel_label(c, tr), Markup(_marker_svg(c, styles, 12)))
                          for c in channels], "rows": rows}

@@ -53,8 +53,10 @@ def to_dict(run: AuditRun) -> dict:
     * ``summary.by_channel[C].tone``: the channel's mean tone.
     * ``agents[].calls``, ``turns`` (scored agent blocks) and ``top_findings``
       (``[{"rule", "count"}]``, most frequent first).
-    * ``coverage``: ``{"messages", "channels", "matrix"}``, the share (0..1) of each
-      channel's touchpoints that express each key message, ``matrix[message][channel]``.
+    * ``coverage``: ``{"messages", "channels", "matrix", "versions"}``, the share (0..1) of
+      each channel's touchpoints that express each key message, ``matrix[message][channel]``;
+      ``versions[message]`` the same message in the baseline's other languages (a touchpoint
+      saying any version says it).
     """
     report: dict = {
         "schema": SCHEMA,
@@ -252,6 +254,7 @@ def _coverage(coverage: Coverage) -> dict:
         "messages": list(coverage.messages),
         "channels": list(coverage.channels),
         "matrix": [[_rounded(v, 3) for v in row] for row in coverage.matrix],
+        "versions": [list(v) for v in coverage.versions] or [[] for _ in coverage.messages],
     }
 
 

@@ -67,7 +67,8 @@ def sample_run(path: Path = SAMPLE_RUN) -> AuditRun:
         comparison=_comparison(comparison, results) if comparison else None,
         coverage=Coverage(messages=tuple(coverage["messages"]),
                           channels=tuple(coverage["channels"]),
-                          matrix=tuple(tuple(row) for row in coverage["matrix"]))
+                          matrix=tuple(tuple(row) for row in coverage["matrix"]),
+                          versions=tuple(tuple(v) for v in coverage.get("versions", ())))
         if coverage else None,
         context=data.get("context", {}),
     )

@@ -198,3 +198,30 @@ def test_a_few_touchpoints_that_hash_into_one_fold_are_still_split() -> None:
             if _stable_hash(g) % CONTRAST_FOLDS == 0][:5]
     folds = _stable_folds(np.array(same), CONTRAST_FOLDS)
     assert len(set(folds.tolist())) == CONTRAST_FOLDS
+
+
+def test_a_key_messages_translations_are_one_row_of_coverage():
+    import numpy as np
+
+    from auditor.engine import translation_groups
+
+    messages = ["Clear prices, no hidden fees.", "Support any time.", "Free installation.",
+                "Честные цены без скрытых платежей.", "Поддержка в любое время.",
+                "Мы лучше всех."]
+    # Vectors standing for a multilingual model: each Russian version near its English one,
+    # the last Russian message near none (0.4 to free installation is under the bar).
+    near = np.eye(6)
+    for en, ru, sim in ((0, 3, 0.8), (1, 4, 0.7), (2, 5, 0.4)):
+        near[en, ru] = near[ru, en] = sim
+    vectors = np.linalg.cholesky(near)  # rows whose dot products are `near`
+    assert np.allclose(vectors @ vectors.T, near)
+    assert translation_groups(messages, vectors) == [[0, 3], [1, 4], [2], [5]]
+    # An English-only model puts Russian messages near no English one: six rows.
+    assert translation_groups(messages, np.eye(6)) == [[0], [1], [2], [3], [4], [5]]
+    # Mutual closest only: two English messages close to one Russian one, one pair.
+    near = np.eye(3)
+    near[0, 2] = near[2, 0] = 0.9
+    near[1, 2] = near[2, 1] = 0.6
+    near[0, 1] = near[1, 0] = 0.5
+    vectors = np.linalg.cholesky(near)
+    assert translation_groups(messages[:2] + messages[3:4], vectors) == [[0, 2], [1]]

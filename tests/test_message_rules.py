@@ -101,9 +101,10 @@ def test_key_message_coverage_counts_paraphrases_per_channel() -> None:
     run = audit(touchpoints, [], load_baseline(DEMO_BASELINE), make_embedder("use"))
     coverage = to_dict(run)["coverage"]
     assert coverage["channels"] == ["social", "web"]
-    rows = dict(zip(coverage["messages"], coverage["matrix"]))
-    support = [m for m in coverage["messages"] if "real person" in m or "живой человек" in m]
-    assert len(support) == 2
-    for message in support:  # both languages' versions, by meaning
-        assert rows[message] == [0.0, 1.0]
-    assert all(row[0] == 0.0 for row in rows.values()), "the office post carries no message"
+    # Each of the five messages is one row, its Russian version beside it.
+    assert len(coverage["messages"]) == 5
+    assert [len(v) for v in coverage["versions"]] == [1] * 5
+    support = next(n for n, m in enumerate(coverage["messages"]) if "real person" in m)
+    assert ["живой человек" in v for v in coverage["versions"][support]] == [True]
+    assert coverage["matrix"][support] == [0.0, 1.0]
+    assert all(row[0] == 0.0 for row in coverage["matrix"]), "the office post carries none"

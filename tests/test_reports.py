@@ -124,7 +124,7 @@ def test_to_dict_has_exactly_the_contract_keys(report):
     assert set(report["comparison"]) == {"previous_run", "new", "resolved", "score_delta"}
     assert isinstance(report["comparison"]["new"], list)
     assert report["context"]["brand"] == "Northwind Coffee"
-    assert set(report["coverage"]) == {"messages", "channels", "matrix"}
+    assert set(report["coverage"]) == {"messages", "channels", "matrix", "versions"}
     assert [len(row) for row in report["coverage"]["matrix"]] == [4, 4, 4]
     json.dumps(report, allow_nan=False)  # plain JSON, no NaN, no objects
 
@@ -512,3 +512,26 @@ def test_the_html_reports_own_marks_render_with_any_desktop_font():
     wide = {(path.name, ch) for path in files for ch in path.read_text(encoding="utf-8")
             if unicodedata.east_asian_width(ch) in ("F", "W")}
     assert wide == set()
+
+
+def test_trend_axis_tells_runs_of_one_day_apart():
+    # Several runs a day (a CI check, a re-run) were all labelled "1 Dec".
+    from reports.html import _run_labels
+    from reports.i18n import Translator
+
+    tr = Translator("en")
+    daily = [datetime(2026, 11, d, 6, 0) for d in (28, 29, 30)]
+    assert _run_labels(daily, tr) == ["28 Nov", "29 Nov", "30 Nov"]
+    same_day = [datetime(2026, 12, 1, 9, 5), datetime(2026, 12, 1, 19, 52),
+                datetime(2026, 12, 2, 6, 0), None]
+    assert _run_labels(same_day, tr) == ["1 Dec 09:05", "19:52", "2 Dec 06:00", ""]
+
+
+def test_coverage_says_not_said_only_where_it_reads_0_percent():
+    from reports.html import _coverage
+    from reports.i18n import Translator
+
+    coverage = {"messages": ["Clear prices."], "channels": ["social", "web"],
+                "matrix": [[round(1 / 21, 3), 0.0]]}
+    cells = _coverage(coverage, {}, Translator("en"))["rows"][0]["cells"]
+    assert [(c["text"], c["gap"]) for c in cells] == [("5%", False), ("0%", True)]
