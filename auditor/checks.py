@@ -316,8 +316,9 @@ class ObfuscationCheck(Check):
     Spammers write "Нyжны люди" with a Latin "y", or "Ηавοркала" with Greek letters, so
     filters miss the words. Customers and platforms read it as spam. A word counts as
     disguised when it mixes Cyrillic with Latin or Greek letters and is not a known mixed form
-    (a hyphenated "iPhone-ом" is fine); two such words, or one of four letters or more inside
-    Cyrillic text, are flagged.
+    (a hyphenated "iPhone-ом" is fine); two such words, or one of four letters or more, are
+    flagged. A word whose only foreign letter is its first ("cудьбу", typed before the keyboard
+    layout switched) is a typo, and a Latin "ë" is how many people type "ё".
 
     Example:  "Ищем нa зaвтpa 2 гpyзчикa, oплaтa cpaзy"
     Fix:      write every word in one alphabet.
@@ -349,17 +350,27 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CYRILLIC_BLOCKS = "\u0400-\u052f\u1c80-\u1c8f\u1d2b\u2de0-\u2dff\ua640-\ua69f"
 _ANY_CYRILLIC = re.compile(f"[{_CYRILLIC_BLOCKS}]")
 _ONE_ALPHABET = re.compile(f"[{_CYRILLIC_BLOCKS}]+|[\\x00-\\x7f]+")
+_LATIN_YO = frozenset("\u00eb\u00cb")  # ë Ë
 
 
 def _is_disguised(word: str) -> bool:
-    scripts = set()
+    """Whether ``word`` mixes Latin or Greek letters into Cyrillic ones, other than a typo."""
+    cyrillic = foreign = 0
     for ch in word:
+        if ch in _LATIN_YO:
+            continue  # "приобрëл": how many people type "ё", not a disguise
         name = unicodedata.name(ch, "")
         if name.startswith("CYRILLIC"):
-            scripts.add("cyrillic")
+            cyrillic += 1
         elif name.startswith(("LATIN", "GREEK")):
-            scripts.add("other")
-    return len(scripts) == 2
+            foreign += 1
+    if foreign == 1 and not _is_cyrillic(word[0]):
+        return False  # "cудьбу": the first letter typed before the keyboard layout switched
+    return bool(cyrillic and foreign)
+
+
+def _is_cyrillic(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("CYRILLIC")
 
 
 _LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}

@@ -22,6 +22,8 @@ Every figure is measured through the product's own scoring (``auditor.engine.pre
    longer than chat replies: length alone separates them). The Russian spam figures are
    reported on a held-out half (ids with an odd hash); the phrase lists were written from
    knowledge of Russian spam and checked against the other half only.
+4. False alarms of the respect check on brands' own copy (Russian media brands' Telegram posts,
+   English public-sector web copy; held-out halves): the share flagged, each one a false alarm.
 
 Writes the "## Accuracy" section of docs/benchmarks.md and benchmarks/accuracy.json; the floors
 pinned in benchmarks/accuracy_floors.toml are checked by tests/test_accuracy.py.
@@ -269,8 +271,10 @@ def precision_recall(rows: list[dict], positive: str, language: str, embedder) -
     tp = int((flags & labels).sum())
     fp = int((flags & ~labels).sum())
     fn = int((~flags & labels).sum())
+    negatives = int((~labels).sum())
     return {"n": len(rows), "precision": tp / (tp + fp) if tp + fp else 0.0,
-            "recall": tp / (tp + fn) if tp + fn else 0.0}
+            "recall": tp / (tp + fn) if tp + fn else 0.0,
+            "negatives_flagged": fp / negatives if negatives else 0.0}
 
 
 def held_out(row: dict) -> bool:
@@ -292,6 +296,26 @@ def respect_results(quick: bool, embedder) -> dict:
         "en clickbait, length-matched": precision_recall(
             length_matched(clickbait, "clickbait", rng), "clickbait", "en", embedder),
     }
+
+
+def false_alarm_results(quick: bool, embedder) -> dict:
+    """Share of brands' own copy the respect check flags (every flag a false alarm): Russian
+    media brands' Telegram posts and English public-sector web copy, held-out halves."""
+    rng = random.Random(SEED + 4)
+    n = 1000 if quick else 3000
+    sets = {
+        "ru brands' Telegram posts": ("ru", [
+            r for r in read_jsonl(DATA / "telegram_channels_ru.jsonl") if held_out(r)]),
+        "en public-sector web copy": ("en", [
+            r for r in read_jsonl(DATA / "public_sector_orgs_copy.jsonl")
+            if held_out(r) and r["lang"] == "en"]),
+    }
+    out = {}
+    for name, (language, rows) in sets.items():
+        rows = rng.sample(rows, min(n, len(rows)))
+        flags = respect_flags([r["text"] for r in rows], language, embedder)
+        out[name] = {"n": len(rows), "flagged": float(flags.mean())}
+    return out
 
 
 # ------------------------------------------------------------------------------ main
@@ -328,6 +352,10 @@ def measure(quick: bool = False, model: str | None = None, log=print) -> dict:
                           for k, r in respect_results(quick, embedder).items()}
     for k, r in results["respect"].items():
         log(f"{k:35} precision {r['precision']:.3f} recall {r['recall']:.3f} (n={r['n']})")
+    results["false_alarms"] = {k: {"n": r["n"], "flagged": round(r["flagged"], 4)}
+                               for k, r in false_alarm_results(quick, embedder).items()}
+    for k, r in results["false_alarms"].items():
+        log(f"{k:35} flagged {r['flagged']:.2%} (n={r['n']})")
     results["seconds"] = round(time.perf_counter() - started, 1)
     return results
 
@@ -346,6 +374,10 @@ def check_floors(results: dict, floors: dict | None = None) -> list[str]:
         if r["precision"] < pair[0] or r["recall"] < pair[1]:
             failures.append(f"{name}: precision {r['precision']:.3f} / recall "
                             f"{r['recall']:.3f} < floor {pair[0]} / {pair[1]}")
+    for name, ceiling in mode.get("false_alarms", {}).items():
+        flagged = results.get("false_alarms", {}).get(name, {}).get("flagged")
+        if flagged is None or flagged > ceiling:
+            failures.append(f"{name}: flagged {flagged} > ceiling {ceiling}")
     return failures
 
 
@@ -363,9 +395,15 @@ def render(results: dict) -> str:
         cases = ", ".join(f"{k.split(' ', 1)[1]} {v:.3f}" for k, v in
                           results[group]["cases"].items())
         lines.append(f"| {group} | **{results[group]['mean_auc']:.3f}** | {cases} |")
-    lines += ["", "| respect check | messages | precision | recall |", "|---|---|---|---|"]
+    lines += ["", "| respect check | messages | precision | recall | negatives flagged |",
+              "|---|---|---|---|---|"]
     for name, r in results["respect"].items():
-        lines.append(f"| {name} | {r['n']} | {r['precision']:.3f} | {r['recall']:.3f} |")
+        lines.append(f"| {name} | {r['n']} | {r['precision']:.3f} | {r['recall']:.3f} | "
+                     f"{r['negatives_flagged']:.1%} |")
+    lines += ["", "| respect check on brands' own copy (false alarms) | messages | flagged |",
+              "|---|---|---|"]
+    for name, r in results.get("false_alarms", {}).items():
+        lines.append(f"| {name} | {r['n']} | {r['flagged']:.1%} |")
     lines += ["", "How to read it:", "",
               "- A baseline holds at most 200 approved paragraphs. Brand similarity combines the "
               "nearest approved paragraphs with a contrast model over meaning (sentence "
@@ -386,11 +424,15 @@ def render(results: dict) -> str:
               "from a fixed sample of whole touchpoints and scores the rest with the models it "
               "fitted (memory stays bounded); the second row learns from every paragraph, for "
               "comparison.",
-              "- Respect: the spam phrase lists and the unsolicited-offer threshold were set on "
-              "the even-hash half of the spam set; the figures are on the other half. "
-              "Clickbait is not pushy by itself (a curiosity headline is not pressure), so its "
-              "recall is expected to stay low: it shows the check rarely fires on ordinary "
-              "headlines (about 1 in 200 news headlines)."]
+              "- Respect: the spam phrase lists, the unsolicited-offer prototypes and "
+              "threshold were set on the even-hash halves of the spam set and of the brands' "
+              "own copy; the figures are on the other halves. Brands' own copy is not spam, so "
+              "every message flagged there is a false alarm: news about money, rates and fraud "
+              "once read as unsolicited offers (5.9% of the Russian posts and 1.9% of the "
+              "English copy were flagged before 2026-12-01's prototypes of ordinary news, and "
+              "4.5% of the news headlines). Clickbait is not pushy by itself (a curiosity "
+              "headline is not pressure), so its recall is expected to stay low: the row shows "
+              "how rarely the check fires on ordinary headlines (negatives flagged)."]
     return "\n".join(lines) + "\n"
 
 

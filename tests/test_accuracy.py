@@ -19,7 +19,9 @@ def test_accuracy_stays_above_the_pinned_floors() -> None:
 def test_floors_flag_a_drop() -> None:
     results = {"quick": True, "en": {"mean_auc": 0.5}, "ru": {"mean_auc": 0.99},
                "ru with peers": {"mean_auc": 0.99},
-               "respect": {"ru spam, length-matched": {"precision": 0.99, "recall": 0.2}}}
+               "respect": {"ru spam, length-matched": {"precision": 0.99, "recall": 0.2}},
+               "false_alarms": {"ru brands' Telegram posts": {"n": 10, "flagged": 0.0},
+                                "en public-sector web copy": {"n": 10, "flagged": 0.0}}}
     failures = check_floors(results)
     assert len(failures) == 2 and "en" in failures[0] and "recall" in failures[1]
 
@@ -59,3 +61,12 @@ def test_recorded_full_run_meets_the_floors_and_is_what_the_docs_show() -> None:
         assert results[group]["mean_auc"] >= target, group
     docs = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     assert render(results).strip() in docs
+
+
+def test_false_alarm_ceilings_flag_a_rise() -> None:
+    results = {"quick": True, "en": {"mean_auc": 0.99}, "ru": {"mean_auc": 0.99},
+               "ru with peers": {"mean_auc": 0.99},
+               "respect": {"ru spam, length-matched": {"precision": 0.99, "recall": 0.99}},
+               "false_alarms": {"ru brands' Telegram posts": {"n": 10, "flagged": 0.2},
+                                "en public-sector web copy": {"n": 10, "flagged": 0.0}}}
+    assert check_floors(results) == ["ru brands' Telegram posts: flagged 0.2 > ceiling 0.035"]
