@@ -63,7 +63,8 @@ class Check:
 
     def finding(self, touchpoint: Touchpoint, sentence: Sentence, severity: Severity,
                 message: str, suggestion: str | None, match: tuple[int, int] | None = None,
-                rule: str | None = None) -> Finding:
+                rule: str | None = None, ru: tuple[str, str | None] | None = None) -> Finding:
+        """``ru``: the message and suggestion in Russian, for reports in Russian."""
         rule = rule or self.rule
         span = (sentence.start + match[0], sentence.start + match[1]) if match else (
             sentence.start, sentence.end)
@@ -71,6 +72,7 @@ class Check:
             rule=rule, severity=severity, message=message, evidence=sentence.text,
             locator=sentence.block.locator, span=span, suggestion=suggestion,
             fingerprint=fingerprint(rule, touchpoint.id, sentence.text),
+            translations=(("ru", *ru),) if ru else (),
         )
 
 
@@ -88,6 +90,8 @@ class _PhraseCategory:
     #: as fast, and it finds whatever ``any_pattern`` finds. None unless every letter of the
     #: phrases is a lower-case English or Russian one.
     screen: re.Pattern[str] | None = None
+    #: ``title``, ``why`` and ``fix`` in Russian (reports in Russian).
+    ru: tuple[str, str, str] | None = None
 
 
 @cache
@@ -100,8 +104,10 @@ def _respect_categories(path: Path = RULES_DIR / "respect.toml") -> tuple[_Phras
         source = "(?<!\\w)(?:" + "|".join(f"(?:{p})" for p in phrases) + ")"
         any_pattern = re.compile(source, re.IGNORECASE) if phrases else None
         screen = re.compile(source) if phrases and _screenable(source) else None
+        ru = (table["title_ru"], table["why_ru"], table["fix_ru"]) if "title_ru" in table \
+            else None
         out.append(_PhraseCategory(name, table["severity"], table["title"], table["why"],
-                                   table["fix"], patterns, any_pattern, screen))
+                                   table["fix"], patterns, any_pattern, screen, ru))
     return tuple(out)
 
 
@@ -155,10 +161,12 @@ class RespectCheck(Check):
                     match = pattern.search(sentence.text)
                     if match:
                         phrase = match.group(0)
+                        ru = category.ru
                         yield self.finding(
                             touchpoint, sentence, category.severity,
                             f"{category.title}: “{phrase}”. {category.why}",
-                            category.fix, match.span(), rule=f"respect.{category.name}")
+                            category.fix, match.span(), rule=f"respect.{category.name}",
+                            ru=(f"{ru[0]}: «{phrase}». {ru[1]}", ru[2]) if ru else None)
                         break
 
 
@@ -187,17 +195,23 @@ class ShoutingCheck(Check):
             caps = re.findall(r"[^\W\d_]+", run.group(0)) if run else []
             bangs = re.search(r"[!?]*![!?]*!+", sentence.text)
             if caps or bangs:
-                what = []
+                what, what_ru = [], []
                 if caps:
                     what.append(f"capitals ({' '.join(caps[:4])})")
+                    what_ru.append(f"заглавные буквы ({' '.join(caps[:4])})")
                 if bangs:
                     what.append(f"“{bangs.group(0)}”")
+                    what_ru.append(f"«{bangs.group(0)}»")
                 yield self.finding(
                     touchpoint, sentence, "warning",
                     f"Shouting: {' and '.join(what)}. Capitals and repeated exclamation marks "
                     "read as a raised voice.",
                     "Write in sentence case with at most one exclamation mark; let the offer "
-                    "speak for itself.", bangs.span() if bangs and not caps else None)
+                    "speak for itself.", bangs.span() if bangs and not caps else None,
+                    ru=(f"Крик: {' и '.join(what_ru)}. Заглавные буквы и череда "
+                        "восклицательных знаков читаются как повышенный голос.",
+                        "Пишите обычными буквами и ставьте не больше одного восклицательного "
+                        "знака: пусть предложение говорит само за себя."))
 
 
 class TerminologyCheck(Check):
@@ -229,7 +243,8 @@ class TerminologyCheck(Check):
                 term = match.term
                 message, suggestion = term.explain(match.text)
                 finding = self.finding(touchpoint, sentence, term.severity, message,
-                                       suggestion, (match.start, match.end), rule=term.rule)
+                                       suggestion, (match.start, match.end), rule=term.rule,
+                                       ru=term.explain_ru(match.text))
                 # Two terms in one sentence are two findings to waive or resolve separately.
                 yield replace(finding, fingerprint=fingerprint(
                     term.rule, touchpoint.id, f"{sentence.text}\0{term.text}"))
@@ -287,6 +302,10 @@ class ReadabilityCheck(Check):
         brand = (f"the brand's approved {_LANGUAGE_NAMES.get(result.language, result.language)}"
                  f" copy scores between {low:.0f} and {high:.0f}" if self.learned
                  else f"the brand writes between {low:.0f} and {high:.0f}")
+        brand_ru = (f"одобренные тексты бренда на "
+                    f"{_LANGUAGE_NAMES_RU.get(result.language, result.language)} набирают от "
+                    f"{low:.0f} до {high:.0f}" if self.learned
+                    else f"бренд пишет в пределах от {low:.0f} до {high:.0f}")
         long_share = 100 * result.long_words / result.words
         if result.flesch < low:
             severity: Severity = "warning"
@@ -298,6 +317,12 @@ class ReadabilityCheck(Check):
                        f"average, {long_share:.0f}% of words longer than six letters.")
             suggestion = (f"Split long sentences (this one has {max(lengths)} words; aim for "
                           "under 20) and prefer short, everyday words.")
+            ru = (f"Читается труднее, чем тексты бренда: Флеш {result.flesch:.0f}, {brand_ru}; "
+                  f"{'длинные предложения' if result.avg_sentence_words >= 20 else 'предложения'}"
+                  f" в среднем по {result.avg_sentence_words:.0f} слов, {long_share:.0f}% слов "
+                  f"длиннее шести букв.",
+                  f"Разбейте длинные предложения (в этом {max(lengths)} слов; лучше меньше 20) "
+                  "и выбирайте короткие, обычные слова.")
         else:
             # Easier than the brand's range is a nudge, not a problem: plain copy never hurts
             # a reader, clipped slogans only sound unlike the brand.
@@ -307,7 +332,10 @@ class ReadabilityCheck(Check):
                        f"short sentences of {result.avg_sentence_words:.0f} words on average.")
             suggestion = ("Join clipped fragments into whole sentences that say what the "
                           "person gets and why.")
-        yield self.finding(touchpoint, worst, severity, message, suggestion)
+            ru = (f"Рубленее, чем тексты бренда: Флеш {result.flesch:.0f}, {brand_ru}; "
+                  f"короткие предложения, в среднем по {result.avg_sentence_words:.0f} слов.",
+                  "Соберите обрывки в цельные предложения: что человек получает и зачем.")
+        yield self.finding(touchpoint, worst, severity, message, suggestion, ru=ru)
 
 
 class ObfuscationCheck(Check):
@@ -335,12 +363,17 @@ class ObfuscationCheck(Check):
                      if not _ONE_ALPHABET.fullmatch(m.group(0)) and _is_disguised(m.group(0))]
             if len(mixed) >= 2 or (mixed and len(mixed[0].group(0)) >= 4):
                 words = ", ".join(f"“{m.group(0)}”" for m in mixed[:3])
+                words_ru = ", ".join(f"«{m.group(0)}»" for m in mixed[:3])
                 yield self.finding(
                     touchpoint, sentence, "error",
                     f"Disguised text: {words} mix letters of two alphabets, a spammer's trick to "
                     "slip past filters.",
                     "Write every word in one alphabet; if a filter blocks the message, the "
-                    "message is the problem.", mixed[0].span())
+                    "message is the problem.", mixed[0].span(),
+                    ru=(f"Замаскированный текст: в словах {words_ru} смешаны буквы двух "
+                        "алфавитов — приём спамеров, чтобы обойти фильтры.",
+                        "Пишите каждое слово одним алфавитом; если фильтр блокирует "
+                        "сообщение, дело в самом сообщении."))
                 return
 
 
@@ -374,6 +407,7 @@ def _is_cyrillic(ch: str) -> bool:
 
 
 _LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
+_LANGUAGE_NAMES_RU = {"en": "английском", "ru": "русском"}
 #: Copy above the readability range is noted only when its sentences are this short on
 #: average: slogans and fragments, not merely plain words.
 CLIPPED_SENTENCE_WORDS = 8

@@ -17,7 +17,7 @@ from auditor.errors import EXIT_USAGE, BrandAuditError
 FAIL_ON = click.Choice(["error", "warning", "never"])
 report_lang = click.option("--report-lang", "lang", type=click.Choice(["en", "ru"]),
                            default="en", show_default=True,
-                           help="Language of the HTML report's interface.")
+                           help="Language of the HTML report: its interface and its findings.")
 MODEL_HELP = ("Embedding model: 'use' (multilingual Universal Sentence Encoder, default), "
               "'minilm' (English only), or any sentence-transformers name or local path.")
 

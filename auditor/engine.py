@@ -639,7 +639,13 @@ def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray
                    ) -> list[Finding]:
     import numpy as np
 
-    from auditor.tone import advice, explain_off_target, off_target
+    from auditor.tone import (
+        advice,
+        advice_ru,
+        explain_off_target,
+        explain_off_target_ru,
+        off_target,
+    )
 
     if sum(word_count(s.text) for s in sentences) < MIN_TONE_WORDS:
         return []
@@ -662,7 +668,10 @@ def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray
             evidence=worst.text, locator=worst.block.locator,
             span=(worst.start, worst.end),
             suggestion=advice(name, direction) or None, exemplar=exemplar,
-            fingerprint=fingerprint(f"tone.{name}", tp.id, worst.text)))
+            fingerprint=fingerprint(f"tone.{name}", tp.id, worst.text),
+            translations=(("ru", explain_off_target_ru(name, value, target,
+                                                       scoring.baseline.name),
+                           advice_ru(name, direction) or None),)))
     return out
 
 
@@ -697,7 +706,13 @@ def _offer_findings(tp: Touchpoint, sentences: list[Sentence], block_offer: dict
             span=(strongest.start, strongest.end), block=b,
             suggestion=("Make a concrete, verifiable offer from the brand's own channel, and "
                         "never ask people to move to private messages."),
-            fingerprint=fingerprint("respect.spam", tp.id, strongest.text))
+            fingerprint=fingerprint("respect.spam", tp.id, strongest.text),
+            translations=(("ru", "Читается как непрошеное предложение (лёгкие деньги, "
+                                 "сомнительная работа или займы, «пишите в личку»), а не как "
+                                 "бренд, который говорит со своими клиентами. Такой текст "
+                                 "вредит бренду, который его отправляет.",
+                           "Делайте конкретное, проверяемое предложение в собственном канале "
+                           "бренда и никогда не зовите людей в личные сообщения."),))
         if scoring.index is not None:
             finding = _with_exemplar(finding, scoring.index, vectors, tp.language)
         out.append(finding)

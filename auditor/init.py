@@ -77,9 +77,15 @@ becomes an example of the brand's voice. Aim for 50-200 paragraphs across your c
 '''
 
 
+def brand_slug(name: str) -> str:
+    """The baseline folder's name: the brand's name in lower case, words joined by hyphens,
+    in its own alphabet ("Sosna Test" -> sosna-test, "Хабр" -> хабр)."""
+    return re.sub(r"[\W_]+", "-", name.lower()).strip("-") or "brand"
+
+
 def write_skeleton(directory: Path, name: str) -> list[Path]:
     """Write audit.toml and baselines/<slug>/; refuse to overwrite existing files."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "brand"
+    slug = brand_slug(name)
     files = {
         directory / "audit.toml": AUDIT_TOML.format(name=name, slug=slug),
         directory / "baselines" / slug / "brand.toml": BRAND_TOML.format(name=name),

@@ -878,7 +878,13 @@ def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: B
             "is quoted.",
             "Rewrite it around what the customer gets, in the brand's words; the approved "
             "example shows the tone and message to aim for.",
-            Exemplar(unit.paragraph, unit.source, round(float(sims[worst]), 3))))
+            Exemplar(unit.paragraph, unit.source, round(float(sims[worst]), 3)),
+            ("{} не {} на одобренные тексты ".format(
+                *_NOUN_RU.get(touchpoint.channel, ("Этот текст", "похож"))) +
+             f"бренда «{index.baseline.name}»: {share}% одобренных текстов ближе к бренду. "
+             "Приведено предложение, меньше всего похожее на бренд.",
+             "Перепишите его вокруг того, что получает клиент, словами бренда; одобренный "
+             "пример показывает, к какому тону и смыслу стремиться.")))
     else:
         # An on-brand touchpoint may still carry one sentence far from the brand.
         for pos in order[:2]:
@@ -890,7 +896,10 @@ def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: B
                     "This sentence is less like the brand than 95% of the approved sentences; "
                     "check that it says what the brand means.",
                     "Compare it with the approved example and bring it closer.",
-                    Exemplar(unit.paragraph, unit.source, round(float(sims[pos]), 3))))
+                    Exemplar(unit.paragraph, unit.source, round(float(sims[pos]), 3)),
+                    ("Это предложение меньше похоже на бренд, чем 95% одобренных предложений; "
+                     "проверьте, что оно говорит то, что бренд имеет в виду.",
+                     "Сравните его с одобренным примером и приблизьте к нему.")))
     return MessageScore(similarity, score, tuple(findings))
 
 
@@ -902,11 +911,19 @@ def is_judged(sentence: Sentence) -> bool:
 
 
 def _finding(touchpoint: Touchpoint, sentence: Sentence, rule: str, severity, message: str,
-             suggestion: str, exemplar: Exemplar) -> Finding:
+             suggestion: str, exemplar: Exemplar, ru: tuple[str, str]) -> Finding:
     return Finding(rule=rule, severity=severity, message=message, evidence=sentence.text,
                    locator=sentence.block.locator, span=(sentence.start, sentence.end),
                    suggestion=suggestion, exemplar=exemplar,
-                   fingerprint=fingerprint(rule, touchpoint.id, sentence.text))
+                   fingerprint=fingerprint(rule, touchpoint.id, sentence.text),
+                   translations=(("ru", *ru),))
+
+
+#: "This page ... reads unlike" in Russian, by channel: the noun and "похож" in its gender.
+_NOUN_RU = {"web": ("Эта страница", "похожа"), "social": ("Этот пост", "похож"),
+            "calls": ("Этот звонок", "похож"), "chat": ("Этот чат", "похож"),
+            "email": ("Это письмо", "похоже"), "sms": ("Это сообщение", "похоже"),
+            "files": ("Этот файл", "похож")}
 
 
 def _noun(touchpoint: Touchpoint) -> str:

@@ -105,6 +105,28 @@ class Term:
             suggestion += f" More: {self.link}"
         return message, suggestion
 
+    def explain_ru(self, found: str) -> tuple[str, str] | None:
+        """``explain`` in Russian; None for a Vale rule, whose message is its author's."""
+        if self.message is not None:
+            return None
+        use = " или ".join(f"«{w}»" for w in self.replacement.split("|")) if (
+            self.replacement) else ""
+        if self.kind == "banned":
+            form = "" if _same_words(found, self.text) or self.regex else (
+                f" (форма слова «{self.text}»)")
+            message = f"Запрещённый термин «{found}»{form}: {self.note}"
+        else:
+            message = f"«{found}»: бренд говорит {use}."
+        if self.kind == "preferred" and use:
+            suggestion = f"Пишите {use} вместо «{found}»."
+        elif self.note:
+            suggestion = self.note
+        else:
+            suggestion = f"Переформулируйте без «{found}»."
+        if self.link:
+            suggestion += f" Подробнее: {self.link}"
+        return message, suggestion
+
 
 def terms_from_tables(banned: dict[str, str], preferred: dict[str, str],
                       source: str | None = None) -> list[Term]:

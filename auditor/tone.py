@@ -317,8 +317,40 @@ def rule_docs() -> dict[str, str]:
     return docs
 
 
+_ADVICE_RU = {
+    ("formality", -1): "Скажите так, как сказали бы клиенту у стойки: короче, обычными словами, "
+                       "на «вы» и «мы».",
+    ("formality", 1): "Уберите сленг и восклицательные знаки: простые дружелюбные фразы лучше "
+                      "несут бренд.",
+    ("warmth", -1): "Обратитесь к человеку: поблагодарите, скажите, что понимаете, и что вы для "
+                    "него сделаете.",
+    ("warmth", 1): "Сохраните доброту, но без сюсюканья: одной искренней фразы достаточно.",
+    ("confidence", -1): "Скажите, что вы делаете и когда; уберите «может быть», «постараемся», "
+                        "«надеемся».",
+    ("confidence", 1): "Подкрепите утверждение фактом, который клиент может проверить, или "
+                       "смягчите его.",
+    ("customer_focus", -1): "Пишите о клиенте и его задаче, а не о компании, её наградах или "
+                            "конкурентах.",
+    ("respect", -1): "Приглашайте, а не давите: без нажима, выдуманных сроков и заглавных "
+                     "букв; пусть клиент решит в своё время.",
+}
+#: Each dimension in Russian: its scale, and "more ..." towards its low and its high end.
+_RU = {
+    "formality": ("официально ↔ разговорно", "официальнее", "разговорнее"),
+    "warmth": ("холодно ↔ тепло", "холоднее", "теплее"),
+    "confidence": ("неуверенно ↔ уверенно", "неувереннее", "увереннее"),
+    "customer_focus": ("о себе ↔ о клиенте", "больше о себе и меньше о клиенте",
+                       "больше о клиенте"),
+    "respect": ("напористо ↔ уважительно", "напористее", "уважительнее"),
+}
+
+
 def advice(dimension: str, direction: int) -> str:
     return _ADVICE.get((dimension, direction), "")
+
+
+def advice_ru(dimension: str, direction: int) -> str:
+    return _ADVICE_RU.get((dimension, direction), "")
 
 
 def explain_off_target(name: str, value: float, target: ToneTarget, brand: str) -> str:
@@ -327,3 +359,11 @@ def explain_off_target(name: str, value: float, target: ToneTarget, brand: str) 
     return (f"Sounds more {direction} than {brand}: {describe(name, value)} ({value:+.2f}) "
             f"where the brand is {describe(name, target.target)} ({target.target:+.2f} ± "
             f"{target.tolerance:.2f}) on {d.title.lower()}.")
+
+
+def explain_off_target_ru(name: str, value: float, target: ToneTarget, brand: str) -> str:
+    """``explain_off_target`` in Russian."""
+    scale, lower, higher = _RU[name]
+    return (f"Звучит {higher if value > target.target else lower}, чем «{brand}»: "
+            f"{value:+.2f} по шкале «{scale}», а бренд держится {target.target:+.2f} ± "
+            f"{target.tolerance:.2f}.")

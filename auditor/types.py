@@ -116,6 +116,8 @@ class Finding:
     exemplar: Exemplar | None = None
     fingerprint: str = ""
     block: int | None = None  # index of the block in ``Touchpoint.blocks`` the span refers to
+    #: The message and suggestion in other report languages: (language, message, suggestion).
+    translations: tuple[tuple[str, str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)

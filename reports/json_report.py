@@ -53,6 +53,8 @@ def to_dict(run: AuditRun) -> dict:
     * ``summary.by_channel[C].tone``: the channel's mean tone.
     * ``agents[].calls``, ``turns`` (scored agent blocks) and ``top_findings``
       (``[{"rule", "count"}]``, most frequent first).
+    * ``findings[].translations``: ``{"ru": {"message", "suggestion"}}``, the finding in
+      Russian (a Vale rule's message has none).
     * ``coverage``: ``{"messages", "channels", "matrix", "versions"}``, the share (0..1) of
       each channel's touchpoints that express each key message, ``matrix[message][channel]``;
       ``versions[message]`` the same message in the baseline's other languages (a touchpoint
@@ -207,6 +209,10 @@ def _finding(finding: Finding) -> dict:
     if finding.block is not None:
         out["block"] = int(finding.block)
     out["fingerprint"] = finding.fingerprint
+    if finding.translations:
+        out["translations"] = {
+            language: {"message": message, **({"suggestion": suggestion} if suggestion else {})}
+            for language, message, suggestion in finding.translations}
     return out
 
 

@@ -132,6 +132,16 @@ def test_init_then_run_on_markdown(tmp_path) -> None:
     assert brand_audit("init", str(tmp_path)).returncode == 2, "init never overwrites"
 
 
+def test_init_names_the_baseline_folder_in_the_brands_own_alphabet() -> None:
+    # A Russian brand's folder was "brand": its name has no Latin letters.
+    from auditor.init import brand_slug
+
+    assert brand_slug("Sosna Test") == "sosna-test"
+    assert brand_slug("Хабр") == "хабр"
+    assert brand_slug("Сосна / Дом & Ко") == "сосна-дом-ко"
+    assert brand_slug("!!!") == "brand"
+
+
 def test_explain_rules() -> None:
     listing = brand_audit("explain")
     assert "respect.pressure" in listing.stdout and "message.off_brand" in listing.stdout

@@ -156,3 +156,26 @@ def test_a_second_demo_run_finds_nothing_new_or_resolved(demo) -> None:
     web = [tp["id"] for tp in report["touchpoints"] if tp["channel"] == "web"]
     assert "web:https://sosna.example/pricing.html" in web
     assert "web:sosna.example#site-wide" in web
+
+
+def test_every_finding_is_said_in_russian_too(demo) -> None:
+    # A report in Russian said every finding in English (its interface only was Russian).
+    import re
+
+    from reports.html import render_html
+
+    findings = [f for tp in demo[2]["touchpoints"] for f in tp["findings"]
+                if not f["rule"].startswith("vale.")]  # a Vale rule's message is its author's
+    rules = set()
+    for f in findings:
+        ru = f["translations"]["ru"]
+        assert re.search("[а-яё]{4}", ru["message"]), f
+        brands_note = f["rule"].startswith("terms.") and ru.get("suggestion") == f.get(
+            "suggestion")  # brand.toml's own words for a term, in the language written
+        assert "suggestion" not in f or brands_note or re.search("[а-яё]{4}", ru["suggestion"])
+        rules.add(f["rule"].split(".")[0])
+    assert {"message", "tone", "respect", "terms", "readability"} <= rules
+    page = render_html(demo[2], lang="ru")
+    off_brand = next(f for f in findings if f["rule"] == "message.off_brand")
+    assert off_brand["translations"]["ru"]["message"] in page
+    assert off_brand["message"] not in page.split('type="application/json"')[0]

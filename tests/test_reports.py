@@ -535,3 +535,20 @@ def test_coverage_says_not_said_only_where_it_reads_0_percent():
                 "matrix": [[round(1 / 21, 3), 0.0]]}
     cells = _coverage(coverage, {}, Translator("en"))["rows"][0]["cells"]
     assert [(c["text"], c["gap"]) for c in cells] == [("5%", False), ("0%", True)]
+
+
+def test_a_report_in_russian_says_findings_in_russian_and_keeps_the_english():
+    from reports.html import localized
+
+    finding = {"rule": "respect.pressure", "message": "Pressure to buy.", "suggestion": "Invite.",
+               "translations": {"ru": {"message": "Давление на покупку.",
+                                       "suggestion": "Приглашайте."}}}
+    bare = {"rule": "vale.Acme.Jargon", "message": "Avoid jargon."}
+    report = {"touchpoints": [{"id": "t", "findings": [finding, bare]}]}
+    ru = localized(report, "ru")["touchpoints"][0]["findings"]
+    assert (ru[0]["message"], ru[0]["suggestion"]) == ("Давление на покупку.", "Приглашайте.")
+    assert ru[0]["translations"] == {"en": {"message": "Pressure to buy.",
+                                            "suggestion": "Invite."}}
+    assert ru[1] == bare  # nothing to say it in Russian with: the author's words stay
+    assert localized(report, "en") is report
+    assert report["touchpoints"][0]["findings"][0] is finding  # the caller's report is kept
