@@ -318,11 +318,10 @@ class ReadabilityCheck(Check):
             suggestion = (f"Split long sentences (this one has {max(lengths)} words; aim for "
                           "under 20) and prefer short, everyday words.")
             ru = (f"Читается труднее, чем тексты бренда: Флеш {result.flesch:.0f}, {brand_ru}; "
-                  f"{'длинные предложения' if result.avg_sentence_words >= 20 else 'предложения'}"
-                  f" в среднем по {result.avg_sentence_words:.0f} слов, {long_share:.0f}% слов "
-                  f"длиннее шести букв.",
-                  f"Разбейте длинные предложения (в этом {max(lengths)} слов; лучше меньше 20) "
-                  "и выбирайте короткие, обычные слова.")
+                  f"средняя длина предложения в словах: {result.avg_sentence_words:.0f}, "
+                  f"слов длиннее шести букв: {long_share:.0f}%.",
+                  f"Разбейте длинные предложения (слов в этом: {max(lengths)}; лучше меньше "
+                  "20) и выбирайте короткие, обычные слова.")
         else:
             # Easier than the brand's range is a nudge, not a problem: plain copy never hurts
             # a reader, clipped slogans only sound unlike the brand.
@@ -333,7 +332,8 @@ class ReadabilityCheck(Check):
             suggestion = ("Join clipped fragments into whole sentences that say what the "
                           "person gets and why.")
             ru = (f"Рубленее, чем тексты бренда: Флеш {result.flesch:.0f}, {brand_ru}; "
-                  f"короткие предложения, в среднем по {result.avg_sentence_words:.0f} слов.",
+                  f"короткие предложения, средняя длина в словах: "
+                  f"{result.avg_sentence_words:.0f}.",
                   "Соберите обрывки в цельные предложения: что человек получает и зачем.")
         yield self.finding(touchpoint, worst, severity, message, suggestion, ru=ru)
 

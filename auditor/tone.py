@@ -363,7 +363,10 @@ def explain_off_target(name: str, value: float, target: ToneTarget, brand: str) 
 
 def explain_off_target_ru(name: str, value: float, target: ToneTarget, brand: str) -> str:
     """``explain_off_target`` in Russian."""
+    def number(v: float, sign: str = "+") -> str:
+        return format(v, f"{sign}.2f").replace(".", ",")  # a decimal comma in Russian
+
     scale, lower, higher = _RU[name]
     return (f"Звучит {higher if value > target.target else lower}, чем «{brand}»: "
-            f"{value:+.2f} по шкале «{scale}», а бренд держится {target.target:+.2f} ± "
-            f"{target.tolerance:.2f}.")
+            f"{number(value)} по шкале «{scale}», а бренд держится {number(target.target)} ± "
+            f"{number(target.tolerance, '')}.")
