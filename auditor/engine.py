@@ -1043,6 +1043,7 @@ def key_message_coverage(touchpoints: list[Touchpoint], index: BaselineIndex,
 
 COVERAGE_SIGMAS = 2.5
 COVERAGE_FLOOR = 0.35
+MAP_EXEMPLARS = 300
 #: Two key messages in different languages are one message's versions when each is the
 #: other's closest message in that language and they are at least this similar. With the
 #: multilingual model, the demo's five English-Russian pairs are 0.63-0.84 and every other
@@ -1081,7 +1082,6 @@ def translation_groups(messages: Sequence[str], vectors: np.ndarray) -> list[lis
     for i in range(len(messages)):
         groups.setdefault(root(i), []).append(i)
     return list(groups.values())
-MAP_EXEMPLARS = 300
 
 
 def brand_map(touchpoint_vectors: dict[int, np.ndarray], index: BaselineIndex
