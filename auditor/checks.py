@@ -345,8 +345,9 @@ class ObfuscationCheck(Check):
     filters miss the words. Customers and platforms read it as spam. A word counts as
     disguised when it mixes Cyrillic with Latin or Greek letters and is not a known mixed form
     (a hyphenated "iPhone-ом" is fine); two such words, or one of four letters or more, are
-    flagged. A word whose only foreign letter is its first ("cудьбу", typed before the keyboard
-    layout switched) is a typo, and a Latin "ë" is how many people type "ё".
+    flagged: an error, or a warning when it is one word with one foreign letter ("уровнe" may
+    be a typo). A word whose only foreign letter is its first ("cудьбу", typed before the
+    keyboard layout switched) is a typo, and a Latin "ë" is how many people type "ё".
 
     Example:  "Ищем нa зaвтpa 2 гpyзчикa, oплaтa cpaзy"
     Fix:      write every word in one alphabet.
@@ -364,8 +365,10 @@ class ObfuscationCheck(Check):
             if len(mixed) >= 2 or (mixed and len(mixed[0].group(0)) >= 4):
                 words = ", ".join(f"“{m.group(0)}”" for m in mixed[:3])
                 words_ru = ", ".join(f"«{m.group(0)}»" for m in mixed[:3])
+                # One letter in one word may be a typo ("уровнe"): worth a look, not proof.
+                lone = len(mixed) == 1 and _foreign_letters(mixed[0].group(0)) == 1
                 yield self.finding(
-                    touchpoint, sentence, "error",
+                    touchpoint, sentence, "warning" if lone else "error",
                     f"Disguised text: {words} mix letters of two alphabets, a spammer's trick to "
                     "slip past filters.",
                     "Write every word in one alphabet; if a filter blocks the message, the "
@@ -388,6 +391,15 @@ _LATIN_YO = frozenset("\u00eb\u00cb")  # ë Ë
 
 def _is_disguised(word: str) -> bool:
     """Whether ``word`` mixes Latin or Greek letters into Cyrillic ones, other than a typo."""
+    foreign = _foreign_letters(word)
+    if foreign == 1 and not _is_cyrillic(word[0]):
+        return False  # "cудьбу": the first letter typed before the keyboard layout switched
+    return foreign > 0
+
+
+def _foreign_letters(word: str) -> int:
+    """How many Latin or Greek letters ``word`` mixes into Cyrillic ones (0: none, or no
+    Cyrillic letter to mix them into)."""
     cyrillic = foreign = 0
     for ch in word:
         if ch in _LATIN_YO:
@@ -397,9 +409,7 @@ def _is_disguised(word: str) -> bool:
             cyrillic += 1
         elif name.startswith(("LATIN", "GREEK")):
             foreign += 1
-    if foreign == 1 and not _is_cyrillic(word[0]):
-        return False  # "cудьбу": the first letter typed before the keyboard layout switched
-    return bool(cyrillic and foreign)
+    return foreign if cyrillic else 0
 
 
 def _is_cyrillic(ch: str) -> bool:

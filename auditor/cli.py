@@ -17,7 +17,8 @@ from auditor.errors import EXIT_USAGE, BrandAuditError
 FAIL_ON = click.Choice(["error", "warning", "never"])
 report_lang = click.option("--report-lang", "lang", type=click.Choice(["en", "ru"]),
                            default="en", show_default=True,
-                           help="Language of the HTML report: its interface and its findings.")
+                           help="Language of the findings in every report format but JSON, and "
+                                "of the HTML report's interface.")
 MODEL_HELP = ("Embedding model: 'use' (multilingual Universal Sentence Encoder, default), "
               "'minilm' (English only), or any sentence-transformers name or local path.")
 
@@ -421,10 +422,11 @@ def check(ctx: click.Context, paths: tuple[Path, ...], baseline_dir: Path | None
             result = score(open_embedder(model or (config.model if config else None), cache))
     report = result.report
     if fmt == "text":
+        from reports.i18n import localized
         from reports.text import render_text
 
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render_text(report, color=color)
+        text = render_text(localized(report, lang), color=color)
     else:
         text = _render(report, fmt, lang)
     if output:
@@ -445,9 +447,10 @@ def _render(report: dict, fmt: str, lang: str = "en") -> str:
 
     if fmt == "sarif":
         from auditor.checks import rule_docs
+        from reports.i18n import localized
         from reports.sarif import render_sarif
 
-        return render_sarif(report, rule_docs())
+        return render_sarif(localized(report, lang), rule_docs())
     return render(report, fmt, lang=lang)
 
 

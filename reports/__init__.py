@@ -13,6 +13,7 @@ from pathlib import Path
 from auditor.errors import BrandAuditError
 from auditor.types import AuditRun
 
+from .i18n import localized
 from .json_report import dumps, load_json, to_dict, write_json
 from .text import render_markdown, render_text
 
@@ -39,12 +40,14 @@ def __getattr__(name: str):
 def render(report: dict | AuditRun, fmt: str, lang: str = "en") -> str:
     """``report`` (the report dict, or an ``AuditRun`` to convert first) as ``fmt`` text.
 
-    ``lang`` is the HTML report's interface language (``en``, ``ru``); other formats ignore it.
+    ``lang`` (``en``, ``ru``) is the language of the findings in every format but JSON (which
+    holds every language, ``findings[].translations``) and of the HTML report's interface.
     """
     if isinstance(report, AuditRun):
         report = to_dict(report)
     if fmt == "json":
         return dumps(report)
+    report = localized(report, lang)
     if fmt == "html":
         from .html import render_html
 

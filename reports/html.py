@@ -37,7 +37,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .i18n import Translator, messages_for_js, translator
+from .i18n import Translator, localized, messages_for_js, translator
 from .json_report import STATUS_ORDER
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -89,37 +89,6 @@ def render_html(report: dict, lang: str = "en") -> str:
         size_token=_SIZE_TOKEN,
     )
     return _with_size(page, tr)
-
-
-def localized(report: dict, lang: str) -> dict:
-    """``report`` with each finding's message and suggestion in ``lang`` where the finding
-    has them (``findings[].translations``); the texts it replaces move into its translations,
-    so the page's report.json still holds every language."""
-    def swap(finding: object) -> object:
-        if not isinstance(finding, dict):
-            return finding
-        translations = finding.get("translations")
-        said = translations.get(lang) if isinstance(translations, dict) else None
-        if not isinstance(said, dict) or not isinstance(said.get("message"), str):
-            return finding
-        original = {"message": finding.get("message", "")}
-        if finding.get("suggestion"):
-            original["suggestion"] = finding["suggestion"]
-        out = {**finding, "message": said["message"],
-               "translations": {**{k: v for k, v in translations.items() if k != lang},
-                                "en": original}}
-        out.pop("suggestion", None)
-        if said.get("suggestion"):
-            out["suggestion"] = said["suggestion"]
-        return out
-
-    touchpoints = report.get("touchpoints")
-    if lang == "en" or not isinstance(touchpoints, list):
-        return report
-    return {**report, "touchpoints": [
-        {**tp, "findings": [swap(f) for f in tp["findings"]]}
-        if isinstance(tp, dict) and isinstance(tp.get("findings"), list) else tp
-        for tp in touchpoints]}
 
 
 def script_json(report: dict) -> str:

@@ -1,7 +1,8 @@
 """The words of the HTML report's interface, in English and Russian.
 
-Only the interface is translated; collected copy, rule ids and finding messages are shown as
-the run wrote them. ``translator(lang)`` gives the template its ``t`` (a message),
+Collected copy and rule ids are shown as the run wrote them; a finding's message and
+suggestion in the report's language come with the finding (``findings[].translations``,
+``localized``). ``translator(lang)`` gives the template its ``t`` (a message),
 ``tn`` (a message with a count, in the language's plural form) and number/date formatting;
 ``messages_for_js(lang)`` is the part the page's script needs, embedded as JSON.
 
@@ -475,3 +476,34 @@ def messages_for_js(lang: str = "en") -> dict:
     shared = {k: v for k, v in base.items()
               if k.startswith(("status_", "sev_", "channel_", "col_", "lang_", "more_", "dim_"))}
     return {"lang": lang, **shared, **_JS[lang]}
+
+
+def localized(report: dict, lang: str) -> dict:
+    """``report`` with each finding's message and suggestion in ``lang`` where the finding
+    has them (``findings[].translations``); the texts it replaces move into its translations,
+    so the page's report.json still holds every language."""
+    def swap(finding: object) -> object:
+        if not isinstance(finding, dict):
+            return finding
+        translations = finding.get("translations")
+        said = translations.get(lang) if isinstance(translations, dict) else None
+        if not isinstance(said, dict) or not isinstance(said.get("message"), str):
+            return finding
+        original = {"message": finding.get("message", "")}
+        if finding.get("suggestion"):
+            original["suggestion"] = finding["suggestion"]
+        out = {**finding, "message": said["message"],
+               "translations": {**{k: v for k, v in translations.items() if k != lang},
+                                "en": original}}
+        out.pop("suggestion", None)
+        if said.get("suggestion"):
+            out["suggestion"] = said["suggestion"]
+        return out
+
+    touchpoints = report.get("touchpoints")
+    if lang == "en" or not isinstance(touchpoints, list):
+        return report
+    return {**report, "touchpoints": [
+        {**tp, "findings": [swap(f) for f in tp["findings"]]}
+        if isinstance(tp, dict) and isinstance(tp.get("findings"), list) else tp
+        for tp in touchpoints]}

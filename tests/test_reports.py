@@ -552,3 +552,21 @@ def test_a_report_in_russian_says_findings_in_russian_and_keeps_the_english():
     assert ru[1] == bare  # nothing to say it in Russian with: the author's words stay
     assert localized(report, "en") is report
     assert report["touchpoints"][0]["findings"][0] is finding  # the caller's report is kept
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "sarif", "junit", "github", "html"])
+def test_every_format_but_json_says_findings_in_the_reports_language(report, fmt):
+    import copy
+
+    data = copy.deepcopy(report)
+    tp = next(tp for tp in data["touchpoints"] if tp["findings"])
+    finding = tp["findings"][0]
+    finding["translations"] = {"ru": {"message": "Сообщение по-русски.",
+                                      "suggestion": "Совет по-русски."}}
+    assert "Сообщение по-русски." in render(data, fmt, lang="ru")
+    english = render(data, fmt, lang="en").split('type="application/json"')[0]  # HTML: the
+    assert "Сообщение по-русски." not in english  # page's report.json holds every language
+    again = json.loads(render(data, "json", lang="ru"))  # JSON keeps every language
+    kept = next(t for t in again["touchpoints"] if t["id"] == tp["id"])["findings"][0]
+    assert kept["message"] == finding["message"] and kept["translations"] == \
+        finding["translations"]
