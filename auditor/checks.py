@@ -244,7 +244,9 @@ class TerminologyCheck(Check):
                 message, suggestion = term.explain(match.text)
                 finding = self.finding(touchpoint, sentence, term.severity, message,
                                        suggestion, (match.start, match.end), rule=term.rule,
-                                       ru=term.explain_ru(match.text))
+                                       # a Vale rule's message is its author's alone
+                                       ru=term.explain(match.text, "ru")
+                                       if term.message is None else None)
                 # Two terms in one sentence are two findings to waive or resolve separately.
                 yield replace(finding, fingerprint=fingerprint(
                     term.rule, touchpoint.id, f"{sentence.text}\0{term.text}"))

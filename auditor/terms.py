@@ -55,6 +55,19 @@ _NOT_PLURAL = frozenset({
 })
 
 
+#: The words of ``Term.explain``, by report language.
+_EXPLAIN = {
+    "en": {"open": "“", "close": "”", "or": " or ", "form": " (a form of {})",
+           "banned": "Banned term {}{}: {}", "says": "{}: the brand says {}.",
+           "write": "Write {} instead of {}.", "rephrase": "Rephrase without {}.",
+           "more": " More: {}"},
+    "ru": {"open": "«", "close": "»", "or": " или ", "form": " (форма слова {})",
+           "banned": "Запрещённый термин {}{}: {}", "says": "{}: бренд говорит {}.",
+           "write": "Пишите {} вместо {}.", "rephrase": "Переформулируйте без {}.",
+           "more": " Подробнее: {}"},
+}
+
+
 @dataclass(frozen=True)
 class Term:
     """One terminology rule: what to look for and what to tell the writer.
@@ -79,52 +92,31 @@ class Term:
     link: str | None = None         # where to read more (Vale's ``link``)
     whole_words: bool = True        # a pattern must not start or end inside a word
 
-    def explain(self, found: str) -> tuple[str, str]:
-        """The finding's message and suggestion for the words ``found`` in the copy."""
-        use = " or ".join(f"“{w}”" for w in self.replacement.split("|")) if (
-            self.replacement) else ""
+    def explain(self, found: str, language: str = "en") -> tuple[str, str]:
+        """The finding's message and suggestion for the words ``found`` in the copy, in
+        ``language`` ("en", "ru"); a Vale rule's message is its author's, in any language."""
+        w = _EXPLAIN[language]
+        words = [f"{w['open']}{x}{w['close']}" for x in (self.replacement or "").split("|")]
+        use = w["or"].join(words) if self.replacement else ""
+        quoted = f"{w['open']}{found}{w['close']}"
         if self.message is not None:
-            if self.kind == "preferred":
-                plain = use.replace("“", "").replace("”", "")
-                message = _printf(self.message, [plain, found])
-            else:
-                message = _printf(self.message, [found])
+            plain = (self.replacement or "").replace("|", " or ")
+            message = _printf(self.message, [plain, found] if self.kind == "preferred"
+                              else [found])
         elif self.kind == "banned":
             form = "" if _same_words(found, self.text) or self.regex else (
-                f" (a form of “{self.text}”)")
-            message = f"Banned term “{found}”{form}: {self.note}"
+                w["form"].format(f"{w['open']}{self.text}{w['close']}"))
+            message = w["banned"].format(quoted, form, self.note)
         else:
-            message = f"“{found}”: the brand says {use}."
+            message = w["says"].format(quoted, use)
         if self.kind == "preferred" and use:
-            suggestion = f"Write {use} instead of “{found}”."
+            suggestion = w["write"].format(use, quoted)
         elif self.note:
             suggestion = self.note
         else:
-            suggestion = f"Rephrase without “{found}”."
+            suggestion = w["rephrase"].format(quoted)
         if self.link:
-            suggestion += f" More: {self.link}"
-        return message, suggestion
-
-    def explain_ru(self, found: str) -> tuple[str, str] | None:
-        """``explain`` in Russian; None for a Vale rule, whose message is its author's."""
-        if self.message is not None:
-            return None
-        use = " или ".join(f"«{w}»" for w in self.replacement.split("|")) if (
-            self.replacement) else ""
-        if self.kind == "banned":
-            form = "" if _same_words(found, self.text) or self.regex else (
-                f" (форма слова «{self.text}»)")
-            message = f"Запрещённый термин «{found}»{form}: {self.note}"
-        else:
-            message = f"«{found}»: бренд говорит {use}."
-        if self.kind == "preferred" and use:
-            suggestion = f"Пишите {use} вместо «{found}»."
-        elif self.note:
-            suggestion = self.note
-        else:
-            suggestion = f"Переформулируйте без «{found}»."
-        if self.link:
-            suggestion += f" Подробнее: {self.link}"
+            suggestion += w["more"].format(self.link)
         return message, suggestion
 
 

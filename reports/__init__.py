@@ -47,11 +47,11 @@ def render(report: dict | AuditRun, fmt: str, lang: str = "en") -> str:
         report = to_dict(report)
     if fmt == "json":
         return dumps(report)
-    report = localized(report, lang)
     if fmt == "html":
         from .html import render_html
 
-        return render_html(report, lang=lang)
+        return render_html(report, lang=lang)  # localizes the findings itself
+    report = localized(report, lang)
     if fmt == "text":
         return render_text(report, color=False)
     if fmt == "markdown":

@@ -16,12 +16,22 @@ def test_accuracy_stays_above_the_pinned_floors() -> None:
     assert check_floors(results) == [], results
 
 
-def test_floors_flag_a_drop() -> None:
-    results = {"quick": True, "en": {"mean_auc": 0.5}, "ru": {"mean_auc": 0.99},
+def _passing(**changes) -> dict:
+    """Quick-run results above every floor and under every ceiling, but for ``changes``."""
+    results = {"quick": True, "en": {"mean_auc": 0.99}, "ru": {"mean_auc": 0.99},
                "ru with peers": {"mean_auc": 0.99},
-               "respect": {"ru spam, length-matched": {"precision": 0.99, "recall": 0.2}},
+               "respect": {"ru spam, length-matched": {"precision": 0.99, "recall": 0.99}},
                "false_alarms": {"ru brands' Telegram posts": {"n": 10, "flagged": 0.0},
                                 "en public-sector web copy": {"n": 10, "flagged": 0.0}}}
+    for group, value in changes.items():
+        results[group] = {**results[group], **value}
+    return results
+
+
+def test_floors_flag_a_drop() -> None:
+    assert check_floors(_passing()) == []
+    results = _passing(en={"mean_auc": 0.5},
+                       respect={"ru spam, length-matched": {"precision": 0.99, "recall": 0.2}})
     failures = check_floors(results)
     assert len(failures) == 2 and "en" in failures[0] and "recall" in failures[1]
 
@@ -64,9 +74,8 @@ def test_recorded_full_run_meets_the_floors_and_is_what_the_docs_show() -> None:
 
 
 def test_false_alarm_ceilings_flag_a_rise() -> None:
-    results = {"quick": True, "en": {"mean_auc": 0.99}, "ru": {"mean_auc": 0.99},
-               "ru with peers": {"mean_auc": 0.99},
-               "respect": {"ru spam, length-matched": {"precision": 0.99, "recall": 0.99}},
-               "false_alarms": {"ru brands' Telegram posts": {"n": 10, "flagged": 0.2},
-                                "en public-sector web copy": {"n": 10, "flagged": 0.0}}}
+    results = _passing(false_alarms={"ru brands' Telegram posts": {"n": 10, "flagged": 0.2}})
     assert check_floors(results) == ["ru brands' Telegram posts: flagged 0.2 > ceiling 0.035"]
+    missing = _passing()
+    del missing["false_alarms"]  # a run that did not measure them does not pass
+    assert len(check_floors(missing)) == 2

@@ -137,3 +137,24 @@ def test_a_word_seen_before_russian_terms_load_may_start_one_of_them() -> None:
     assert matcher.find("Our Wi-Fi is fast.") == []
     (found,) = matcher.find("Наш Wi-Fi роутер быстрый.")
     assert found.text == "Wi-Fi роутер"
+
+
+def test_a_term_is_explained_in_english_and_in_russian_alike():
+    banned, preferred = terms_from_tables({"дешёвый": "say 'affordable'"},
+                                          {"clients": "customers|people"})
+    assert banned.explain("дешёвые") == (
+        "Banned term “дешёвые” (a form of “дешёвый”): say 'affordable'", "say 'affordable'")
+    assert banned.explain("дешёвые", "ru") == (
+        "Запрещённый термин «дешёвые» (форма слова «дешёвый»): say 'affordable'",
+        "say 'affordable'")
+    assert preferred.explain("clients") == (
+        "“clients”: the brand says “customers” or “people”.",
+        "Write “customers” or “people” instead of “clients”.")
+    assert preferred.explain("clients", "ru") == (
+        "«clients»: бренд говорит «customers» или «people».",
+        "Пишите «customers» или «people» вместо «clients».")
+    vale = Term("leverage", "preferred", "vale.Acme.Words", "warning", replacement="use",
+                message="Use '%s' instead of '%s'.")
+    assert vale.explain("leverage") == (
+        "Use 'use' instead of 'leverage'.", "Write “use” instead of “leverage”.")
+    assert vale.explain("leverage", "ru")[0] == "Use 'use' instead of 'leverage'."  # its author's
