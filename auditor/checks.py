@@ -53,10 +53,12 @@ def fingerprint(rule: str, touchpoint_id: str, evidence: str) -> str:
 
 
 class Check:
-    """Base class. Subclasses set ``rule``, ``title`` and implement ``run``."""
+    """Base class. Subclasses set ``rule``, ``title`` (and ``title_ru``, the title in
+    Russian reports) and implement ``run``."""
 
     rule: ClassVar[str]
     title: ClassVar[str]
+    title_ru: ClassVar[str]
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         raise NotImplementedError
@@ -144,6 +146,7 @@ class RespectCheck(Check):
 
     rule = "respect"
     title = "Respect for the customer"
+    title_ru = "Уважение к клиенту"
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
@@ -188,6 +191,7 @@ class ShoutingCheck(Check):
 
     rule = "respect.shouting"
     title = "Shouting"
+    title_ru = "Крик"
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
@@ -232,6 +236,7 @@ class TerminologyCheck(Check):
 
     rule = "terms"
     title = "Terminology"
+    title_ru = "Термины"
 
     def __init__(self, banned: dict[str, str], preferred: dict[str, str],
                  terms: Sequence[Term] = (), source: str | None = None) -> None:
@@ -272,6 +277,7 @@ class ReadabilityCheck(Check):
 
     rule = "readability"
     title = "Readability"
+    title_ru = "Читаемость"
 
     def __init__(self, ranges: Mapping[str, tuple[float, float]], learned: bool = False
                  ) -> None:
@@ -357,6 +363,7 @@ class ObfuscationCheck(Check):
 
     rule = "respect.obfuscated"
     title = "Disguised text"
+    title_ru = "Замаскированный текст"
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
@@ -482,6 +489,24 @@ def rule_docs() -> dict[str, str]:
 
     docs.update(tone.rule_docs())
     return docs
+
+
+def rule_titles() -> dict[str, dict[str, str]]:
+    """Rule name → its title by report language (``{"en": ..., "ru": ...}``), for reports
+    that name rules to people (the Agents table, the rule filter). A brand's own Vale rules
+    have none: their name is their title."""
+    from auditor import scoring, tone
+
+    titles = {c.rule: {"en": c.title, "ru": c.title_ru}
+              for c in (ShoutingCheck, ReadabilityCheck, ObfuscationCheck)}
+    for category in _respect_categories():
+        titles[f"respect.{category.name}"] = {
+            "en": category.title, **({"ru": category.ru[0]} if category.ru else {})}
+    titles["terms.banned"] = {"en": "Banned term", "ru": "Запрещённый термин"}
+    titles["terms.preferred"] = {"en": "Preferred term", "ru": "Предпочтительный термин"}
+    titles.update(scoring.rule_titles())
+    titles.update(tone.rule_titles())
+    return titles
 
 
 def rule_doc(rule: str, docs: dict[str, str] | None = None) -> str | None:

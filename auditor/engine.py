@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from auditor import __version__
-from auditor.checks import Check, Sentence, fingerprint, rule_checks, touchpoint_sentences
+from auditor.checks import (
+    Check,
+    Sentence,
+    fingerprint,
+    rule_checks,
+    rule_titles,
+    touchpoint_sentences,
+)
 from auditor.embedding import (
     DEFAULT_MODEL,
     MINILM_ALIASES,
@@ -965,6 +972,7 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
     context: dict[str, object] = {"brand": baseline.name,
                                   "thresholds": {"ok": SCORE_AT_WARN, "warn": SCORE_AT_DIVERGE},
                                   **scored_context}
+    context["rules"] = _rule_titles(results)
     channels, agents, score = aggregate(results)
     if len([a for a in agents if a.score is not None]) >= 2:
         import numpy as np
@@ -982,6 +990,14 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
         tool_version=__version__, results=tuple(results), channels=channels, agents=agents,
         errors=tuple(errors), score=score, comparison=compare(results, score, previous),
         coverage=coverage, context=context)
+
+
+def _rule_titles(results: Iterable[TouchpointResult]) -> dict[str, dict[str, str]]:
+    """The titles of the rules the run's findings name (``checks.rule_titles``), for the
+    report to name rules to people; a rule without one is left out (its name is its title)."""
+    titles = rule_titles()
+    found = sorted({f.rule for r in results for f in r.findings} & titles.keys())
+    return {rule: titles[rule] for rule in found}
 
 
 def _recall(memo: ResultMemo | None, key: str | None):

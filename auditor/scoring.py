@@ -966,6 +966,13 @@ def final_score(message_score: float | None, findings: tuple[Finding, ...]) -> f
     return round(max(0.0, base - min(sum(worst.values()), 60.0)), 1)
 
 
+def rule_titles() -> dict[str, dict[str, str]]:
+    """``message.*`` → title by report language (``checks.rule_titles``)."""
+    return {"message.off_brand": {"en": "Off-brand message", "ru": "Не в духе бренда"},
+            "message.off_brand_sentence": {"en": "Off-brand sentence",
+                                           "ru": "Фраза не в духе бренда"}}
+
+
 def rule_docs() -> dict[str, str]:
     return {
         "message.off_brand": (

@@ -288,6 +288,13 @@ def off_target(values: np.ndarray, targets: dict[str, ToneTarget], sentences: in
     return out
 
 
+def rule_titles() -> dict[str, dict[str, str]]:
+    """``tone.<dimension>`` → title by report language (``checks.rule_titles``)."""
+    return {f"tone.{d.name}": {"en": f"Tone: {d.title.lower()}",
+                               **({"ru": f"Тон: {_RU[d.name][0]}"} if d.name in _RU else {})}
+            for d in dimensions()}
+
+
 def rule_docs() -> dict[str, str]:
     """``tone.<dimension>`` → documentation, for ``brand-audit explain``."""
     docs = {}

@@ -19,7 +19,8 @@ noted): ``brand`` (the name in the header; default ``run.baseline``), ``threshol
 (``{"ok": 70, "warn": 50}``, the bands for run and channel scores), ``tone_targets``
 (``{dimension: {"target", "tolerance"}}``), ``exemplar_map`` (``[{"x", "y", "text",
 "source"}]``), ``trend`` (``[{"run_id", "started_at", "score", "by_channel"}]``, oldest first),
-``agent_spread``; and from the report itself ``touchpoints[].tone/position/blocks``,
+``agent_spread``, ``rules`` (``{rule: {"en", "ru"}}``, the titles the Agents table and the
+rule filter show; a rule without one shows its id); and from the report itself ``touchpoints[].tone/position/blocks``,
 ``summary.by_channel[C].tone``, ``coverage`` and ``agents[].calls/turns/top_findings``.
 """
 
@@ -29,6 +30,7 @@ import json
 import math
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -152,6 +154,7 @@ def _view(report: dict, tr: Translator) -> dict:
     summary = report.get("summary", {})
     context = report.get("context") or {}
     thresholds = _thresholds(context.get("thresholds"))
+    rule_names = _rule_names(context.get("rules"), tr)
     touchpoints = [tp for tp in report.get("touchpoints", []) if isinstance(tp, dict)]
     channels = list(dict.fromkeys(
         [*summary.get("by_channel", {}), *(tp.get("channel", "") for tp in touchpoints)]))
@@ -207,8 +210,9 @@ def _view(report: dict, tr: Translator) -> dict:
         },
         "legend": [{"channel": c, "label": _channel_label(c, tr),
                     "marker": Markup(_marker_svg(c, styles, 12))} for c in channels],
-        "filters": _facets(touchpoints, tr),
-        "agents": _agents(report.get("agents", []), score, context.get("agent_spread"), tr),
+        "filters": _facets(touchpoints, rule_names, tr),
+        "agents": _agents(report.get("agents", []), score, context.get("agent_spread"), tr,
+                          rule_names),
         "errors": errors[:ERRORS_LIMIT],
         "more_errors": max(len(errors) - ERRORS_LIMIT, 0),
         "channel_label": lambda c: _channel_label(c, tr),
@@ -302,7 +306,21 @@ def _comparison_view(comparison: dict | None, tr: Translator) -> dict | None:
     }
 
 
-def _facets(touchpoints: list[dict], tr: Translator) -> dict:
+def _rule_names(titles: object, tr: Translator) -> Callable[[str], str]:
+    """A rule's name for people in the report's language, from ``context.rules`` (``{rule:
+    {"en", "ru"}}``); a rule it does not name (a brand's Vale rule, an older run) keeps its
+    id."""
+    titles = titles if isinstance(titles, dict) else {}
+
+    def name(rule: str) -> str:
+        title = titles.get(rule)
+        if not isinstance(title, dict):
+            return rule
+        return str(title.get(tr.lang) or title.get("en") or rule)
+    return name
+
+
+def _facets(touchpoints: list[dict], rule_name: Callable[[str], str], tr: Translator) -> dict:
     """The values each filter offers, most frequent first, with their counts."""
     rules: Counter = Counter()
     for tp in touchpoints:
@@ -319,13 +337,15 @@ def _facets(touchpoints: list[dict], tr: Translator) -> dict:
 
     return {
         "channels": [(c, _channel_label(c, tr), n) for c, n in channels.most_common()],
-        "rules": [(r, r, n) for r, n in sorted(rules.items(), key=lambda i: (-i[1], i[0]))],
+        "rules": [(r, rule_name(r), n)
+                  for r, n in sorted(rules.items(), key=lambda i: (-i[1], i[0]))],
         "agents": [(a, a, n) for a, n in sorted(agents.items())],
         "languages": [(c, lang_label(c), n) for c, n in languages.most_common()],
     }
 
 
-def _agents(agents: list, brand_score: object, spread: object, tr: Translator) -> dict | None:
+def _agents(agents: list, brand_score: object, spread: object, tr: Translator,
+            rule_name: Callable[[str], str]) -> dict | None:
     rows = [a for a in agents if isinstance(a, dict)]
     if not rows:
         return None
@@ -339,6 +359,8 @@ def _agents(agents: list, brand_score: object, spread: object, tr: Translator) -
     return {
         "rows": [{**a,
                   "status": a.get("status") if a.get("status") in STATUS_ORDER else None,
+                  "top_findings": [{**f, "title": rule_name(str(f.get("rule", "")))}
+                                   for f in a.get("top_findings") or [] if isinstance(f, dict)],
                   "vs_brand": tr.signed(a["score"] - brand_score)
                   if isinstance(a.get("score"), (int, float))
                   and isinstance(brand_score, (int, float)) else ""}
@@ -747,16 +769,24 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
 
 def _run_labels(moments: list[datetime | None], tr: Translator) -> list[str]:
     """Axis labels of runs: the day (``6 May``); when two labelled runs share a day, the time
-    too, the day written only where it changes (``6 May 06:00``, ``18:00``, ``7 May 06:00``)."""
+    too, the day written only where it changes (``6 May 06:00``, ``18:00``, ``7 May 06:00``);
+    when two share a minute, the seconds as well (``18:54:05``, ``18:54:40``)."""
+    def distinct(labels: list[str]) -> bool:
+        shown = [label for label in labels if label]
+        return len(set(shown)) == len(shown)
+
     days = [tr.short_date(m) if m else "" for m in moments]
-    if len(set(filter(None, days))) == len(list(filter(None, days))):
+    if distinct(days):
         return days
+    clock = "%H:%M" if distinct([f"{m:%Y-%m-%d %H:%M}" if m else "" for m in moments]) \
+        else "%H:%M:%S"
     labels, last = [], ""
     for moment, day in zip(moments, days, strict=True):
         if not moment:
             labels.append("")
             continue
-        labels.append(f"{day} {moment:%H:%M}" if day != last else f"{moment:%H:%M}")
+        time = moment.strftime(clock)
+        labels.append(f"{day} {time}" if day != last else time)
         last = day
     return labels
 

@@ -124,6 +124,16 @@ def test_every_rule_the_demo_report_names_is_explained(demo) -> None:
             assert "Fix" in rule_doc(rule), rule
 
 
+def test_the_report_names_the_rules_it_found_to_people(demo) -> None:
+    rules = {f["rule"] for tp in demo[2]["touchpoints"] for f in tp["findings"]}
+    titles = demo[2]["context"]["rules"]
+    assert set(titles) == rules - {"vale.Sosna.Jargon"}  # a Vale rule's name is its title
+    assert titles["respect.rudeness"] == {"en": "Rude or dismissive",
+                                          "ru": "Грубость или пренебрежение"}
+    page = demo[1]["html"].read_text(encoding="utf-8")
+    assert "Rude or dismissive × 4" in page  # mark's most frequent finding
+
+
 def test_demo_has_social_kinds_agents_and_campaigns_in_both_languages(demo) -> None:
     touchpoints = demo[2]["touchpoints"]
 

@@ -525,6 +525,10 @@ def test_trend_axis_tells_runs_of_one_day_apart():
     same_day = [datetime(2026, 12, 1, 9, 5), datetime(2026, 12, 1, 19, 52),
                 datetime(2026, 12, 2, 6, 0), None]
     assert _run_labels(same_day, tr) == ["1 Dec 09:05", "19:52", "2 Dec 06:00", ""]
+    # Re-runs a few seconds apart all read "18:54".
+    same_minute = [datetime(2026, 12, 1, 18, 54, 5), datetime(2026, 12, 1, 18, 54, 40),
+                   datetime(2026, 12, 1, 19, 48, 0)]
+    assert _run_labels(same_minute, tr) == ["1 Dec 18:54:05", "18:54:40", "19:48:00"]
 
 
 def test_coverage_says_not_said_only_where_it_reads_0_percent():
@@ -570,3 +574,33 @@ def test_every_format_but_json_says_findings_in_the_reports_language(report, fmt
     kept = next(t for t in again["touchpoints"] if t["id"] == tp["id"])["findings"][0]
     assert kept["message"] == finding["message"] and kept["translations"] == \
         finding["translations"]
+
+
+def test_agents_and_rule_filter_name_rules_by_their_titles(report):
+    # The Agents table listed "respect.rudeness × 4": a support lead reads "Rude or
+    # dismissive". Titles come from the run (context.rules); a rule without one keeps its id.
+    titled = {**report, "context": {**report.get("context", {}), "rules": {
+        "respect.guilt": {"en": "Guilt-tripping", "ru": "Давление на чувство вины"}}}}
+
+    def agents_cell(page: str) -> str:
+        return re.search(r'<td><span class="rule-count".*?</td>', page, re.S).group(0)
+
+    def rule_options(page: str) -> str:
+        return re.search(r'<select[^>]*data-filter="rule".*?</select>', page, re.S).group(0)
+
+    english, russian = render_html(titled), render_html(titled, "ru")
+    assert "Guilt-tripping × 1" in agents_cell(english)
+    assert 'title="respect.guilt"' in agents_cell(english)
+    assert "Давление на чувство вины × 1" in agents_cell(russian)
+    assert re.search(r'value="respect.guilt"[^>]*>\s*Guilt-tripping', rule_options(english))
+    untitled = render_html({**report, "context": {}})  # a run stored before titles
+    assert "respect.guilt × 1" in agents_cell(untitled)
+
+
+def test_every_rule_has_a_title_in_both_report_languages():
+    from auditor.checks import rule_docs, rule_titles
+
+    titles = rule_titles()
+    families = {"respect", "terms", "vale"}  # documented as families; their findings are named
+    assert set(rule_docs()) - families <= set(titles)
+    assert all(t.get("en") and t.get("ru") for t in titles.values())
