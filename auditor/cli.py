@@ -660,8 +660,11 @@ def _fmt(score: float | None) -> str:
 
 
 def _print_summary(ctx: click.Context, audit_run) -> None:
-    _say(ctx, f"Brand score {_fmt(audit_run.score).strip()}: {len(audit_run.results)} "
-              f"touchpoints, {audit_run.diverging} diverge, {audit_run.warnings} to watch, "
+    from reports.i18n import counted
+
+    _say(ctx, f"Brand score {_fmt(audit_run.score).strip()}: "
+              f"{counted(len(audit_run.results), 'touchpoint')}, {audit_run.diverging} diverge, "
+              f"{audit_run.warnings} to watch, "
               f"{len(audit_run.errors)} could not be collected")
     for ch in audit_run.channels:
         _say(ctx, f"  {ch.channel:8} {_fmt(ch.score)}  {ch.touchpoints:4} touchpoints  "

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import EXIT_GATE_FAILED, EXIT_OK, ConfigError
+from reports.i18n import counted
 
 LEVELS = ("off", "warn", "error")
 _RANK = {"off": 0, "warn": 1, "error": 2}
@@ -281,8 +282,8 @@ def evaluate(report: dict, gates: Gates, *, previous: dict | None = None,
         what = "diverges" if gates.fail_on == "error" else "diverges or warns"
         results.append(GateResult(
             "fail_on", "error", not bad,
-            f"{len(bad)} touchpoint(s) where copy {what} (fail_on = {gates.fail_on})" if bad
-            else f"no touchpoint {what}", tuple(_tp_line(tp) for tp in bad[:20])))
+            f"{counted(len(bad), 'touchpoint')} where copy {what} (fail_on = {gates.fail_on})"
+            if bad else f"no touchpoint {what}", tuple(_tp_line(tp) for tp in bad[:20])))
     if gates.configured:
         results.extend(_rule_gates(touchpoints, gates))
         results.extend(_score_gates(summary, gates))
@@ -291,13 +292,13 @@ def evaluate(report: dict, gates: Gates, *, previous: dict | None = None,
             bad = [tp for tp in touchpoints if tp.get("status") == "diverges"]
             results.append(GateResult(
                 "max_diverging", gates.max_diverging.level, len(bad) <= limit,
-                f"{len(bad)} diverging touchpoint(s), at most {limit} allowed",
+                f"{counted(len(bad), 'diverging touchpoint')}, at most {limit} allowed",
                 tuple(_tp_line(tp) for tp in bad[:20])))
         if gates.no_regression != "off":
             results.append(_regression(report, previous, previous_label, gates))
     if waivers is not None and gates.expired_waivers != "off":
         for waiver, hits in getattr(waivers, "expired", ()):
-            still = (f"it still matches {hits} finding(s), which now count again"
+            still = (f"it still matches {counted(hits, 'finding')}, which now count again"
                      if hits else "it matches no finding any more: delete it")
             results.append(GateResult(
                 "expired_waiver", gates.expired_waivers, False,
@@ -308,7 +309,7 @@ def evaluate(report: dict, gates: Gates, *, previous: dict | None = None,
     if gates.collection_errors != "off" and errors and gates.configured:
         results.append(GateResult(
             "collection_errors", gates.collection_errors, False,
-            f"{len(errors)} source(s) could not be read",
+            f"{counted(len(errors), 'source')} could not be read",
             tuple(f"{e.get('source')}: {e.get('error')}" for e in errors[:20])))
     return GateReport(tuple(results))
 
@@ -341,7 +342,7 @@ def _rule_gates(touchpoints: list[dict], gates: Gates) -> list[GateResult]:
             continue
         out.append(GateResult(
             "rules", lvl, total == 0,
-            f"{total} finding(s) at gate level {lvl}: {rules}" if total
+            f"{counted(total, 'finding')} at gate level {lvl}: {rules}" if total
             else f"no finding at gate level {lvl}", tuple(where[lvl][:20])))
     return out
 
@@ -403,9 +404,10 @@ def _regression(report: dict, previous: dict | None, label: str | None,
     for i in common:
         drop(str(now[i].get("source") or i), scores(before, [i]), scores(now, [i]))
     passed = not details
-    message = (f"no score dropped more than {tol:g} point(s) since {label} "
-               f"({len(common)} touchpoint(s) compared)" if passed else
-               f"{len(details)} score(s) dropped more than {tol:g} point(s) since {label}")
+    points = f"{tol:g} point" + ("" if tol == 1 else "s")
+    message = (f"no score dropped more than {points} since {label} "
+               f"({counted(len(common), 'touchpoint')} compared)" if passed else
+               f"{counted(len(details), 'score')} dropped more than {points} since {label}")
     return GateResult("no_regression", level, passed, message, tuple(details[:30]))
 
 

@@ -20,8 +20,9 @@ noted): ``brand`` (the name in the header; default ``run.baseline``), ``threshol
 (``{dimension: {"target", "tolerance"}}``), ``exemplar_map`` (``[{"x", "y", "text",
 "source"}]``), ``trend`` (``[{"run_id", "started_at", "score", "by_channel"}]``, oldest first),
 ``agent_spread``, ``rules`` (``{rule: {"en", "ru"}}``, the titles the Agents table and the
-rule filter show; a rule without one shows its id); and from the report itself ``touchpoints[].tone/position/blocks``,
-``summary.by_channel[C].tone``, ``coverage`` and ``agents[].calls/turns/top_findings``.
+rule filter show; a rule without one shows its id); and from the report itself
+``touchpoints[].tone/position/blocks``, ``summary.by_channel[C].tone``, ``coverage`` and
+``agents[].calls/turns/top_findings``.
 """
 
 from __future__ import annotations

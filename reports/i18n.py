@@ -398,6 +398,12 @@ def check_language(lang: str) -> str:
     return lang
 
 
+def counted(n: int, one: str, other: str | None = None) -> str:
+    """``n`` and an English noun in the form it takes: ``1 touchpoint``, ``2 touchpoints``
+    (``other``: a plural that is not ``one`` + "s")."""
+    return f"{n} {one if n == 1 else other or one + 's'}"
+
+
 def plural_index(lang: str, n: int) -> int:
     """Which plural form ``n`` takes: English 0 one / 1 other; Russian 0 one / 1 few / 2 many."""
     n = abs(int(n))

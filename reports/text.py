@@ -8,6 +8,8 @@ import re
 
 from auditor.types import Locator
 
+from .i18n import counted
+
 _LOCATOR_FIELDS = ("source", "line", "column", "css", "start_ms", "end_ms")
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _ANSI = {
@@ -64,7 +66,7 @@ def render_markdown(report: dict) -> str:
     score = summary.get("score")
     headline = f"**Brand score: {_score(score)}/100**" if score is not None else (
         "**Brand score: not scored**")
-    counts = (f"{summary.get('touchpoints', 0)} touchpoints, "
+    counts = (f"{counted(summary.get('touchpoints', 0), 'touchpoint')}, "
               f"{summary.get('diverging', 0)} diverging, {summary.get('warnings', 0)} to review")
     comparison = report.get("comparison")
     if comparison and comparison.get("score_delta") is not None:
@@ -195,13 +197,13 @@ def _summary_line(report: dict, paint) -> str:
     by_severity = {s: sum(f.get("severity") == s for f in findings) for s in _SEVERITY_ORDER}
     parts = [
         f"score {_score(summary.get('score'))}",
-        f"{summary.get('touchpoints', 0)} touchpoints",
+        counted(summary.get('touchpoints', 0), "touchpoint"),
         paint(f"{summary.get('diverging', 0)} diverging", "error")
         if summary.get("diverging") else "0 diverging",
         paint(f"{summary.get('warnings', 0)} to review", "warning")
         if summary.get("warnings") else "0 to review",
-        f"{len(findings)} findings ({by_severity['error']} errors, "
-        f"{by_severity['warning']} warnings, {by_severity['info']} info)",
+        f"{counted(len(findings), 'finding')} ({counted(by_severity['error'], 'error')}, "
+        f"{counted(by_severity['warning'], 'warning')}, {by_severity['info']} info)",
     ]
     if summary.get("waived"):
         parts.append(f"{summary['waived']} waived")
@@ -209,7 +211,7 @@ def _summary_line(report: dict, paint) -> str:
         parts.append(f"{summary['outside_changes']} outside the changed lines")
     errors = len(report.get("errors", []))
     if errors:
-        parts.append(paint(f"{errors} sources not collected", "error"))
+        parts.append(paint(f"{counted(errors, 'source')} not collected", "error"))
     return "brand-audit: " + ", ".join(parts)
 
 

@@ -128,6 +128,9 @@ def test_fail_on_shorthand_and_defaults() -> None:
     ok = report(tp("web:/", "web", 90.0, "ok"), tp("x", "web", 65.0, "warn"))
     assert evaluate(ok, default_gates("error")).exit_code == 0
     assert evaluate(ok, default_gates("warning")).exit_code == 1
+    warned = evaluate(ok, default_gates("warning"))
+    assert [r.message for r in warned.results if r.gate == "fail_on"] == [
+        "1 touchpoint where copy diverges or warns (fail_on = warning)"]
     # Configured gates without fail_on do not judge statuses; --fail-on adds it back.
     lenient = parse_gates({"severity": {"error": "off", "warning": "off"}}, "x")
     assert evaluate(SAMPLE, lenient).exit_code == 0

@@ -604,3 +604,11 @@ def test_every_rule_has_a_title_in_both_report_languages():
     families = {"respect", "terms", "vale"}  # documented as families; their findings are named
     assert set(rule_docs()) - families <= set(titles)
     assert all(t.get("en") and t.get("ru") for t in titles.values())
+
+
+def test_counts_in_summaries_agree_with_their_number():
+    # "1 touchpoints", "1 findings" and "touchpoint(s)" read as unfinished.
+    report = to_dict(_minimal_run())
+    line = render_text(report).splitlines()[-1]
+    assert "1 touchpoint," in line and "0 findings (0 errors, 0 warnings" in line
+    assert "**Brand score: 91.2/100** · 1 touchpoint," in render_markdown(report)
