@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
+import inspect
 import re
 import tomllib
 import types
@@ -183,7 +185,8 @@ def build_options(options_type: type, table: dict, src: str, text: str, prefix: 
     for name, value in table.items():
         expected = hints[name]
         if not _matches(value, expected):
-            raise _type_error(src, text, prefix + name, name, expected, value)
+            raise _type_error(src, text, prefix + name, name, expected, value,
+                              hint=option_docs(options_type).get(name))
         values[name] = value
     missing = [
         name for name, f in fields.items()
@@ -193,7 +196,9 @@ def build_options(options_type: type, table: dict, src: str, text: str, prefix: 
     if missing:
         raise ConfigError("missing required key", source=src, key=prefix + missing[0],
                           line=_line_of(text, prefix.rstrip(".").split("[")[0]),
-                          hint=f"add {missing[0]} = ... ({_type_name(hints[missing[0]])})")
+                          hint=f"add {missing[0]} = ... ({_type_name(hints[missing[0]])})"
+                          + (f": {doc}" if (doc := option_docs(options_type).get(missing[0]))
+                             else ""))
     try:
         return options_type(**values)
     except (TypeError, ValueError) as exc:
@@ -230,9 +235,35 @@ def _type_name(expected: Any) -> str:
             dict: "a table"}.get(expected, getattr(expected, "__name__", str(expected)))
 
 
-def _type_error(src: str, text: str, key: str, bare: str, expected: Any, value: Any) -> ConfigError:
+def _type_error(src: str, text: str, key: str, bare: str, expected: Any, value: Any,
+                hint: str | None = None) -> ConfigError:
     return ConfigError(f"expected {_type_name(expected)}, got {type(value).__name__} {value!r}",
-                       source=src, key=key, line=_line_of(text, bare))
+                       source=src, key=key, line=_line_of(text, bare), hint=hint)
+
+
+@functools.cache
+def option_docs(options_type: type) -> dict[str, str]:
+    """Each option's ``#:`` comment in its dataclass's source (or a base class's), as one
+    line: what a config error says about the key. An option without one is left out."""
+    docs: dict[str, str] = {}
+    for klass in reversed(options_type.__mro__):
+        if not dataclasses.is_dataclass(klass):
+            continue
+        try:
+            lines = inspect.getsource(klass).splitlines()
+        except (OSError, TypeError):  # no source (a frozen application): errors go without
+            continue
+        comment: list[str] = []
+        for line in lines:
+            stripped = line.strip()
+            if stripped.startswith("#:"):
+                comment.append(stripped[2:].strip())
+                continue
+            field_name = re.match(r"(\w+)\s*:", stripped)
+            if comment and field_name:
+                docs[field_name.group(1)] = " ".join(comment).replace("``", "")
+            comment = []
+    return docs
 
 
 def _check_keys(table: dict, allowed: set[str], src: str, text: str, prefix: str) -> None:

@@ -39,3 +39,18 @@ def test_config_errors_name_file_key_and_line(name, key, line, words) -> None:
 def test_missing_config_says_how_to_make_one(tmp_path) -> None:
     with pytest.raises(ConfigError, match="brand-audit init"):
         load_config(tmp_path / "audit.toml")
+
+
+def test_a_wrong_value_says_what_the_option_is_for(tmp_path) -> None:
+    # "expected a string, got bool True" alone does not say what to write instead.
+    config = tmp_path / "audit.toml"
+    config.write_text('[audit]\nbaseline = "b"\n\n[[channels.chat]]\npath = "chats/"\n'
+                      'agent_from_filename = true\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(config)
+    assert info.value.key == "channels.chat[0].agent_from_filename"  # a CallsOptions field
+    assert "a named group agent, searched in the file name" in info.value.describe()
+    config.write_text('[audit]\nbaseline = "b"\n\n[[channels.files]]\ninclude = ["*.md"]\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match="add path = ... \\(a string\\): A file or a folder"):
+        load_config(config)
