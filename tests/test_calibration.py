@@ -251,3 +251,19 @@ def test_folds_fitted_side_by_side_give_the_scores_of_one_at_a_time(monkeypatch)
         results.append((model.block_raw, model.approved))
     assert np.array_equal(results[0][0], results[1][0])
     assert np.array_equal(results[0][1], results[1][1])
+
+
+def test_nearest_copy_is_the_same_a_batch_of_queries_at_a_time(monkeypatch) -> None:
+    # A large run's paragraphs are compared with the approved copy a batch at a time, so the
+    # similarity matrix does not grow with the run; exclusions follow their queries.
+    from auditor import scoring
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(23, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    docs = np.array([i % 5 for i in range(23)])
+    whole = scoring._knn(vectors, vectors, exclude=docs, groups=docs)
+    monkeypatch.setattr(scoring, "KNN_BATCH", 4)
+    batched = scoring._knn(vectors, vectors, exclude=docs, groups=docs)
+    assert batched.shape == whole.shape
+    assert np.allclose(batched, whole, rtol=0, atol=1e-6)
