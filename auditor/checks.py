@@ -163,14 +163,25 @@ class RespectCheck(Check):
                 for pattern in category.patterns:
                     match = pattern.search(sentence.text)
                     if match:
-                        phrase = match.group(0)
+                        span = _whole_words(sentence.text, *match.span())
+                        phrase = sentence.text[span[0]:span[1]]
                         ru = category.ru
                         yield self.finding(
                             touchpoint, sentence, category.severity,
                             f"{category.title}: “{phrase}”. {category.why}",
-                            category.fix, match.span(), rule=f"respect.{category.name}",
+                            category.fix, span, rule=f"respect.{category.name}",
                             ru=(f"{ru[0]}: «{phrase}». {ru[1]}", ru[2]) if ru else None)
                         break
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``..``end`` widened to whole words: a phrase written as a stem ("успей", "спеши")
+    quotes and marks the word it is part of ("Успейте", "поспешите")."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    return start, end
 
 
 # Two or more capitalised words in a row; a lone short word is an acronym (SMS, FAQ, ТВ).

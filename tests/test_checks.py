@@ -52,6 +52,14 @@ def test_respect_finding_names_the_phrase() -> None:
                                        or "act now" in finding.message)
 
 
+def test_respect_finding_quotes_and_marks_whole_words() -> None:
+    # The phrase "успей" quoted half a word: False urgency: “Успей” in "Успейте подключить".
+    text = "Успейте подключить, осталось 3 часа."
+    (finding,) = [f for f in _rules(text) if f.rule == "respect.false_urgency"]
+    assert "“Успейте”" in finding.message
+    assert text[finding.span[0]:finding.span[1]] == "Успейте"
+
+
 def test_terminology_matches_russian_word_forms() -> None:
     banned = {"дешёвый": "говорите «доступный»", "cheap": "say 'affordable'"}
     found = _rules("Самые дешёвые тарифы в городе. Cheap plans for all.", banned=banned)
