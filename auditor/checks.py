@@ -187,6 +187,26 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
 # Two or more capitalised words in a row; a lone short word is an acronym (SMS, FAQ, ТВ).
 _CAPS_RUN = re.compile(r"\b[A-ZА-ЯЁ]{2,}(?:[\s,]+[A-ZА-ЯЁ]{2,})+\b")
 _CAPS_BANG = re.compile(r"\b[A-ZА-ЯЁ]{3,}\s*!")  # "СРОЧНО!", "NOW!"
+_RU_VOWELS = frozenset("АЕЁИОУЫЭЮЯ")
+
+
+def _shouted(run: str) -> list[str]:
+    """The words of a run of capitals, when at least two of them are words said aloud rather
+    than acronyms ("LAST CHANCE", "ТОЛЬКО СЕГОДНЯ", not "GSA IT", "HTTPS URL", "МВД РФ");
+    else none. An English word is one the pronouncing dictionary knows, said in fewer
+    syllables than it has letters (an acronym is spelled out: "URL" is three); a Russian
+    one has three letters or more, a vowel among them."""
+    words = re.findall(r"[^\W\d_]+", run)
+    said = 0
+    for word in words:
+        if _is_cyrillic(word[0]):
+            said += len(word) >= 3 and not _RU_VOWELS.isdisjoint(word)
+        else:
+            from auditor.readability import _cmudict
+
+            syllables = _cmudict().get(word.lower())
+            said += syllables is not None and syllables < len(word)
+    return words if said >= 2 else []
 
 
 class ShoutingCheck(Check):
@@ -206,8 +226,10 @@ class ShoutingCheck(Check):
 
     def run(self, touchpoint: Touchpoint, sentences: list[Sentence]) -> Iterator[Finding]:
         for sentence in sentences:
-            run = _CAPS_RUN.search(sentence.text) or _CAPS_BANG.search(sentence.text)
-            caps = re.findall(r"[^\W\d_]+", run.group(0)) if run else []
+            caps = next((words for run in _CAPS_RUN.finditer(sentence.text)
+                         if (words := _shouted(run.group(0)))), [])
+            if not caps and (bang := _CAPS_BANG.search(sentence.text)):
+                caps = [bang.group(0).rstrip("! ")]
             bangs = re.search(r"[!?]*![!?]*!+", sentence.text)
             if caps or bangs:
                 what, what_ru = [], []
