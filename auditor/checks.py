@@ -212,9 +212,10 @@ def _shouted(run: str) -> list[str]:
 class ShoutingCheck(Check):
     """Flags shouting: words in capitals and runs of exclamation marks.
 
-    Capitals and "!!!" read as raised voice in every channel. A lone short acronym (SMS,
-    FAQ, EBITDA) is not shouting; two or more capitalised words in a row, a capitalised word
-    with an exclamation mark, or two or more exclamation marks in a row, are.
+    Capitals and "!!!" read as raised voice in every channel. Acronyms are not shouting,
+    alone or in a row (SMS, EBITDA, "GSA IT", "HTTPS URL", "МВД РФ"); two or more capitalised
+    words said aloud in a row ("LAST CHANCE", "ТОЛЬКО СЕГОДНЯ"), a capitalised word with an
+    exclamation mark, or two or more exclamation marks in a row, are.
 
     Example:  "ONLY TODAY!!! MEGA SALE"
     Fix:      "Today only: 20% off your first three months."
