@@ -652,7 +652,10 @@ def _brand_map(touchpoints: list[dict], exemplars: object, styles: dict,
     if stars:
         centre = px(sum(e["x"] for e in stars) / len(stars),
                     sum(e["y"] for e in stars) / len(stars))
-        radius = max(max(math.dist(centre, px(e["x"], e["y"])) for e in stars) + 26, 40)
+        # Where most of the approved copy sits: one approved paragraph unlike the rest would
+        # otherwise stretch the zone past the chart's edges.
+        distances = sorted(math.dist(centre, px(e["x"], e["y"])) for e in stars)
+        radius = max(distances[int(0.95 * (len(distances) - 1))] + 26, 40)
         parts.append(f'<circle class="zone" cx="{_f(centre[0])}" cy="{_f(centre[1])}" '
                      f'r="{_f(radius)}"><title>{escape(tr.t("map_brand_zone"))}</title></circle>')
     focusable = 0

@@ -612,3 +612,19 @@ def test_counts_in_summaries_agree_with_their_number():
     line = render_text(report).splitlines()[-1]
     assert "1 touchpoint," in line and "0 findings (0 errors, 0 warnings" in line
     assert "**Brand score: 91.2/100** · 1 touchpoint," in render_markdown(report)
+
+
+def test_brand_zone_is_where_most_approved_copy_sits():
+    # One approved paragraph unlike the rest stretched the zone past the chart's edges.
+    from reports.html import _brand_map
+    from reports.i18n import Translator
+
+    tps = [{"id": "t", "channel": "web", "status": "ok", "position": [0.0, 0.0]}]
+    stars = [{"x": 0.01 * i, "y": 0.01 * (i % 3), "text": "a", "source": "s"} for i in range(20)]
+    stars.append({"x": -2.0, "y": -2.0, "text": "outlier", "source": "s"})
+    svg = str(_brand_map(tps, stars, {}, Translator("en"))["svg"])
+    cx, cy, r = (float(v) for v in re.search(
+        r'<circle class="zone" cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg).groups())
+    outlier = tuple(map(float, re.search(  # the star's top point
+        r'aria-label="Approved copy: outlier \(s\)"><path d="M([\d.]+) ([\d.]+)', svg).groups()))
+    assert r < math.dist((cx, cy), outlier) / 2 and r < 440 / 4  # the outlier is outside
