@@ -187,7 +187,6 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
 # Two or more capitalised words in a row; a lone short word is an acronym (SMS, FAQ, ТВ).
 _CAPS_RUN = re.compile(r"\b[A-ZА-ЯЁ]{2,}(?:[\s,]+[A-ZА-ЯЁ]{2,})+\b")
 _CAPS_BANG = re.compile(r"\b[A-ZА-ЯЁ]{3,}\s*!")  # "СРОЧНО!", "NOW!"
-_RU_VOWELS = frozenset("АЕЁИОУЫЭЮЯ")
 
 
 def _shouted(run: str) -> list[str]:
@@ -196,15 +195,15 @@ def _shouted(run: str) -> list[str]:
     else none. An English word is one the pronouncing dictionary knows, said in fewer
     syllables than it has letters (an acronym is spelled out: "URL" is three); a Russian
     one has three letters or more, a vowel among them."""
+    from auditor.readability import RUSSIAN_VOWELS, dictionary_syllables
+
     words = re.findall(r"[^\W\d_]+", run)
     said = 0
     for word in words:
         if _is_cyrillic(word[0]):
-            said += len(word) >= 3 and not _RU_VOWELS.isdisjoint(word)
+            said += len(word) >= 3 and not RUSSIAN_VOWELS.isdisjoint(word.lower())
         else:
-            from auditor.readability import _cmudict
-
-            syllables = _cmudict().get(word.lower())
+            syllables = dictionary_syllables(word)
             said += syllables is not None and syllables < len(word)
     return words if said >= 2 else []
 

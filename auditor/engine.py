@@ -648,7 +648,6 @@ def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray
 
     from auditor.tone import (
         advice,
-        advice_ru,
         explain_off_target,
         explain_off_target_ru,
         off_target,
@@ -678,7 +677,7 @@ def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray
             fingerprint=fingerprint(f"tone.{name}", tp.id, worst.text),
             translations=(("ru", explain_off_target_ru(name, value, target,
                                                        scoring.baseline.name),
-                           advice_ru(name, direction) or None),)))
+                           advice(name, direction, "ru") or None),)))
     return out
 
 

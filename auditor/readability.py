@@ -128,6 +128,12 @@ def syllable_count(word: str, language: str) -> int:
     return total
 
 
+def dictionary_syllables(word: str) -> int | None:
+    """Syllables of an English word as the CMU pronouncing dictionary says it, or None when
+    the dictionary does not know the word (no guess, unlike ``syllable_count``)."""
+    return _cmudict().get(word.lower())
+
+
 @cache
 def _cmudict() -> dict[str, int]:
     """Word → syllables (vowel phonemes carry a stress digit) of its first pronunciation.

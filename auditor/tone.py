@@ -265,6 +265,23 @@ _ADVICE = {
                      "capitals; let the customer decide in their own time.",
     ("respect", 1): "",
 }
+_ADVICE_RU = {
+    ("formality", -1): "Скажите так, как сказали бы клиенту у стойки: короче, обычными словами, "
+                       "на «вы» и «мы».",
+    ("formality", 1): "Уберите сленг и восклицательные знаки: простые дружелюбные фразы лучше "
+                      "несут бренд.",
+    ("warmth", -1): "Обратитесь к человеку: поблагодарите, скажите, что понимаете, и что вы для "
+                    "него сделаете.",
+    ("warmth", 1): "Сохраните доброту, но без сюсюканья: одной искренней фразы достаточно.",
+    ("confidence", -1): "Скажите, что вы делаете и когда; уберите «может быть», «постараемся», "
+                        "«надеемся».",
+    ("confidence", 1): "Подкрепите утверждение фактом, который клиент может проверить, или "
+                       "смягчите его.",
+    ("customer_focus", -1): "Пишите о клиенте и его задаче, а не о компании, её наградах или "
+                            "конкурентах.",
+    ("respect", -1): "Приглашайте, а не давите: без нажима, выдуманных сроков и заглавных "
+                     "букв; пусть клиент решит в своё время.",
+}
 
 
 #: Dimensions where only falling short is a problem: copy is never too respectful or too
@@ -324,23 +341,6 @@ def rule_docs() -> dict[str, str]:
     return docs
 
 
-_ADVICE_RU = {
-    ("formality", -1): "Скажите так, как сказали бы клиенту у стойки: короче, обычными словами, "
-                       "на «вы» и «мы».",
-    ("formality", 1): "Уберите сленг и восклицательные знаки: простые дружелюбные фразы лучше "
-                      "несут бренд.",
-    ("warmth", -1): "Обратитесь к человеку: поблагодарите, скажите, что понимаете, и что вы для "
-                    "него сделаете.",
-    ("warmth", 1): "Сохраните доброту, но без сюсюканья: одной искренней фразы достаточно.",
-    ("confidence", -1): "Скажите, что вы делаете и когда; уберите «может быть», «постараемся», "
-                        "«надеемся».",
-    ("confidence", 1): "Подкрепите утверждение фактом, который клиент может проверить, или "
-                       "смягчите его.",
-    ("customer_focus", -1): "Пишите о клиенте и его задаче, а не о компании, её наградах или "
-                            "конкурентах.",
-    ("respect", -1): "Приглашайте, а не давите: без нажима, выдуманных сроков и заглавных "
-                     "букв; пусть клиент решит в своё время.",
-}
 #: Each dimension in Russian: its scale, and "more ..." towards its low and its high end.
 _RU = {
     "formality": ("официально ↔ разговорно", "официальнее", "разговорнее"),
@@ -352,12 +352,10 @@ _RU = {
 }
 
 
-def advice(dimension: str, direction: int) -> str:
-    return _ADVICE.get((dimension, direction), "")
-
-
-def advice_ru(dimension: str, direction: int) -> str:
-    return _ADVICE_RU.get((dimension, direction), "")
+def advice(dimension: str, direction: int, language: str = "en") -> str:
+    """What to do about copy too far towards ``direction`` (-1 low, +1 high) on
+    ``dimension``, in ``language`` ("en", "ru"); "" when there is no advice."""
+    return (_ADVICE_RU if language == "ru" else _ADVICE).get((dimension, direction), "")
 
 
 def explain_off_target(name: str, value: float, target: ToneTarget, brand: str) -> str:

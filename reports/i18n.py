@@ -1,10 +1,11 @@
 """The words of the HTML report's interface, in English and Russian.
 
-Collected copy and rule ids are shown as the run wrote them; a finding's message and
-suggestion in the report's language come with the finding (``findings[].translations``,
-``localized``). ``translator(lang)`` gives the template its ``t`` (a message),
-``tn`` (a message with a count, in the language's plural form) and number/date formatting;
-``messages_for_js(lang)`` is the part the page's script needs, embedded as JSON.
+Collected copy is shown as the run wrote it; a finding's message and suggestion in the
+report's language come with the finding (``findings[].translations``, ``localized``), and a
+rule's title with the run (``context.rules``). ``translator(lang)`` gives the template its
+``t`` (a message), ``tn`` (a message with a count, in the language's plural form) and
+number/date formatting; ``messages_for_js(lang)`` is the part the page's script needs,
+embedded as JSON.
 
 Plurals: English has one/other; Russian has one/few/many (1 касание, 2 касания, 5 касаний),
 chosen by CLDR's rule for ``ru``.
@@ -398,10 +399,9 @@ def check_language(lang: str) -> str:
     return lang
 
 
-def counted(n: int, one: str, other: str | None = None) -> str:
-    """``n`` and an English noun in the form it takes: ``1 touchpoint``, ``2 touchpoints``
-    (``other``: a plural that is not ``one`` + "s")."""
-    return f"{n} {one if n == 1 else other or one + 's'}"
+def counted(n: int, noun: str) -> str:
+    """``n`` and an English noun in the form it takes: ``1 touchpoint``, ``2 touchpoints``."""
+    return f"{n} {noun if n == 1 else noun + 's'}"
 
 
 def plural_index(lang: str, n: int) -> int:
