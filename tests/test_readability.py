@@ -144,3 +144,21 @@ def test_readability_is_documented() -> None:
 
     docs = rule_docs()
     assert "Oborneva" in docs["readability"] and "Vale" in docs["vale"]
+
+
+def test_copy_in_a_language_without_a_flesch_formula_is_not_measured_as_english() -> None:
+    # French without a language label: English Flesch would put it near 0 (French words are
+    # long and the CMU dictionary does not know them) and flag it against any English range.
+    text = ("Conformément aux dispositions réglementaires applicables, l'administration "
+            "communique périodiquement les modalités d'accès aux prestations numériques. "
+            "Les utilisatrices et les utilisateurs bénéficient d'un accompagnement "
+            "personnalisé lorsque les démarches administratives nécessitent des "
+            "justificatifs complémentaires. Toute réclamation concernant l'instruction "
+            "des dossiers dématérialisés doit être adressée préalablement au service "
+            "compétent, accompagnée obligatoirement des pièces justificatives "
+            "correspondantes.")
+    tp = Touchpoint(id="fr.md", channel="files", source="fr.md", title="fr", language="und",
+                    blocks=(Block(text, "files.paragraph", Locator("fr.md", line=1)),))
+    sentences = touchpoint_sentences(tp)
+    assert measure(text, "en").flesch < 30
+    assert list(ReadabilityCheck({"*": (50.0, 85.0)}).run(tp, sentences)) == []

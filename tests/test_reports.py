@@ -628,3 +628,11 @@ def test_brand_zone_is_where_most_approved_copy_sits():
     outlier = tuple(map(float, re.search(  # the star's top point
         r'aria-label="Approved copy: outlier \(s\)"><path d="M([\d.]+) ([\d.]+)', svg).groups()))
     assert r < math.dist((cx, cy), outlier) / 2 and r < 440 / 4  # the outlier is outside
+
+
+def test_every_language_brand_audit_identifies_has_a_name_in_both_interfaces():
+    from auditor.text import LATIN_LANGUAGES
+    from reports.i18n import EN, RU
+
+    for code in ("ru", *LATIN_LANGUAGES):
+        assert EN[f"lang_{code}"] and RU[f"lang_{code}"], code

@@ -28,6 +28,29 @@ def test_detect_language_by_script() -> None:
     assert detect_language("12345", default="und") == "und"
 
 
+def test_detect_language_tells_latin_script_languages_apart() -> None:
+    assert detect_language("Nous aidons le gouvernement à mieux servir les Canadiennes et "
+                           "les Canadiens.") == "fr"
+    assert detect_language("Unsere Mission ist einfach: gute digitale Dienste für alle "
+                           "Menschen.") == "de"
+    assert detect_language("Ofrecemos envío gratuito a todo el país durante esta semana. "
+                           "Llámenos hoy mismo.") == "es"
+    assert detect_language("We help government teams build services that people can use.") == "en"
+    # Too short to tell apart: English, as before.
+    assert detect_language("À propos") == "en"
+    assert detect_language("Contact us") == "en"
+    # A page of English copy with one French phrase is English.
+    assert detect_language("Our service team answers every request within one working day. "
+                           "Merci beaucoup!") == "en"
+
+
+def test_sentences_start_with_accented_capitals() -> None:
+    assert sentences("Nous écrivons simplement. À vous de lire. Élégant, non ?") == [
+        "Nous écrivons simplement.", "À vous de lire.", "Élégant, non ?"]
+    assert sentences("Wir liefern morgen. Über uns lesen Sie hier.") == [
+        "Wir liefern morgen.", "Über uns lesen Sie hier."]
+
+
 def test_normalize_space_joins_every_kind_of_white_space() -> None:
     import re
     import sys
