@@ -27,7 +27,11 @@ def scores():
     "Курьер привезёт роутер бесплатно и позвонит перед приездом.",
     # A media brand's call to join its writing challenge was flagged too.
     "Ну и сами залетайте в конкурс, миру нужны ваши истории!",
-], ids=["ru-installation", "en-installation", "ru-delivery", "ru-challenge"])
+    # A public-sector product's developer documentation ("clients" read as client bases).
+    "Sign up for a Notify account and visit the API documentation. You’ll see there are "
+    "clients for many common programming languages, such as Java, Python, and JavaScript. "
+    "These clients and documentation are maintained by GDS.",
+], ids=["ru-installation", "en-installation", "ru-delivery", "ru-challenge", "en-api-clients"])
 def test_a_brands_own_terms_are_not_an_offer(scores, text):
     assert scores(text) <= THRESHOLD
 
