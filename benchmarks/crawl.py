@@ -129,15 +129,21 @@ def run_wget(wget: str, url: str, workdir: Path) -> tuple[int, float, float]:
     return pages, seconds, cpu
 
 
-def verdict(median: float, rounds: list[float]) -> str:
+def verdict(median: float, rounds: list[float], fastest: float | None = None) -> str:
     """Whether brand-audit kept up with wget (ratios of pages per second): in every round, by
-    the median only (the machine is shared: say so), or not."""
-    if min(rounds) >= 1:
+    the median only (the machine is shared: say so), or not. ``fastest`` is the ratio of each
+    crawler's fastest round, the least disturbed by other work on the machine; below 1 (wget
+    at its best beat brand-audit at its best) the verdict says so too."""
+    every, best = min(rounds) >= 1, fastest is None or fastest >= 1
+    if every and best:
         return "met"
-    if median >= 1:
-        return (f"met by the median, *not* in every round (the rounds: "
-                f"{min(rounds):.2f}-{max(rounds):.2f})")
-    return "*not* met"
+    at_best = "" if best else (f"; *not* at each crawler's fastest round (brand-audit's "
+                               f"fastest made {fastest:.2f}× wget's fastest)")
+    if median < 1:
+        return "*not* met" + at_best
+    rounds_note = "" if every else (f", *not* in every round (the rounds: "
+                                    f"{min(rounds):.2f}-{max(rounds):.2f})")
+    return "met by the median" + rounds_note + at_best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{statistics.median(theirs):.1f} | **{ratio:.2f}×** "
                     f"(rounds {min(each):.2f}-{max(each):.2f}) | "
                     f"{statistics.median(our_cpu):.2f} | {statistics.median(their_cpu):.2f} |")
-        verdicts.append(f"{where}: {verdict(ratio, each)}")
+        verdicts.append(f"{where}: {verdict(ratio, each, max(ours) / max(theirs))}")
     table = "\n".join([
         SECTION,
         "",
@@ -241,10 +247,14 @@ def main(argv: list[str] | None = None) -> int:
         "in a second process (a process pool fed each page) left the crawl's CPU a page where "
         "it was (1.00-1.08 ms against 1.02-1.12 ms in one process): taking each page's "
         "blocks back costs about what extracting them does. wget's speed moves most with how "
-        "busy the machine is (one connection, so every scheduling delay adds up): the "
-        "ratio of the same code was 0.44 in one run on 2026-12-01 and 0.94-1.06 a round in "
-        "another. Against a "
-        "server with a real round trip, concurrency wins.",
+        "busy the machine is (one connection, so every scheduling delay adds up): with the "
+        "same code on 2026-12-02, wget made 58-208 pages/s in every round of one run "
+        "(brand-audit 6.9× faster by the median) and 1,320-1,470 in every round of the next "
+        "(brand-audit 0.45×), so a run in which wget is slow in every round says more about "
+        "the machine than about either crawler. Each crawler's fastest round is the two "
+        "compared at their least disturbed, and there wget, spending a fifth of "
+        "brand-audit's CPU a page, is ahead on loopback. "
+        "Against a server with a real round trip, concurrency wins.",
     ])
     print()
     print(table)

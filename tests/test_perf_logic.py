@@ -138,6 +138,14 @@ def test_crawl_verdict_says_when_only_the_median_kept_up_with_wget() -> None:
     assert verdict(1.13, [0.57, 1.13, 1.37]).startswith("met by the median, *not* in every")
     assert "0.57-1.37" in verdict(1.13, [0.57, 1.13, 1.37])
     assert verdict(0.44, [0.41, 0.44, 0.5]) == "*not* met"
+    # Both fastest rounds compared: wget at its best was faster, so the median is not enough.
+    assert verdict(1.2, [1.1, 1.2, 1.4], fastest=1.05) == "met"
+    assert verdict(1.2, [1.1, 1.2, 1.4], fastest=0.44) == (
+        "met by the median; *not* at each crawler's fastest round (brand-audit's fastest made "
+        "0.44× wget's fastest)")
+    assert verdict(1.9, [0.29, 1.9, 30.0], fastest=0.44) == (
+        "met by the median, *not* in every round (the rounds: 0.29-30.00); *not* at each "
+        "crawler's fastest round (brand-audit's fastest made 0.44× wget's fastest)")
 
 
 def test_memory_growth_is_shown_by_corpus_size() -> None:
