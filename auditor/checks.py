@@ -458,8 +458,11 @@ def _is_cyrillic(ch: str) -> bool:
     return unicodedata.name(ch, "").startswith("CYRILLIC")
 
 
-_LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
-_LANGUAGE_NAMES_RU = {"en": "английском", "ru": "русском"}
+_LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "de": "German", "es": "Spanish",
+                   "fr": "French", "it": "Italian", "nl": "Dutch"}
+_LANGUAGE_NAMES_RU = {"en": "английском", "ru": "русском", "de": "немецком",
+                      "es": "испанском", "fr": "французском", "it": "итальянском",
+                      "nl": "нидерландском"}
 #: Copy above the readability range is noted only when its sentences are this short on
 #: average: slogans and fragments, not merely plain words.
 CLIPPED_SENTENCE_WORDS = 8

