@@ -62,6 +62,29 @@ MIN_LETTERS = 40
 MIN_CONFIDENCE = 0.7
 
 
+#: Language names written where a code belongs ("language: English" in front matter, a call
+#: platform's "Russian").
+_LANGUAGE_NAMES = {"english": "en", "russian": "ru", "русский": "ru", "french": "fr",
+                   "français": "fr", "german": "de", "deutsch": "de", "spanish": "es",
+                   "español": "es", "italian": "it", "dutch": "nl", "polish": "pl",
+                   "portuguese": "pt", "turkish": "tr"}
+#: Codes that declare no language: undetermined, several, none, not coded.
+_NO_LANGUAGE = {"und", "mul", "zxx", "mis"}
+
+
+def declared_language(tag: object) -> str:
+    """The language a source declares, as its primary subtag: "fr-CA" and "fr_CA" are "fr",
+    "EN" is "en", "English" is "en"; "" when ``tag`` declares none (missing, "und", not a
+    language code), so the caller identifies the language from the copy."""
+    if not isinstance(tag, str):
+        return ""
+    primary = re.split(r"[-_,;\s]", tag.strip().lower(), maxsplit=1)[0]
+    primary = _LANGUAGE_NAMES.get(primary, primary)
+    if not (primary.isascii() and primary.isalpha() and 2 <= len(primary) <= 3):
+        return ""
+    return "" if primary in _NO_LANGUAGE else primary
+
+
 def detect_language(text: str, default: str = "en") -> str:
     """The language of ``text``, as an ISO 639-1 code: ``ru`` for mostly Cyrillic copy; for
     mostly Latin copy, ``en`` unless the identifier is sure of another language; ``default``

@@ -43,7 +43,7 @@ from datetime import datetime
 from pathlib import Path
 
 from auditor.privacy import mask_personal_data
-from auditor.text import detect_language
+from auditor.text import declared_language, detect_language
 from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
@@ -443,9 +443,7 @@ def load_agent_map(path: Path, display: str) -> tuple[AgentMap, list[tuple[str, 
 
 
 def _language(declared: str, text: str) -> str:
-    code = re.split(r"[-_]", declared.strip().lower())[0]
-    code = {"english": "en", "russian": "ru"}.get(code, code)
-    return code or detect_language(text)
+    return declared_language(declared) or detect_language(text)
 
 
 def _mask(value: str, options: CallsOptions) -> str:

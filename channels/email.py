@@ -31,7 +31,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from auditor.privacy import mask_personal_data
-from auditor.text import detect_language, normalize_space
+from auditor.text import declared_language, detect_language, normalize_space
 from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
@@ -220,9 +220,8 @@ def _touchpoint(message: EmailMessage, data: bytes, display: str, first_line: in
     if campaign:
         metadata["campaign"] = campaign
     metadata = {k: mask(v) for k, v in metadata.items() if v}
-    declared = str(message.get("Content-Language", "")).strip().lower()
-    language = re.split(r"[-_,\s]", declared)[0] if declared else detect_language(
-        " ".join(b.text for b in blocks))
+    language = declared_language(str(message.get("Content-Language", ""))) \
+        or detect_language(" ".join(b.text for b in blocks))
     suffix = f"#{ordinal}" if ordinal else ""
     return Touchpoint(
         id=f"email:{display}{suffix}",

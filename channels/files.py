@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from auditor.errors import InputError
-from auditor.text import detect_language, normalize_space
+from auditor.text import declared_language, detect_language, normalize_space
 from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.limits import DEFAULT_LIMITS, LimitError, Limits, read_file
@@ -146,8 +146,8 @@ def read_content_file(path: Path, display: str, limits: Limits = DEFAULT_LIMITS)
             blocks = text_blocks(text, display)
         title = front.get("title") or next(
             (b.text for b in blocks if b.scope == "files.heading"), path.stem)
-        language = front.get("lang") or front.get("language") or detect_language(
-            " ".join(b.text for b in blocks))
+        language = declared_language(front.get("lang") or front.get("language")) \
+            or detect_language(" ".join(b.text for b in blocks))
     return Touchpoint(
         id=f"files:{display}",
         channel="files",

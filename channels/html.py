@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from auditor.text import detect_language, normalize_space
+from auditor.text import declared_language, detect_language, normalize_space
 from auditor.types import Block, Locator
 
 # Never copy: code, styling, hidden templates, vector graphics, form option lists.
@@ -654,10 +654,7 @@ class CssPaths:
 def _language(tops: list[etree._Element], blocks: tuple[Block, ...]) -> str:
     html = _first(tops, "html")
     lang = (html.get("lang") or html.get("xml:lang") or "") if html is not None else ""
-    primary = re.split(r"[-_]", lang.strip())[0].lower()
-    if primary.isalpha():
-        return primary
-    return detect_language(" ".join(b.text for b in blocks))
+    return declared_language(lang) or detect_language(" ".join(b.text for b in blocks))
 
 
 def _links(anchors: list[etree._Element], base: str) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from auditor.text import detect_language, normalize_space
+from auditor.text import declared_language, detect_language, normalize_space
 from auditor.types import Block, CollectionError, Locator, Touchpoint
 
 TITLE_CHARS = 60
@@ -359,7 +359,7 @@ def to_touchpoint(post: Post, kind: str) -> Touchpoint | None:
 
 
 def _language_hint(tag: str | None) -> str:
-    return (tag or "en").split("-")[0].lower() or "en"
+    return declared_language(tag) or "en"
 
 
 def title_of(text: str) -> str:

@@ -156,3 +156,5 @@ def test_french_copy_is_french(tmp_path: Path):
     page.write_text("---\nlang: en\n---\n# À propos\n\nNous aidons les ministères à offrir "
                     "des services numériques simples.\n", encoding="utf-8")
     assert read_content_file(page, "a-propos.md").language == "en"  # as declared
+    page.write_text("---\nlang: fr-CA\n---\n# À propos\n\nBonjour.\n", encoding="utf-8")
+    assert read_content_file(page, "a-propos.md").language == "fr"  # its primary subtag

@@ -1,4 +1,4 @@
-from auditor.text import detect_language, sentences, split_sentences
+from auditor.text import declared_language, detect_language, sentences, split_sentences
 
 
 def test_sentences_english_and_russian() -> None:
@@ -62,3 +62,12 @@ def test_normalize_space_joins_every_kind_of_white_space() -> None:
     assert normalize_space(text) == re.sub(r"\s+", " ", text).strip()
     assert normalize_space(text) == "Мы рядом, когда нужно. Fast fibre"
     assert normalize_space("") == "" and normalize_space(" \n ") == ""
+
+
+def test_declared_language_is_the_primary_subtag() -> None:
+    assert declared_language("fr-CA") == declared_language("fr_CA") == "fr"
+    assert declared_language("EN") == declared_language(" en-US ") == "en"
+    assert declared_language("English") == "en" and declared_language("Русский") == "ru"
+    assert declared_language("en, fr") == "en"  # Content-Language may list several
+    for none in ("", "und", "mul", "zxx", "x", "123", "en-", None, 42, "englisch-ish"):
+        assert declared_language(none) == ("en" if none == "en-" else ""), none
