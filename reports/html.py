@@ -173,6 +173,7 @@ def _view(report: dict, tr: Translator) -> dict:
     comparison = _comparison_view(report.get("comparison"), tr)
     urgent = _urgent(touchpoints, tr)
     errors = [e for e in report.get("errors", []) if isinstance(e, dict)]
+    filters = _facets(touchpoints, rule_names, tr)
     return {
         "brand": str(context.get("brand") or run.get("baseline") or "Brand audit"),
         "run_id": run.get("id", ""),
@@ -211,7 +212,8 @@ def _view(report: dict, tr: Translator) -> dict:
         },
         "legend": [{"channel": c, "label": _channel_label(c, tr),
                     "marker": Markup(_marker_svg(c, styles, 12))} for c in channels],
-        "filters": _facets(touchpoints, rule_names, tr),
+        "filters": filters,
+        "other_languages": _other_languages(filters["languages"], tr),
         "agents": _agents(report.get("agents", []), score, context.get("agent_spread"), tr,
                           rule_names),
         "errors": errors[:ERRORS_LIMIT],
@@ -343,6 +345,17 @@ def _facets(touchpoints: list[dict], rule_name: Callable[[str], str], tr: Transl
         "agents": [(a, a, n) for a, n in sorted(agents.items())],
         "languages": [(c, lang_label(c), n) for c, n in languages.most_common()],
     }
+
+
+#: The languages the rule checks' phrase lists and the tone anchors are written in.
+PHRASE_LANGUAGES = ("en", "ru")
+
+
+def _other_languages(languages: list[tuple[str, str, int]], tr: Translator) -> str:
+    """"French (fr), 12 touchpoints; German (de), 1 touchpoint": the run's copy in languages
+    the phrase checks were not written for ("" when there is none), for the About section."""
+    return "; ".join(f"{label}, {tr.tn('n_touchpoints', n)}" for code, label, n in languages
+                     if code and code not in PHRASE_LANGUAGES)
 
 
 def _agents(agents: list, brand_score: object, spread: object, tr: Translator,

@@ -636,3 +636,13 @@ def test_every_language_brand_audit_identifies_has_a_name_in_both_interfaces():
 
     for code in ("ru", *LATIN_LANGUAGES):
         assert EN[f"lang_{code}"] and RU[f"lang_{code}"], code
+
+
+def test_about_says_what_copy_in_other_languages_gets(report):
+    assert "Other languages" not in render_html(report)  # the sample is English and Russian
+    french = json.loads(json.dumps(report))
+    french["touchpoints"][0]["language"] = "fr"
+    html = render_html(french)
+    assert "Other languages" in html and "French (fr), 1 touchpoint:" in html
+    assert "written for English and Russian" in html
+    assert "французский (fr), 1 касание:" in render_html(french, lang="ru")
