@@ -295,12 +295,14 @@ class ReadabilityCheck(Check):
     than it (information only).
 
     Measures Flesch reading ease in the touchpoint's language (English: the classic formula;
-    Russian: Oborneva's constants, syllables as vowel letters) over its prose sentences
-    (three words or more), when it has at least 40 words of them. The target is the
-    baseline's ``[readability] range``, or else the range the brand's own approved copy
-    spans in that language (10th to 90th percentile of its exemplar files). Below the range
-    is a warning naming the longest sentence; above it, only copy in clipped fragments
-    (under 8 words a sentence on average) is noted, as information.
+    Russian: Oborneva's constants, syllables as vowel letters; German, Spanish, French,
+    Italian and Dutch: their own constants, syllables by hyphenation; no other language is
+    given a Flesch score) over its prose sentences (three words or more), when it has at
+    least 40 words of them. The target is the baseline's ``[readability] range``, or else
+    the range the brand's own approved copy spans in that language (10th to 90th percentile
+    of its exemplar files). Below the range is a warning naming the longest sentence; above
+    it, only copy in clipped fragments (under 8 words a sentence on average) is noted, as
+    information.
 
     Example:  "Pursuant to the provisions of the subscriber agreement, the termination of
               services necessitates the submission of a written notification ..." (Flesch 5)
