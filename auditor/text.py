@@ -108,7 +108,10 @@ def detect_language(text: str, default: str = "en") -> str:
         return "ru"
     if latin < MIN_LETTERS:
         return "en"
-    (label,), (confidence,) = _language_identifier().predict(" ".join(text.split()))
+    # One line (the model reads one), and no lone surrogates (undecodable bytes kept in the
+    # text), which the model's string conversion refuses.
+    line = " ".join(text.split()).encode("utf-8", "replace").decode("utf-8")
+    (label,), (confidence,) = _language_identifier().predict(line)
     code = label.removeprefix("__label__")
     return code if confidence >= MIN_CONFIDENCE else "en"
 

@@ -88,3 +88,9 @@ def test_a_missing_language_model_is_a_tool_error_that_says_what_to_install(monk
             detect_language("Nous aidons les ministères à offrir des services numériques.")
     finally:
         text._language_identifier.cache_clear()
+
+
+def test_identifying_a_language_survives_undecodable_and_control_characters() -> None:
+    french = "Nous aidons les ministères à offrir des services numériques simples et fiables."
+    assert detect_language(french.replace("services", "services \udc80")) == "fr"
+    assert detect_language(french.replace("services", "services\x00\x0b")) == "fr"
