@@ -94,3 +94,21 @@ def test_identifying_a_language_survives_undecodable_and_control_characters() ->
     french = "Nous aidons les ministères à offrir des services numériques simples et fiables."
     assert detect_language(french.replace("services", "services \udc80")) == "fr"
     assert detect_language(french.replace("services", "services\x00\x0b")) == "fr"
+
+
+def test_identifying_a_language_never_fails_on_any_text() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    # Mostly Latin letters, so most examples reach the model, with anything else mixed in.
+    latin = st.sampled_from("abcdefghijklmnopqrstuvwxyzéèàçüöß ")
+    anything = st.one_of(st.characters(codec=None),
+                         st.sampled_from(["\ud800", "\udc80", "\x00", "\n", "\ufffe"]))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.one_of(latin, latin, latin, anything), min_size=0, max_size=300)
+           | st.lists(st.one_of(latin, latin, latin, anything), min_size=60, max_size=300))
+    def identify(chars: list[str]) -> None:
+        assert isinstance(detect_language("".join(chars)), str)
+
+    identify()
