@@ -7,6 +7,7 @@ into ``TouchpointResult`` values, and an ``AuditRun`` holds one whole audit. ``r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,15 @@ Severity = Literal["info", "warning", "error"]
 
 #: Channels a touchpoint can belong to; each is also a config section name.
 CHANNELS = ("web", "social", "calls", "chat", "email", "sms", "files")
+
+# Half of a UTF-16 pair on its own: JSON lets an export write one ("\ud83d", an emoji cut in
+# two), and a file name of bytes that are not UTF-8 is read as some. No encoder, hash or model
+# takes them, so copy keeps U+FFFD in their place.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,10 @@ class Locator:
     css: str | None = None
     start_ms: int | None = None
     end_ms: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.source, str):
+            object.__setattr__(self, "source", _encodable(self.source))
 
     def describe(self) -> str:
         """``path:line:col``, ``url#css`` or ``file@mm:ss`` for people to read."""
@@ -66,6 +80,10 @@ class Block:
     scored: bool = True
     speaker: str | None = None
 
+    def __post_init__(self) -> None:
+        if isinstance(self.text, str):
+            object.__setattr__(self, "text", _encodable(self.text))
+
 
 @dataclass(frozen=True)
 class Touchpoint:
@@ -79,6 +97,16 @@ class Touchpoint:
     blocks: tuple[Block, ...]
     captured_at: datetime | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("id", "source", "title"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, _encodable(value))
+        if any(isinstance(v, str) and _LONE_SURROGATE.search(v)
+               for v in self.metadata.values()):
+            object.__setattr__(self, "metadata", {
+                k: _encodable(v) if isinstance(v, str) else v for k, v in self.metadata.items()})
 
     @property
     def agent_id(self) -> str | None:
@@ -141,6 +169,11 @@ class CollectionError:
     source: str
     error: str
     channel: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("source", "error"):
+            if isinstance(getattr(self, name), str):
+                object.__setattr__(self, name, _encodable(getattr(self, name)))
 
 
 @dataclass(frozen=True)
