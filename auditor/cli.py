@@ -667,8 +667,8 @@ def _print_summary(ctx: click.Context, audit_run) -> None:
               f"{audit_run.warnings} to watch, "
               f"{len(audit_run.errors)} could not be collected")
     for ch in audit_run.channels:
-        _say(ctx, f"  {ch.channel:8} {_fmt(ch.score)}  {ch.touchpoints:4} touchpoints  "
-                  f"{ch.diverging} diverge  {ch.warnings} warn")
+        _say(ctx, f"  {ch.channel:8} {_fmt(ch.score)}  {counted(ch.touchpoints, 'touchpoint'):>16}"
+                  f"  {ch.diverging} diverge  {ch.warnings} warn")
 
 
 def main() -> None:

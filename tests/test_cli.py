@@ -163,3 +163,22 @@ def test_baseline_build_and_check_describe_the_approved_copy() -> None:
     assert "ru: formality" in built.stdout
     checked = brand_audit("baseline", "check", str(DEMO_BASELINE))
     assert checked.returncode == 0 and "approved paragraphs" in checked.stdout
+
+
+def test_summary_counts_agree_with_their_number(capsys):
+    from types import SimpleNamespace
+
+    import click
+
+    from auditor.cli import _print_summary, cli
+    from auditor.types import ChannelSummary
+
+    run = SimpleNamespace(score=61.5, results=[object()], diverging=0, warnings=1, errors=[],
+                          channels=[ChannelSummary("social", 61.5, 1, 0, 1),
+                                    ChannelSummary("web", 80.0, 12, 1, 0)])
+    with click.Context(cli, obj={}) as ctx:
+        ctx.params["quiet"] = False
+        _print_summary(ctx, run)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("Brand score 61.5: 1 touchpoint, 0 diverge")
+    assert "    1 touchpoint  0 diverge" in lines[1] and "12 touchpoints  1 diverge" in lines[2]
