@@ -125,6 +125,9 @@ def _check_results(results: list[object], display: str) -> None:
             assert display in item.source or display in item.error, (item.source, item.error)
         else:
             assert item.blocks is not None
+            # Whatever the input, the copy can be hashed, embedded and written out.
+            for text in (item.id, item.title, *(b.text for b in item.blocks)):
+                text.encode("utf-8")
 
 
 def _ctx(folder: Path) -> CollectContext:
