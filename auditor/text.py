@@ -23,8 +23,16 @@ _ABBREVIATIONS = {
 }
 
 
+#: Copy that runs on longer than this without a sentence end (a tag cloud, a table flattened
+#: to text, minified data) is cut into pieces of at most this many characters, at spaces: the
+#: longest of the 95,928 real sentences in ../shared/data has 1,661, and the embedding model's
+#: time and memory grow with a sentence's length (a 300 KB one took 1 GB).
+MAX_SENTENCE_CHARS = 2000
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans ``(start, end)`` of the sentences in ``text``, whitespace trimmed."""
+    """Character spans ``(start, end)`` of the sentences in ``text``, whitespace trimmed;
+    none longer than ``MAX_SENTENCE_CHARS``."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
@@ -36,7 +44,28 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         spans.append((start, cut))
         start = match.end()
     spans.append((start, len(text)))
-    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+    out = []
+    for s, e in spans:
+        if text[s:e].strip():
+            s, e = _trim(text, s, e)
+            out += _pieces(text, s, e) if e - s > MAX_SENTENCE_CHARS else [(s, e)]
+    return out
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` (trimmed) in pieces of at most ``MAX_SENTENCE_CHARS``, each cut at
+    the last white space that fits, or at the limit inside a longer word."""
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        cut = max(text.rfind(space, start + 1, limit + 1) for space in " \n\t\u00a0")
+        if cut <= start:  # one word longer than the limit
+            cut = limit
+        pieces.append(_trim(text, start, cut))
+        start, end = _trim(text, cut, end)
+    if end > start:
+        pieces.append((start, end))
+    return [p for p in pieces if p[1] > p[0]]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

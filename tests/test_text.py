@@ -112,3 +112,18 @@ def test_identifying_a_language_never_fails_on_any_text() -> None:
         assert isinstance(detect_language("".join(chars)), str)
 
     identify()
+
+
+def test_copy_without_sentence_ends_is_cut_into_bounded_pieces() -> None:
+    from auditor.text import MAX_SENTENCE_CHARS
+
+    words = " ".join(f"word{i % 97}" for i in range(40_000))  # a tag cloud, 300 KB
+    spans = split_sentences(words)
+    assert len(spans) > 100
+    assert all(0 < e - s <= MAX_SENTENCE_CHARS for s, e in spans)
+    assert all(not words[s].isspace() and not words[e - 1].isspace() for s, e in spans)
+    assert " ".join(words[s:e] for s, e in spans) == words  # cut at spaces, nothing lost
+    blob = "x" * (2 * MAX_SENTENCE_CHARS + 5)  # one "word" longer than the limit
+    assert [e - s for s, e in split_sentences(blob)] == [MAX_SENTENCE_CHARS] * 2 + [5]
+    real = "A real sentence of ordinary length. " * 3
+    assert len(split_sentences(real)) == 3
