@@ -89,6 +89,9 @@ MIN_LETTERS = 40
 #: How sure the language identifier must be before Latin copy is taken as other than English
 #: (measured in docs/benchmarks.md, "Language identification").
 MIN_CONFIDENCE = 0.7
+#: Characters of a text read to tell its language: plenty for a page, and a huge one (a
+#: whole book in a file) costs no more than a long page.
+LANGUAGE_SAMPLE_CHARS = 20_000
 
 
 #: Language names written where a code belongs ("language: English" in front matter, a call
@@ -123,6 +126,7 @@ def detect_language(text: str, default: str = "en") -> str:
     fastText's language identification model (``lid.176``) tells English from French, German,
     Spanish and the rest, so French copy is not measured with English readability formulas.
     """
+    text = text[:LANGUAGE_SAMPLE_CHARS]
     cyrillic = latin = 0
     for ch in text:
         if ch.isalpha():
