@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 ANCHORS = Path(__file__).resolve().parent.parent / "baselines" / "tone" / "anchors.toml"
 DIMENSIONS = ("formality", "warmth", "confidence", "customer_focus", "respect")
+#: The anchor languages that make the axes (their scale, ``_SCALE``, was set with these);
+#: phrases in other languages only measure what the model loses across languages
+#: (``parallel_phrases``), and copy in any language is placed on the same axes.
+AXIS_LANGUAGES = ("en", "ru")
 SEMANTIC_WEIGHT = 0.7
 _SCALE = 6.0  # similarity differences of ~0.1-0.2 map to clear positions on the axis
 
@@ -44,9 +48,10 @@ def dimensions(path: Path = ANCHORS) -> tuple[Dimension, ...]:
     out = []
     for name in DIMENSIONS:
         table = data[name]
+        low, high = (tuple(p for lang in AXIS_LANGUAGES for p in table[pole].get(lang, ()))
+                     for pole in ("low", "high"))
         out.append(Dimension(name, table["title"], table["low_label"], table["high_label"],
-                             tuple(p for lang in table["low"].values() for p in lang),
-                             tuple(p for lang in table["high"].values() for p in lang)))
+                             low, high))
     return tuple(out)
 
 

@@ -40,7 +40,29 @@ def _scores(language: str, embedder) -> dict[str, float]:
 def test_translation_scores_within_ten_points(baseline_language, embedder) -> None:
     results = _scores(baseline_language, embedder)
     for stem in ("page", "offbrand"):
-        en, ru = results[f"{stem}.en.md"], results[f"{stem}.ru.md"]
+        en, ru, fr = (results[f"{stem}.{lang}.md"] for lang in ("en", "ru", "fr"))
         assert abs(en.score - ru.score) <= 10, (stem, en.score, ru.score)
-    assert results["page.en.md"].status == results["page.ru.md"].status == "ok"
-    assert results["offbrand.en.md"].status == results["offbrand.ru.md"].status == "diverges"
+        assert abs(en.score - fr.score) <= 10, (stem, en.score, fr.score)
+    assert {results[f"page.{lang}.md"].status for lang in ("en", "ru", "fr")} == {"ok"}
+    assert {results[f"offbrand.{lang}.md"].status for lang in ("en", "ru", "fr")} == {"diverges"}
+    assert results["page.fr.md"].touchpoint.language == "fr"
+
+
+def test_every_language_the_approved_copy_lacks_gets_its_allowance(embedder) -> None:
+    """French copy against English approved copy is given back what the model loses across
+    languages, as Russian copy is, and is left out of the contrast model, which would learn
+    French letters as unlike the brand."""
+    from auditor.scoring import contrast_plan, language_gaps
+
+    demo = load_baseline(DEMO_BASELINE)
+    english = replace(demo, exemplars=tuple(e for e in demo.exemplars if e.language == "en"))
+    gaps = language_gaps(english, embedder)
+    assert set(gaps) == {"ru", "fr"} and all(g >= 0 for g in gaps.values())
+    assert set(language_gaps(demo, embedder)) == {"fr"}  # English and Russian approved
+
+    class Index:  # what contrast_plan reads of a baseline index
+        language_gap = gaps
+        paragraph_vectors = [0] * 40
+        peer_vectors = [0] * 80
+    plan = contrast_plan(Index(), ["a", "b", "c"], ["en", "fr", "ru"])
+    assert plan is not None and plan.native.tolist() == [True, False, False]

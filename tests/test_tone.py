@@ -101,3 +101,14 @@ def test_word_patterns_match_as_the_plain_alternation_does() -> None:
         "You", "YOUR", "вы", "Вашего", "ВАША", "№1", "№ 1", "No. 1", "no1"]
     with pytest.raises(ValueError, match="must start with a letter"):
         _words(r"you|\bthem")
+
+
+def test_anchor_phrases_are_parallel_and_the_axes_are_english_and_russian() -> None:
+    from auditor.tone import AXIS_LANGUAGES, dimensions, parallel_phrases
+
+    phrases = parallel_phrases()
+    assert set(phrases) >= {"en", "ru", "fr"}
+    assert len({len(v) for v in phrases.values()}) == 1  # each a translation of the others
+    per_pole = len(phrases["en"]) // (2 * len(dimensions()))
+    for dimension in dimensions():  # French phrases measure the gap, they do not move axes
+        assert len(dimension.low) == len(dimension.high) == per_pole * len(AXIS_LANGUAGES)
