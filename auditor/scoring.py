@@ -453,8 +453,8 @@ def contrast_plan(index: BaselineIndex, block_groups: Sequence[str] | np.ndarray
     """The contrast of a run, or None when there is too little copy to learn one from."""
     import numpy as np
 
-    native = np.array([lang not in index.language_gap for lang in block_languages],
-                      dtype=bool)
+    approved = index.languages  # a paragraph of no known language counts as theirs
+    native = np.array([not lang or lang in approved for lang in block_languages], dtype=bool)
     if len(index.paragraph_vectors) < MIN_CONTRAST_APPROVED:
         return None
     peers = len(index.peer_vectors) if len(index.peer_vectors) >= MIN_CONTRAST_BACKGROUND \

@@ -61,8 +61,10 @@ def test_every_language_the_approved_copy_lacks_gets_its_allowance(embedder) -> 
     assert set(language_gaps(demo, embedder)) == {"fr"}  # English and Russian approved
 
     class Index:  # what contrast_plan reads of a baseline index
-        language_gap = gaps
+        languages = {"en"}
         paragraph_vectors = [0] * 40
         peer_vectors = [0] * 80
-    plan = contrast_plan(Index(), ["a", "b", "c"], ["en", "fr", "ru"])
-    assert plan is not None and plan.native.tolist() == [True, False, False]
+    # German has no parallel phrases, so no measured allowance, but stays out of the contrast
+    # model all the same: only the approved copy's own languages join it.
+    plan = contrast_plan(Index(), ["a", "b", "c", "d"], ["en", "fr", "ru", "de"])
+    assert plan is not None and plan.native.tolist() == [True, False, False, False]
