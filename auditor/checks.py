@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from auditor.terms import Term, TermMatcher, terms_from_tables
-from auditor.text import detect_language, split_sentences
+from auditor.text import declared_language, detect_language, split_sentences
 from auditor.types import Block, Finding, Severity, Touchpoint
 
 if TYPE_CHECKING:
@@ -328,10 +328,11 @@ class ReadabilityCheck(Check):
         if not found:
             return
         prose, words = [s for s, _ in found], [w for _, w in found]
-        language = touchpoint.language
-        if language.split("-")[0] not in readability.FLESCH:
-            language = detect_language(" ".join(s.text for s in prose))
-        target = self.ranges.get(language.split("-")[0], self.ranges.get("*"))
+        # The language the touchpoint was collected with; identified here only when it
+        # declares none (a touchpoint made without a collector).
+        language = declared_language(touchpoint.language) \
+            or detect_language(" ".join(s.text for s in prose))
+        target = self.ranges.get(language, self.ranges.get("*"))
         if target is None:
             return
         result = readability.measure_words(words, language)

@@ -96,7 +96,7 @@ LANGUAGE_SAMPLE_CHARS = 20_000
 
 #: Language names written where a code belongs ("language: English" in front matter, a call
 #: platform's "Russian").
-_LANGUAGE_NAMES = {"english": "en", "russian": "ru", "русский": "ru", "french": "fr",
+_CODES_BY_NAME = {"english": "en", "russian": "ru", "русский": "ru", "french": "fr",
                    "français": "fr", "german": "de", "deutsch": "de", "spanish": "es",
                    "español": "es", "italian": "it", "dutch": "nl", "polish": "pl",
                    "portuguese": "pt", "turkish": "tr"}
@@ -111,14 +111,15 @@ def declared_language(tag: object) -> str:
     if not isinstance(tag, str):
         return ""
     primary = re.split(r"[-_,;\s]", tag.strip().lower(), maxsplit=1)[0]
-    primary = _LANGUAGE_NAMES.get(primary, primary)
+    primary = _CODES_BY_NAME.get(primary, primary)
     if not (primary.isascii() and primary.isalpha() and 2 <= len(primary) <= 3):
         return ""
     return "" if primary in _NO_LANGUAGE else primary
 
 
 def detect_language(text: str, default: str = "en") -> str:
-    """The language of ``text``, as an ISO 639-1 code: ``ru`` for mostly Cyrillic copy; for
+    """The language of ``text`` as a code (ISO 639-1 where there is one): ``ru`` for mostly
+    Cyrillic copy; for
     mostly Latin copy, ``en`` unless the identifier is sure of another language; ``default``
     when there are no letters.
 

@@ -149,18 +149,17 @@ def test_readability_is_documented() -> None:
 def test_copy_in_a_language_without_a_flesch_formula_is_not_measured_as_english() -> None:
     # Portuguese without a language label: English Flesch would put it near 0 (the words are
     # long and the CMU dictionary does not know them) and flag it against any English range.
-    text = ("De acordo com as disposições regulamentares aplicáveis, a administração comunica "
-            "periodicamente as modalidades de acesso às prestações digitais. As utilizadoras e "
-            "os utilizadores beneficiam de um acompanhamento personalizado quando os "
-            "procedimentos administrativos exigem documentos complementares. Qualquer "
-            "reclamação relativa à instrução dos processos desmaterializados deve ser dirigida "
-            "previamente ao serviço competente, acompanhada obrigatoriamente dos documentos "
-            "correspondentes.")
-    tp = Touchpoint(id="pt.md", channel="files", source="pt.md", title="pt", language="und",
-                    blocks=(Block(text, "files.paragraph", Locator("pt.md", line=1)),))
-    assert measure(text, "en").flesch < 30
-    assert measure(text, "pt").flesch is None
-    assert list(ReadabilityCheck({"*": (50.0, 85.0)}).run(tp, touchpoint_sentences(tp))) == []
+    assert measure(_text("pt_dense.md"), "en").flesch < 30
+    assert measure(_text("pt_dense.md"), "pt").flesch is None
+    assert _run(ReadabilityCheck({"*": (50.0, 85.0)}), "pt_dense.md", "und") == []
+
+
+def test_a_declared_language_is_not_second_guessed() -> None:
+    # Declared Portuguese (no Flesch formula) is not identified again from the text, and so
+    # not measured as English either.
+    assert _run(ReadabilityCheck({"*": (50.0, 85.0)}), "en_dense.md", "pt") == []
+    (finding,) = _run(ReadabilityCheck({"*": (50.0, 85.0)}), "en_dense.md", "en-GB")
+    assert finding.rule == "readability"
 
 
 def test_french_german_spanish_italian_dutch_have_their_own_flesch() -> None:
@@ -180,17 +179,8 @@ def test_french_german_spanish_italian_dutch_have_their_own_flesch() -> None:
 
 
 def test_dense_french_is_flagged_against_the_brands_french_range() -> None:
-    text = ("Conformément aux dispositions réglementaires applicables, l'administration "
-            "communique périodiquement les modalités d'accès aux prestations numériques "
-            "dématérialisées. Les utilisatrices et les utilisateurs bénéficient d'un "
-            "accompagnement personnalisé lorsque les démarches administratives nécessitent "
-            "des justificatifs complémentaires. Toute réclamation concernant l'instruction des "
-            "dossiers doit être adressée préalablement au service compétent, accompagnée "
-            "obligatoirement des pièces justificatives correspondantes.")
-    tp = Touchpoint(id="fr.md", channel="files", source="fr.md", title="fr", language="fr",
-                    blocks=(Block(text, "files.paragraph", Locator("fr.md", line=1)),))
     check = ReadabilityCheck({"fr": (60.0, 90.0)}, learned=True)
-    (finding,) = check.run(tp, touchpoint_sentences(tp))
+    (finding,) = _run(check, "fr_dense.md", "fr")
     assert finding.message.startswith("Harder to read than the brand's copy: Flesch ")
     assert "the brand's approved French copy scores between 60 and 90" in finding.message
     assert "французском" in finding.translations[0][1]
