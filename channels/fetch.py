@@ -15,8 +15,11 @@ caller asked for (tests and intranet audits point there on purpose), never when 
 leads there. Extra request headers (an API token) are only sent to the origin they were given
 for: a redirect to another origin drops them.
 
-``AsyncFetcher`` is the implementation (an ``aiohttp`` client session: its C HTTP parser costs
-a third of what a pure-Python client does per request, which is most of a fast crawl's time);
+The host is resolved here, once per fetcher, and the request connects to the addresses that
+were checked (``channels.transport`` never resolves on its own), so a name cannot pass the
+check with one address and be fetched from another.
+
+``AsyncFetcher`` is the implementation (requests go through libcurl, ``channels.transport``);
 ``Fetcher`` is a synchronous face over it for collectors that fetch one URL.
 """
 
@@ -29,7 +32,6 @@ import ipaddress
 import random
 import re
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -38,9 +40,11 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import aiohttp
 import certifi
+import yarl
 from protego import Protego
+
+from channels.transport import Answer, BodyTooLarge, CurlSession, TransferError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -135,7 +139,8 @@ class AsyncFetcher:
                  retries: int = 2, allow_private: bool = False) -> None:
         self.user_agent = user_agent
         self.allow_private = allow_private
-        self._resolved: dict[str, str | None] = {}  # host name -> refusal (None: public)
+        # host name -> (addresses it resolved to, why it is refused or None)
+        self._resolved: dict[str, tuple[tuple[str, ...], str | None]] = {}
         self.timeout = timeout
         self.delay = max(0.0, delay)
         self.concurrency = max(1, concurrency)
@@ -144,25 +149,21 @@ class AsyncFetcher:
         self.max_redirects = max_redirects
         self.retries = max(0, retries)
         self._hosts: dict[str, _Host] = {}
-        self._client: aiohttp.ClientSession | None = None
+        self._client: CurlSession | None = None
 
     async def __aenter__(self) -> AsyncFetcher:
         # The per-request time limit is enforced around each whole attempt (see _attempt);
         # the session's own timeout is a backstop for a stalled socket. Certificates are
         # checked against Mozilla's bundle (certifi), whatever the machine's store holds.
         # Cookies a site sets are sent back to it, IP-address hosts included.
-        self._client = aiohttp.ClientSession(
-            headers={"User-Agent": self.user_agent}, trust_env=False,
-            timeout=aiohttp.ClientTimeout(total=self.timeout),
-            # Header lines as long as real sites send (a long Content-Security-Policy).
-            max_line_size=65536, max_field_size=65536,
-            connector=aiohttp.TCPConnector(limit=0, ssl=_tls()),
-            cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self._client = CurlSession(self.user_agent, timeout=self.timeout,
+                                   ca_file=certifi.where())
+        await self._client.__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._client is not None:
-            await self._client.close()
+            await self._client.__aexit__(*exc)
             self._client = None
 
     # -- robots.txt ---------------------------------------------------------------------
@@ -307,16 +308,20 @@ class AsyncFetcher:
         if parts.scheme.lower() not in ("http", "https"):
             return f"{parts.scheme or 'a relative'}:// URLs are not fetched (only http and https)"
         host = (parts.hostname or "").lower()
-        if self.allow_private:
-            return None
         literal = _ip_literal(host)
         if literal is not None or host == "localhost" or host.endswith(".localhost"):
-            if host == asked_host or (literal is not None and _is_public(literal)):
+            if self.allow_private or host == asked_host or \
+                    (literal is not None and _is_public(literal)):
                 return None
             return f"{host} is a {_address_kind(literal)} address reached by a redirect; " \
                    f"refused (set allow_private_addresses = true to audit an intranet site)"
+        _, refusal = await self._resolve(host)
+        return None if self.allow_private else refusal
+
+    async def _resolve(self, host: str) -> tuple[tuple[str, ...], str | None]:
+        """The addresses ``host`` resolves to (once per fetcher), and why they are refused."""
         if host not in self._resolved:
-            self._resolved[host] = await _name_refusal(host, parts.port or 443)
+            self._resolved[host] = await _resolve(host)
         return self._resolved[host]
 
     async def _with_retries(self, url: str, accept: Callable[[str], bool] | None,
@@ -350,13 +355,15 @@ class AsyncFetcher:
             try:
                 async with asyncio.timeout(self.timeout):
                     return await self._send(url, accept, headers)
-            except TimeoutError:  # asyncio's and the session's (aiohttp.ServerTimeoutError)
+            except TimeoutError:  # asyncio's, or libcurl's backstop
                 raise _Retryable(f"timed out after {self.timeout:g} s (raise `timeout` if the "
                                  f"site is slow)") from None
-            except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-                raise _Retryable(_describe(exc)) from None  # refused, dropped, cut short
-            except (aiohttp.ClientError, ValueError) as exc:
-                raise FetchError(_describe(exc)) from None  # e.g. a URL it cannot request
+            except TransferError as exc:
+                if exc.retryable:  # refused, dropped, cut short
+                    raise _Retryable(_describe(exc)) from None
+                raise FetchError(_describe(exc)) from None  # e.g. a certificate that fails
+            except ValueError as exc:  # a URL it cannot request
+                raise FetchError(f"request failed: {exc}") from None
 
     async def _wait_turn(self, host: _Host) -> None:
         """Space request starts to one host by its delay (request starts, as Scrapy does)."""
@@ -370,33 +377,55 @@ class AsyncFetcher:
     async def _send(self, url: str, accept: Callable[[str], bool] | None,
                     headers: dict[str, str]) -> tuple[Response, str | None]:
         assert self._client is not None
-        async with self._client.get(url, headers=headers, allow_redirects=False) as response:
-            status = response.status
-            location = response.headers.get("location")
-            if status in REDIRECT_STATUSES and location:
-                return Response(url, status, "", None, b""), location
-            etag = response.headers.get("etag")
-            last_modified = response.headers.get("last-modified")
-            if status == 304:
-                return Response(url, status, "", None, b"", etag, last_modified), None
-            if status in RETRY_STATUSES:
-                raise _Retryable(_status_text(response),
-                                 _retry_after(response.headers.get("retry-after")))
-            if status >= 400:
-                raise FetchError(_status_text(response))
-            media_type, charset = content_type(response.headers.get("content-type"))
-            if accept is not None and not accept(media_type):
-                raise FetchError(f"skipped: not HTML ({media_type or 'no content type'})")
-            length = response.headers.get("content-length", "")
-            if length.isdigit() and int(length) > self.max_bytes:
-                raise FetchError(self._too_large(int(length)))
-            body = bytearray()
-            async for chunk in response.content.iter_any():  # decompressed, as it arrives
-                body.extend(chunk)
-                if len(body) > self.max_bytes:
-                    raise FetchError(self._too_large(None))
-            return Response(url, status, media_type, charset, bytes(body), etag,
-                            last_modified), None
+        wire = _wire(url)
+        host = wire.raw_host or ""
+        pins: list[str] = []
+        if _ip_literal(host) is None:  # connect to the addresses address_refusal checked
+            addresses, _ = await self._resolve(host)
+            if addresses:
+                pins = [f"{host}:{wire.port}:{','.join(map(_bracketed, addresses))}"]
+
+        def wants_body(status: int, head: dict[str, str]) -> bool:
+            try:  # the same rules, on the head alone, as soon as it arrives
+                return self._judge(url, Answer(status, "", head, b""), accept) is None
+            except (FetchError, _Retryable):
+                return False
+
+        try:
+            answer = await self._client.get(str(wire), headers=headers, addresses=pins,
+                                            wants_body=wants_body, max_bytes=self.max_bytes)
+        except BodyTooLarge:
+            raise FetchError(self._too_large(None)) from None
+        settled = self._judge(url, answer, accept)
+        if settled is not None:
+            return settled
+        media_type, charset = content_type(answer.headers.get("content-type"))
+        return Response(url, answer.status, media_type, charset, answer.body,
+                        answer.headers.get("etag"), answer.headers.get("last-modified")), None
+
+    def _judge(self, url: str, answer: Answer, accept: Callable[[str], bool] | None
+               ) -> tuple[Response, str | None] | None:
+        """What the response head settles: a redirect (with its target) or a 304, returned;
+        a status to retry or refuse, a page not wanted or too large, raised; ``None``: the
+        body is the page."""
+        head, status = answer.headers, answer.status
+        location = head.get("location")
+        if status in REDIRECT_STATUSES and location:
+            return Response(url, status, "", None, b""), location
+        if status == 304:
+            return Response(url, status, "", None, b"", head.get("etag"),
+                            head.get("last-modified")), None
+        if status in RETRY_STATUSES:
+            raise _Retryable(_status_text(answer), _retry_after(head.get("retry-after")))
+        if status >= 400:
+            raise FetchError(_status_text(answer))
+        media_type, _ = content_type(head.get("content-type"))
+        if accept is not None and not accept(media_type):
+            raise FetchError(f"skipped: not HTML ({media_type or 'no content type'})")
+        length = head.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            raise FetchError(self._too_large(int(length)))
+        return None
 
     def _too_large(self, length: int | None) -> str:
         size = f" ({length:,} bytes)" if length else ""
@@ -413,8 +442,8 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def _status_text(response: aiohttp.ClientResponse) -> str:
-    return f"HTTP {response.status} {response.reason or ''}".rstrip()
+def _status_text(answer: Answer) -> str:
+    return f"HTTP {answer.status} {answer.reason}".rstrip()
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -457,33 +486,41 @@ def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None)
     return "non-public"
 
 
-async def _name_refusal(host: str, port: int) -> str | None:
-    """Why a host name may not be requested: it resolves to a non-public address."""
+async def _resolve(host: str) -> tuple[tuple[str, ...], str | None]:
+    """The addresses a host name resolves to, and why it is refused when any is not public
+    (``None``: all public). Unresolvable: no addresses, and the request itself fails with a
+    clear connection error."""
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
-        return None  # unresolvable: the request itself fails with a clear connection error
-    for info in infos:
-        address = _ip_literal(str(info[4][0]))
+        return (), None
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+    for text in addresses:
+        address = _ip_literal(text)
         if address is not None and not _is_public(address):
-            return f"{host} resolves to {address}, a {_address_kind(address)} address; " \
-                   f"refused for a site configured by a public host name (set " \
-                   f"allow_private_addresses = true to audit an intranet site, or use the " \
-                   f"IP address in the URL)"
-    return None
+            return addresses, (
+                f"{host} resolves to {address}, a {_address_kind(address)} address; refused "
+                f"for a site configured by a public host name (set allow_private_addresses = "
+                f"true to audit an intranet site, or use the IP address in the URL)")
+    return addresses, None
 
 
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"connection failed: {exc or 'refused'}"
-    return f"request failed: {exc or type(exc).__name__}"
+def _bracketed(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
 
 
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """Certificate checks against Mozilla's CA bundle (made once: it reads the bundle)."""
-    return ssl.create_default_context(cafile=certifi.where())
+@functools.lru_cache(maxsize=1 << 14)
+def _wire(url: str) -> yarl.URL:
+    """``url`` as it goes on the wire: IDNA host, percent-encoded path and query (a Russian
+    slug such as ``/о-компании`` is sent as ``/%D0%BE-...``; escapes already there are kept)."""
+    return yarl.URL(url)
+
+
+def _describe(exc: TransferError) -> str:
+    if exc.unreachable:
+        return f"connection failed: {exc}"
+    return f"request failed: {exc}"
 
 
 def content_type(header: str | None) -> tuple[str, str | None]:

@@ -71,3 +71,24 @@ def test_a_redirect_to_a_broken_url_is_an_error_for_that_page_not_the_crawl(site
     assert any(isinstance(r, Touchpoint) and r.id == f"web:{url}" for r in results)
     (error,) = [r for r in results if isinstance(r, CollectionError)]
     assert error.source == f"{url}moved" and "http://[bad" in error.error
+
+
+def test_a_russian_slug_goes_on_the_wire_percent_encoded(site):
+    url = _serve(site)
+    site.routes["/%D0%BE-%D0%BD%D0%B0%D1%81"] = site.routes["/plain"]
+    with Fetcher(USER_AGENT, respect_robots=False) as fetcher:
+        assert fetcher.get(f"{url}/о-нас").body == PAGE
+        assert fetcher.get(f"{url}/%D0%BE-%D0%BD%D0%B0%D1%81").body == PAGE  # kept as written
+    assert [path for path, _ in site.requests] == ["/%D0%BE-%D0%BD%D0%B0%D1%81"] * 2
+
+
+def test_a_page_not_wanted_is_refused_from_its_head(site):
+    url = _serve(site)
+    site.routes["/report.pdf"] = (200, {"Content-Type": "application/pdf"}, b"%PDF" * 10_000)
+    site.routes["/gone"] = (404, {"Content-Type": "text/html"}, PAGE)
+    with Fetcher(USER_AGENT, respect_robots=False, retries=0) as fetcher:
+        with pytest.raises(FetchError, match=r"skipped: not HTML \(application/pdf\)"):
+            fetcher.get(f"{url}/report.pdf", accept=lambda media: media == "text/html")
+        with pytest.raises(FetchError, match="HTTP 404 Not Found"):
+            fetcher.get(f"{url}/gone")
+        assert fetcher.get(f"{url}/plain").body == PAGE  # the session goes on
