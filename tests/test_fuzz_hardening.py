@@ -220,6 +220,28 @@ def test_public_name_resolving_to_loopback_is_refused_by_default(site, tmp_path,
     assert [p.source for p in pages if "site-wide" not in p.id] == [start]
 
 
+def test_a_name_is_resolved_once_and_connected_to_as_checked(site, tmp_path, monkeypatch):
+    """DNS rebinding: a name that answers 127.0.0.1 when checked and another address when
+    connected to. The crawl connects to the address it checked, for every page."""
+    real, answers = socket.getaddrinfo, []
+
+    def rebinding(host, *args, **kwargs):
+        if host in ("rebind.example", b"rebind.example"):
+            answers.append(host)
+            host = "127.0.0.1" if len(answers) == 1 else "192.0.2.1"  # then: nowhere
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    site.routes = {"/": html(PAGE.replace(b"</main>", b"<a href='/next'>Next step</a></main>")),
+                   "/next": html()}
+    start = f"http://rebind.example:{site.port}/"
+    options = WebOptions(start=[start], render="never", sitemaps=False, cache="", retries=0,
+                         allow_private_addresses=True, timeout=5)
+    pages, errors = crawl(options, tmp_path)
+    assert errors == [] and len(answers) == 1
+    assert sorted(p.source for p in pages if "site-wide" not in p.id) == [start, f"{start}next"]
+
+
 def test_redirects_never_leave_the_scope_or_reach_private_addresses(site, tmp_path):
     site.routes = {
         "/": (302, {"Location": f"http://localhost:{site.port}/elsewhere"}, b""),
