@@ -531,14 +531,22 @@ class CachedEmbedder:
         thread, writing into memory they share. One thread per core is faster than the model's own
         threads on all of them (which wait on each other between matrix products): measured,
         11,094 sentences in 8.1 s on two single-threaded copies, 10.8 to 13.0 s on two
-        threads. A batch is embedded alone whoever embeds it, so the vectors are the same
-        bits as those of one process. A copy that fails has its batches done here.
+        threads. A batch is embedded alone, on one thread, whoever embeds it, so the vectors
+        are the same bits however many copies share the work: when one copy does it all (one
+        batch, one core), it too embeds on one thread, since on two threads the BLAS library
+        splits a matrix product differently and on some CPUs the vectors' last bits then
+        differ (an AMD EPYC with OpenBLAS's Haswell kernels: up to 2e-7). A copy that fails
+        has its batches done here.
         """
 
         starts = range(0, len(texts), self.batch_size)
-        copies = min(_cores(), MAX_COPIES, len(starts)) if _can_fork(self.embedder) else 1
+        forkable = _can_fork(self.embedder)
+        copies = min(_cores(), MAX_COPIES, len(starts)) if forkable else 1
         if copies < 2:
-            yield from _batches(self.embedder, texts, starts, self.batch_size)
+            one_thread = getattr(self.embedder, "one_thread", nullcontext) if forkable \
+                else nullcontext
+            with one_thread():
+                yield from _batches(self.embedder, texts, starts, self.batch_size)
             return
         yield from _embedded_forked(self.embedder, texts, self.batch_size, copies)
 
