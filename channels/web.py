@@ -30,6 +30,7 @@ import os
 import queue
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -291,6 +292,7 @@ class _Crawl:
         self.scope: set[str] = set()       # origins the crawl may request
         self.chrome: dict[str, dict[str, Block]] = {}  # origin -> text -> first block
         self.pages: dict[str, int] = {}    # origin -> touchpoints yielded
+        self.languages: dict[str, Counter[str]] = {}  # origin -> its pages' languages
         self.robots_refused: dict[str, int] = {}
         self.requested = 0
         self.render_failure_reported = False
@@ -633,6 +635,7 @@ class _Crawl:
         if cached is not None and cached.content_hash == digest:
             metadata["unchanged"] = "true"     # same copy as the previous crawl
         self.pages[origin] = self.pages.get(origin, 0) + 1
+        self.languages.setdefault(origin, Counter())[page.language] += 1
         self.emit(Touchpoint(
             id=f"web:{key}",
             channel="web",
@@ -678,12 +681,22 @@ class _Crawl:
                 channel="web",
                 source=source,
                 title=SITE_WIDE_TITLE,
-                language=detect_language(text),
+                language=self._site_language(origin, text),
                 blocks=blocks,
                 captured_at=datetime.now(UTC),
                 metadata={"url": source, "pages": str(self.pages.get(origin, 0)),
                           "content_hash": hashlib.sha256(text.encode("utf-8")).hexdigest()},
             ))
+
+    def _site_language(self, origin: str, text: str) -> str:
+        """The language of a site's navigation and footer: that of most of its pages (a few
+        menu words say too little: "Startseite Preise Hilfe" is too short to identify),
+        else identified from ``text``. A tie goes to the first code in alphabetical order,
+        so the answer does not depend on the order pages arrived in."""
+        languages = self.languages.get(origin)
+        if not languages:
+            return detect_language(text)
+        return min(languages, key=lambda code: (-languages[code], code))
 
     # -- a built site on disk -----------------------------------------------------------
 

@@ -413,6 +413,23 @@ def test_shared_chrome_is_one_site_wide_touchpoint(full):
     assert int(chrome.metadata["pages"]) == len(full.pages)
 
 
+
+def test_the_site_wide_touchpoint_speaks_its_pages_language(servers, tmp_path):
+    """"Startseite Preise Hilfe" is too short to identify; the pages say they are German."""
+    nav = ('<nav><a href="/">Startseite</a> <a href="/preise.html">Preise</a> '
+           '<a href="/hilfe.html">Hilfe</a></nav>')
+    for name, text in [("index.html", "Wir liefern Ihre Bestellung schnell und zuverlässig."),
+                       ("preise.html", "Unsere Preise sind klar und fair, ohne Überraschungen."),
+                       ("hilfe.html", "Unser Team hilft Ihnen gern bei jeder Frage weiter.")]:
+        (tmp_path / name).write_text(f'<html lang="de-DE"><body>{nav}<main><p>{text}</p>'
+                                     f'</main></body></html>', encoding="utf-8")
+    site = servers.start(tmp_path)
+    touchpoints, errors = run(WebOptions(start=[site.url + "/"], render="never",
+                                         sitemaps=False, cache=""), tmp_path / "work")
+    (chrome,) = [t for t in touchpoints if t.id.endswith("#site-wide")]
+    assert errors == [] and chrome.language == "de"
+    assert [b.text for b in chrome.blocks] == ["Startseite Preise Hilfe"]
+
 # -- Politeness -----------------------------------------------------------------------------
 
 def test_concurrency_and_delay_per_host(servers, tmp_path):
