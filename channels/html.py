@@ -15,7 +15,7 @@ lines, and the line where a start tag *ends*).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -51,6 +51,7 @@ _PAGE_TAGS = ("a", "area", "link", "meta", "script", "base")
 # Text inside these is not the text of the element around them (a title's or a flattened
 # subtree's text leaves it out): the string kinds of the HTML model copy extraction follows.
 _TEXT_CONTAINERS = frozenset({"rt", "rp", "style", "script", "template"})
+_LEAVES = frozenset({"button", "input", "a", "img", "br"})  # elements _Walker.leaf may take
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def extract_page(html: str, url: str, *, positions: bool = False) -> Page:
     head_blocks = _head_blocks(tops, url, tags.get("meta", []), where)
     body = _first(tops, "body")
     if body is not None:
-        walker.walk(body, chrome=False)
+        walker.walk_body(body)
     else:
         walker.walk_document(tops)
 
@@ -222,7 +223,8 @@ class _FlatTree:
         self.run_kind: str | None = None
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        self._end_run()
+        if self.run:
+            self._end_run()
         depth = len(self.open) + 1
         kind = tag if tag in _TEXT_CONTAINERS else (self.open[-1][1] if self.open else None)
         if depth > MAX_DEPTH:
@@ -261,13 +263,17 @@ class _FlatTree:
         self._end_run()
 
     def end(self, tag: str) -> None:
-        self._end_run()
-        # Like a tree builder that closes back to the last open element of that name.
-        if all(name != tag for name, _, _ in self.open):
+        if self.run:
+            self._end_run()
+        # Like a tree builder that closes back to the last open element of that name (most
+        # often the innermost one).
+        innermost = self.open[-1][0] if self.open else None
+        if innermost != tag and all(name != tag for name, _, _ in self.open):
             return
         while self.open:
             name, _, el = self.open.pop()
-            self._close(el, len(self.open) + 1)
+            if el is not None:  # None: below MAX_DEPTH, never built
+                self._close(el, len(self.open) + 1)
             if name == tag:
                 break
 
@@ -275,13 +281,12 @@ class _FlatTree:
         self._end_run()
         while self.open:
             _, _, el = self.open.pop()
-            self._close(el, len(self.open) + 1)
+            if el is not None:
+                self._close(el, len(self.open) + 1)
         self.builder.end(_DOCUMENT)
         return self.builder.close()
 
-    def _close(self, el: etree._Element | None, depth: int) -> None:
-        if el is None:  # below MAX_DEPTH: never built
-            return
+    def _close(self, el: etree._Element, depth: int) -> None:
         self.builder.end(el.tag)
         if depth == MAX_DEPTH:
             if self.nested:
@@ -420,7 +425,16 @@ def _head_blocks(tops: list[etree._Element], url: str, metas: list[etree._Elemen
 
 
 class _Walker:
-    """Walks the body once, collecting scoped blocks in document order."""
+    """Walks the body once, collecting scoped blocks in document order.
+
+    What an element's ancestors decide about it is carried down the walk instead of looked
+    up again for every element: whether it is site chrome, whether it is inside a sectioning
+    element (where a ``<header>``/``<footer>`` is content), and its CSS path.
+
+    A CSS path is short, e.g. ``main > section:nth-of-type(2) > p:nth-of-type(1)``: it starts
+    below ``<body>``, or at the nearest ancestor with an id (``section#pricing > p``);
+    ``:nth-of-type`` is added only where the parent has several children of the same tag.
+    """
 
     def __init__(self, url: str, where: dict[etree._Element, tuple[int, int]] | None) -> None:
         self.url = url
@@ -428,30 +442,41 @@ class _Walker:
         self.order = 0
         self.blocks: list[tuple[int, Block]] = []
         self.chrome: list[tuple[int, Block]] = []
-        self.css = CssPaths()
 
-    def emit(self, order: int, text: str, scope: str, el: etree._Element,
+    def emit(self, order: int, text: str, scope: str, el: etree._Element, path: str,
              chrome: bool) -> None:
         text = normalize_space(text)
         if not text:
             return
-        block = Block(text, scope, _locator(self.url, el, self.css.of(el), self.where))
+        # <body> itself (and <html>) has an empty path: its locator names its tag.
+        block = Block(text, scope, _locator(self.url, el, path or el.tag, self.where))
         (self.chrome if chrome else self.blocks).append((order, block))
+
+    def walk_body(self, body: etree._Element) -> None:
+        """``<body>`` and everything in it."""
+        self.walk(body, _css_path(body), chrome=False, sectioned=_in_sectioning(body))
 
     def walk_document(self, tops: list[etree._Element]) -> None:
         """A document without ``<body>`` (a head only): its top-level elements."""
         for top in tops:
             self.order += 1
-            if top.tag not in _SKIP and not _hidden(top):
-                self.walk(top, chrome=_is_chrome(top))
+            name = top.tag
+            if name not in _SKIP and not _hidden(top, top.keys()):
+                sectioned = _in_sectioning(top)
+                self.walk(top, _css_path(top), _is_chrome(top, name, top.keys(), sectioned),
+                          sectioned)
 
-    def walk(self, el: etree._Element, chrome: bool) -> None:
+    def walk(self, el: etree._Element, path: str, chrome: bool, sectioned: bool) -> None:
         """Emit ``el``'s own inline text runs under its scope, and recurse into block children.
 
-        Text is ``el.text`` and each child's ``tail``; ``self.order`` counts every text, element
-        and comment, so blocks found out of order (a button inside a paragraph) sort back.
+        ``path`` is ``el``'s CSS path, ``chrome`` whether it is site chrome, ``sectioned``
+        whether an ancestor is a sectioning element. Text is ``el.text`` and each child's
+        ``tail``; ``self.order`` counts every text, element and comment, so blocks found out
+        of order (a button inside a paragraph) sort back.
         """
-        scope = _SCOPES.get(el.tag, "web.paragraph")
+        tag = el.tag
+        scope = _SCOPES.get(tag, "web.paragraph")
+        sectioned = sectioned or tag in _SECTIONING  # for the children
         run: list[str] = []
         run_order: int | None = None
         text = el.text
@@ -460,25 +485,22 @@ class _Walker:
             if text.strip():
                 run_order = self.order
             run.append(text)
-        for child in el:
-            self.order += 1
-            name = child.tag
-            if isinstance(name, str) and name not in _SKIP and not _hidden(child):
-                child_chrome = chrome or _is_chrome(child)
-                leaf = self.leaf(child, child_chrome)
+        for child, shown in self.children(el, path, chrome, sectioned):
+            if shown is not None:
+                name, child_path, child_chrome, leaf = shown
                 if leaf is not None:
                     run.append(leaf)
                 elif name in _BLOCK_LEVEL:
                     if run_order is not None:
-                        self.emit(run_order, "".join(run), scope, el, chrome)
+                        self.emit(run_order, "".join(run), scope, el, path, chrome)
                     run, run_order = [], None
-                    self.walk(child, child_chrome)
+                    self.walk(child, child_path, child_chrome, sectioned)
                 else:
                     # Inline element (a, span, strong...): its text joins the current run, but
                     # blocks nested in it (an <img>, a button, a stray <div>) are still found.
-                    if run_order is None and visible_text(child).strip():
+                    if run_order is None and _has_visible_text(child):
                         run_order = self.order
-                    run.append(self.inline_text(child, child_chrome))
+                    self.inline_text(child, run, child_path, child_chrome, sectioned)
             tail = child.tail
             if tail is not None:
                 self.order += 1
@@ -486,80 +508,109 @@ class _Walker:
                     run_order = self.order
                 run.append(tail)
         if run_order is not None:
-            self.emit(run_order, "".join(run), scope, el, chrome)
+            self.emit(run_order, "".join(run), scope, el, path, chrome)
 
-    def leaf(self, el: etree._Element, chrome: bool) -> str | None:
-        """A button, an image or a line break: emitted as its own block (buttons, alt text)
-        and what it leaves in the surrounding text; None for any other element."""
-        if _is_cta(el):
-            self.emit(self.order, _cta_text(el), "web.cta", el, chrome)
+    def children(self, el: etree._Element, path: str, chrome: bool, sectioned: bool
+                 ) -> Iterator[tuple[etree._Element, tuple[str, str, bool, str | None] | None]]:
+        """Each child of ``el``, counted in ``self.order``, with ``(tag, CSS path, chrome,
+        leaf)`` when visitors see it (``leaf``: what a button, image or line break leaves in
+        the text, its own block emitted), else ``None`` (a comment, a script, hidden)."""
+        totals = _tag_counts(el) if len(el) > 1 else {}
+        seen: dict[str, int] = {}
+        for child in el:
+            self.order += 1
+            name = child.tag
+            shown = None
+            if isinstance(name, str):
+                seen[name] = index = seen.get(name, 0) + 1
+                # Its attributes' names: looking up an attribute an element lacks costs as
+                # much as reading one, and most elements have none of those asked about.
+                attributes = child.keys()
+                if name not in _SKIP and not _hidden(child, attributes):
+                    child_path = _css_step(child, name, attributes, path, index,
+                                           totals.get(name, 1))
+                    child_chrome = chrome or _is_chrome(child, name, attributes, sectioned)
+                    leaf = (self.leaf(child, name, child_path, child_chrome)
+                            if name in _LEAVES else None)
+                    shown = (name, child_path, child_chrome, leaf)
+            yield child, shown
+
+    def leaf(self, el: etree._Element, name: str, path: str, chrome: bool) -> str | None:
+        """A button, an image or a line break (``name`` is ``el``'s tag): emitted as its own
+        block (buttons, alt text) and what it leaves in the surrounding text; None for any
+        other element."""
+        if _is_cta(el, name):
+            self.emit(self.order, _cta_text(el), "web.cta", el, path, chrome)
             return " "
-        name = el.tag
         if name == "img":
-            self.emit(self.order, el.get("alt") or "", "web.alt", el, chrome)
+            self.emit(self.order, el.get("alt") or "", "web.alt", el, path, chrome)
             return ""
         if name == "br":
             return " "
         return None
 
-    def inline_text(self, el: etree._Element, chrome: bool) -> str:
-        parts: list[str] = []
+    def inline_text(self, el: etree._Element, parts: list[str], path: str, chrome: bool,
+                    sectioned: bool) -> None:
+        """Add the text of inline element ``el`` to the run ``parts``, emitting the blocks
+        nested in it."""
+        # An inline element is never a sectioning one: its children have its ``sectioned``.
         text = el.text
         if text is not None:
             self.order += 1
             parts.append(text)
-        for child in el:
-            self.order += 1
-            name = child.tag
-            if isinstance(name, str) and name not in _SKIP and not _hidden(child):
-                child_chrome = chrome or _is_chrome(child)
-                leaf = self.leaf(child, child_chrome)
+        for child, shown in self.children(el, path, chrome, sectioned):
+            if shown is not None:
+                name, child_path, child_chrome, leaf = shown
                 if leaf is not None:
                     parts.append(leaf)
                 elif name in _BLOCK_LEVEL:
-                    self.walk(child, child_chrome)
+                    self.walk(child, child_path, child_chrome, sectioned)
                     parts.append(" ")
                 else:
-                    parts.append(self.inline_text(child, child_chrome))
+                    self.inline_text(child, parts, child_path, child_chrome, sectioned)
             tail = child.tail
             if tail is not None:
                 self.order += 1
                 parts.append(tail)
-        return "".join(parts)
 
 
-def _hidden(el: etree._Element) -> bool:
-    if el.get("hidden") is not None:
+def _hidden(el: etree._Element, attributes: list[str]) -> bool:
+    """Whether ``el`` (``attributes``: the names of its attributes) is hidden from visitors."""
+    if "hidden" in attributes:
         return True
-    aria = el.get("aria-hidden")
-    return aria is not None and aria.lower() == "true"
+    return "aria-hidden" in attributes and el.get("aria-hidden", "").lower() == "true"
 
 
-def _is_chrome(el: etree._Element) -> bool:
-    name = el.tag
+def _in_sectioning(el: etree._Element) -> bool:
+    """Whether an ancestor of ``el`` is an article, aside, main or section."""
+    return any(a.tag in _SECTIONING for a in el.iterancestors())
+
+
+def _is_chrome(el: etree._Element, name: str, attributes: list[str], sectioned: bool) -> bool:
+    """Whether ``el`` (tag ``name``, ``attributes`` the names of its attributes; ``sectioned``:
+    inside an article, aside, main or section) starts site chrome."""
     if name == "nav":
         return True
-    role = el.get("role")
+    role = el.get("role") if "role" in attributes else None
     if role and role.lower() in _CHROME_ROLES:
         return True
-    if name in ("header", "footer") and not any(
-        p.tag in _SECTIONING for p in el.iterancestors()
-    ):
+    if name in ("header", "footer") and not sectioned:
         return True
-    ident, classes = el.get("id"), el.get("class")
+    ident = el.get("id") if "id" in attributes else None
+    classes = el.get("class") if "class" in attributes else None
     if not (ident or classes):
         return False
     return _CHROME_MARKER.search(f"{ident or ''} {classes or ''}".lower()) is not None
 
 
-def _is_cta(el: etree._Element) -> bool:
-    name = el.tag
+def _is_cta(el: etree._Element, name: str) -> bool:
     if name == "button":
         return True
     if name == "input":
         return el.get("type", "").lower() in _SUBMIT_TYPES
     if name == "a":
-        return bool(_CTA_CLASS.search(el.get("class", ""))) or el.get("role") == "button"
+        classes = el.get("class")
+        return bool(classes and _CTA_CLASS.search(classes)) or el.get("role") == "button"
     return False
 
 
@@ -578,16 +629,34 @@ def _cta_text(el: etree._Element) -> str:
 def visible_text(el: etree._Element) -> str:
     """``el``'s text without scripts, styles, SVG and hidden elements."""
     parts: list[str] = []
-    if el.text is not None:
-        parts.append(el.text)
+    text = el.text
+    if text is not None:
+        parts.append(text)
     for child in el:
         name = child.tag
-        if isinstance(name, str) and name not in _SKIP and not _hidden(child):
+        if isinstance(name, str) and name not in _SKIP and not _hidden(child, child.keys()):
             parts.append(" " if name in _BLOCK_LEVEL or name == "br" else "")
             parts.append(visible_text(child))
-        if child.tail is not None:
-            parts.append(child.tail)
+        tail = child.tail
+        if tail is not None:
+            parts.append(tail)
     return "".join(parts)
+
+
+def _has_visible_text(el: etree._Element) -> bool:
+    """Whether ``visible_text(el)`` has anything but white space, without building it."""
+    text = el.text
+    if text is not None and text.strip():
+        return True
+    for child in el:
+        name = child.tag
+        if (isinstance(name, str) and name not in _SKIP and not _hidden(child, child.keys())
+                and _has_visible_text(child)):
+            return True
+        tail = child.tail
+        if tail is not None and tail.strip():
+            return True
+    return False
 
 
 def _locator(url: str, el: etree._Element, css: str,
@@ -598,57 +667,48 @@ def _locator(url: str, el: etree._Element, css: str,
     return Locator(source=url, line=line, column=column, css=css)
 
 
-class CssPaths:
-    """CSS paths of one document's elements (see ``css_path``), each worked out once: the
-    blocks of a page share their ancestors' paths and sibling counts."""
+def _css_step(el: etree._Element, name: str, attributes: list[str], above: str | None,
+              index: int, total: int) -> str:
+    """The CSS path (see ``_Walker``) of ``el`` (tag ``name``, ``attributes`` the names of its
+    attributes), the ``index``-th of ``total`` children of that tag of a parent whose path is
+    ``above`` (``None``: it has no parent)."""
+    if name in ("body", "html"):
+        return ""
+    ident = el.get("id") if "id" in attributes else None
+    if ident and " " not in ident:
+        return f"{name}#{ident}"
+    if above is None:
+        return name
+    step = f"{name}:nth-of-type({index})" if total > 1 else name
+    return f"{above} > {step}" if above else step
 
-    def __init__(self) -> None:
-        self.paths: dict[etree._Element, str] = {}
-        self.counts: dict[etree._Element, dict[etree._Element, tuple[int, int]]] = {}
 
-    def of(self, el: etree._Element) -> str:
-        """A short CSS path to ``el``, e.g. ``main > section:nth-of-type(2) > p:nth-of-type(1)``.
+def _css_path(el: etree._Element) -> str:
+    """``el``'s CSS path worked out from its ancestors, for the element a walk starts at."""
+    chain = [el, *el.iterancestors()]
+    chain.reverse()
+    path: str | None = None
+    parent: etree._Element | None = None
+    for node in chain:
+        name = node.tag
+        index = total = 1
+        if parent is not None:
+            same = [c for c in parent if c.tag == name]
+            index, total = same.index(node) + 1, len(same)
+        path = _css_step(node, name, node.keys(), path, index, total)
+        parent = node
+    assert path is not None
+    return path
 
-        It starts below ``<body>``, or at the nearest ancestor with an id (``#pricing > p``);
-        ``:nth-of-type`` is added only where the parent has several children of the same tag.
-        """
-        return self._below_body(el) or el.tag
 
-    def _below_body(self, el: etree._Element) -> str:
-        path = self.paths.get(el)
-        if path is not None:
-            return path
-        tag = el.tag
-        ident = el.get("id")
-        parent = el.getparent()
-        if tag in ("body", "html"):
-            path = ""
-        elif ident and " " not in ident:
-            path = f"{tag}#{ident}"
-        elif parent is None:
-            path = tag
-        else:
-            index, total = self._siblings(parent)[el]
-            step = f"{tag}:nth-of-type({index})" if total > 1 else tag
-            above = self._below_body(parent)
-            path = f"{above} > {step}" if above else step
-        self.paths[el] = path
-        return path
-
-    def _siblings(self, parent: etree._Element) -> dict[etree._Element, tuple[int, int]]:
-        """(position among same-name siblings, how many) for every child element."""
-        counts = self.counts.get(parent)
-        if counts is None:
-            children = [c for c in parent if isinstance(c.tag, str)]
-            totals: dict[str, int] = {}
-            for child in children:
-                totals[child.tag] = totals.get(child.tag, 0) + 1
-            seen: dict[str, int] = {}
-            counts = self.counts[parent] = {}
-            for child in children:
-                seen[child.tag] = seen.get(child.tag, 0) + 1
-                counts[child] = (seen[child.tag], totals[child.tag])
-        return counts
+def _tag_counts(el: etree._Element) -> dict[str, int]:
+    """How many child elements of each tag ``el`` has."""
+    counts: dict[str, int] = {}
+    for child in el:
+        name = child.tag
+        if isinstance(name, str):
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _language(tops: list[etree._Element], blocks: tuple[Block, ...]) -> str:

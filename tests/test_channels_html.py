@@ -116,6 +116,24 @@ def test_css_paths_with_many_siblings():
     assert css["Other"] == "ul:nth-of-type(2) > li"
 
 
+def test_what_ancestors_decide_reaches_blocks_inside_inline_elements():
+    # The walk hands each element's CSS path, chrome status and sectioning down to its
+    # children, through inline elements too; hidden siblings still count for :nth-of-type.
+    html = ("<html><body><main><section id='plans'><span><header><p>Plan copy</p></header>"
+            "<b><button>Buy</button></b></span></section></main>"
+            "<span><header><p>Site header</p></header></span>"
+            "<div><p>One</p><p hidden>No</p><p>Two</p></div></body></html>")
+    page = extract_page(html, "http://x/")
+    assert [(b.scope, b.text, b.locator.css) for b in page.blocks] == [
+        ("web.paragraph", "Plan copy", "section#plans > span > header > p"),
+        ("web.cta", "Buy", "section#plans > span > b > button"),
+        ("web.paragraph", "One", "div > p:nth-of-type(1)"),
+        ("web.paragraph", "Two", "div > p:nth-of-type(3)"),
+    ]
+    assert [(b.text, b.locator.css) for b in page.chrome_blocks] == [
+        ("Site header", "span > header > p")]
+
+
 def test_positions_are_where_start_tags_begin():
     # libxml2 records the line a start tag *ends* on; locators point at its "<".
     html = '<html><body>\n  <p\n    class="lead">Lead copy.</p>\n<ul><li>One</li><li>Two</li></ul>'
