@@ -26,6 +26,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _encodable(text: str) -> str:
+    if text.isascii():  # most URLs and much copy: answered from the string's header
+        return text
     return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
