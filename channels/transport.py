@@ -169,7 +169,9 @@ class CurlSession:
         handle.setopt(pycurl.URL, url)
         handle.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
         handle.setopt(pycurl.USERAGENT, self.user_agent)
-        handle.setopt(pycurl.HTTPHEADER, [f"{k}: {v}" for k, v in headers.items()])
+        # Header values go back as they came (a validator is read as Latin-1, ``on_header``).
+        handle.setopt(pycurl.HTTPHEADER, [f"{k}: {v}".encode("latin-1", "replace")
+                                          for k, v in headers.items()])
         handle.setopt(pycurl.ACCEPT_ENCODING, "")  # every encoding libcurl decodes
         handle.setopt(pycurl.HEADERFUNCTION, transfer.on_header)
         handle.setopt(pycurl.WRITEFUNCTION, transfer.on_body)

@@ -92,3 +92,12 @@ def test_a_page_not_wanted_is_refused_from_its_head(site):
         with pytest.raises(FetchError, match="HTTP 404 Not Found"):
             fetcher.get(f"{url}/gone")
         assert fetcher.get(f"{url}/plain").body == PAGE  # the session goes on
+
+
+def test_a_validator_that_is_not_ascii_goes_back_byte_for_byte(site):
+    # An ETag of Latin-1 bytes (read as Latin-1) once failed the page: "ascii codec can't
+    # encode" while the conditional request was made.
+    url = _serve(site)
+    with Fetcher(USER_AGENT, respect_robots=False) as fetcher:
+        assert fetcher.get(f"{url}/plain", headers={"If-None-Match": '"café"'}).body == PAGE
+    assert site.requests[-1][1]["If-None-Match"] == '"café"'
