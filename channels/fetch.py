@@ -520,6 +520,8 @@ def _wire(url: str) -> yarl.URL:
 def _describe(exc: TransferError) -> str:
     if exc.unreachable:
         return f"connection failed: {exc}"
+    if exc.retryable:  # connected, then the answer stopped coming
+        return f"connection dropped: {exc}"
     return f"request failed: {exc}"
 
 

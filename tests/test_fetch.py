@@ -101,3 +101,27 @@ def test_a_validator_that_is_not_ascii_goes_back_byte_for_byte(site):
     with Fetcher(USER_AGENT, respect_robots=False) as fetcher:
         assert fetcher.get(f"{url}/plain", headers={"If-None-Match": '"café"'}).body == PAGE
     assert site.requests[-1][1]["If-None-Match"] == '"café"'
+
+
+def test_a_body_cut_short_is_fetched_again(site):
+    url = _serve(site)
+    attempts = []
+
+    def cut_once(handler):
+        attempts.append(handler.path)
+        if len(attempts) == 1:  # the connection drops 7 bytes into a 5,000-byte body
+            handler.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n"
+                                b"Content-Length: 5000\r\n\r\npartial")
+            handler.wfile.flush()
+            handler.close_connection = True
+            raise ConnectionAbortedError("dropped on purpose")
+        return site.routes["/plain"]
+
+    site.routes["/flaky"] = cut_once
+    with Fetcher(USER_AGENT, respect_robots=False, retries=1) as fetcher:
+        assert fetcher.get(f"{url}/flaky").body == PAGE
+    assert attempts == ["/flaky", "/flaky"]
+    attempts.clear()
+    with Fetcher(USER_AGENT, respect_robots=False, retries=0) as fetcher:
+        with pytest.raises(FetchError, match="connection dropped: .*4993 bytes missing"):
+            fetcher.get(f"{url}/flaky")
