@@ -119,9 +119,8 @@ def declared_language(tag: object) -> str:
 
 def detect_language(text: str, default: str = "en") -> str:
     """The language of ``text`` as a code (ISO 639-1 where there is one): ``ru`` for mostly
-    Cyrillic copy; for
-    mostly Latin copy, ``en`` unless the identifier is sure of another language; ``default``
-    when there are no letters.
+    Cyrillic copy; for mostly Latin copy, ``en`` unless the identifier is sure of another
+    language; ``default`` when there are no letters.
 
     The script decides first, which is reliable even for a short CTA. Within the Latin script,
     fastText's language identification model (``lid.176``) tells English from French, German,

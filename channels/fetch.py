@@ -139,8 +139,7 @@ class AsyncFetcher:
                  retries: int = 2, allow_private: bool = False) -> None:
         self.user_agent = user_agent
         self.allow_private = allow_private
-        # host name -> (addresses it resolved to, why it is refused or None)
-        self._resolved: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        self._resolved: dict[str, tuple[str, ...]] = {}  # host, as on the wire -> addresses
         self.timeout = timeout
         self.delay = max(0.0, delay)
         self.concurrency = max(1, concurrency)
@@ -315,13 +314,33 @@ class AsyncFetcher:
                 return None
             return f"{host} is a {_address_kind(literal)} address reached by a redirect; " \
                    f"refused (set allow_private_addresses = true to audit an intranet site)"
-        _, refusal = await self._resolve(host)
-        return None if self.allow_private else refusal
+        addresses = await self._addresses(url)
+        if self.allow_private:
+            return None
+        for text in addresses:
+            address = _ip_literal(text)
+            if address is not None and not _is_public(address):
+                return f"{host} resolves to {address}, a {_address_kind(address)} address; " \
+                       f"refused for a site configured by a public host name (set " \
+                       f"allow_private_addresses = true to audit an intranet site, or use " \
+                       f"the IP address in the URL)"
+        return None
 
-    async def _resolve(self, host: str) -> tuple[tuple[str, ...], str | None]:
-        """The addresses ``host`` resolves to (once per fetcher), and why they are refused."""
+    async def _addresses(self, url: str) -> tuple[str, ...]:
+        """The addresses ``url``'s host name resolves to, looked up once per fetcher by the
+        name as it goes on the wire (IDNA), so the check and the connection use one answer.
+        Empty when it does not resolve: the request then fails with a clear connection error."""
+        try:
+            host = _wire(url).raw_host or ""
+        except ValueError:
+            return ()
         if host not in self._resolved:
-            self._resolved[host] = await _resolve(host)
+            loop = asyncio.get_running_loop()
+            try:
+                infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            except (socket.gaierror, UnicodeError, OSError):
+                infos = []
+            self._resolved[host] = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
         return self._resolved[host]
 
     async def _with_retries(self, url: str, accept: Callable[[str], bool] | None,
@@ -381,7 +400,7 @@ class AsyncFetcher:
         host = wire.raw_host or ""
         pins: list[str] = []
         if _ip_literal(host) is None:  # connect to the addresses address_refusal checked
-            addresses, _ = await self._resolve(host)
+            addresses = await self._addresses(url)
             if addresses:
                 pins = [f"{host}:{wire.port}:{','.join(map(_bracketed, addresses))}"]
 
@@ -484,26 +503,6 @@ def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None)
     if address.is_private:
         return "private"
     return "non-public"
-
-
-async def _resolve(host: str) -> tuple[tuple[str, ...], str | None]:
-    """The addresses a host name resolves to, and why it is refused when any is not public
-    (``None``: all public). Unresolvable: no addresses, and the request itself fails with a
-    clear connection error."""
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError):
-        return (), None
-    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
-    for text in addresses:
-        address = _ip_literal(text)
-        if address is not None and not _is_public(address):
-            return addresses, (
-                f"{host} resolves to {address}, a {_address_kind(address)} address; refused "
-                f"for a site configured by a public host name (set allow_private_addresses = "
-                f"true to audit an intranet site, or use the IP address in the URL)")
-    return addresses, None
 
 
 def _bracketed(address: str) -> str:

@@ -83,10 +83,11 @@ def test_a_russian_slug_goes_on_the_wire_percent_encoded(site):
 
 
 def test_a_page_not_wanted_is_refused_from_its_head(site):
+    # Both bodies are over the cap: read, they would be refused as too large instead.
     url = _serve(site)
     site.routes["/report.pdf"] = (200, {"Content-Type": "application/pdf"}, b"%PDF" * 10_000)
-    site.routes["/gone"] = (404, {"Content-Type": "text/html"}, PAGE)
-    with Fetcher(USER_AGENT, respect_robots=False, retries=0) as fetcher:
+    site.routes["/gone"] = (404, {"Content-Type": "text/html"}, PAGE * 2)
+    with Fetcher(USER_AGENT, respect_robots=False, retries=0, max_bytes=len(PAGE)) as fetcher:
         with pytest.raises(FetchError, match=r"skipped: not HTML \(application/pdf\)"):
             fetcher.get(f"{url}/report.pdf", accept=lambda media: media == "text/html")
         with pytest.raises(FetchError, match="HTTP 404 Not Found"):

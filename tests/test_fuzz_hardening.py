@@ -220,13 +220,17 @@ def test_public_name_resolving_to_loopback_is_refused_by_default(site, tmp_path,
     assert [p.source for p in pages if "site-wide" not in p.id] == [start]
 
 
-def test_a_name_is_resolved_once_and_connected_to_as_checked(site, tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["rebind.example", "ребинд.example"])
+def test_a_name_is_resolved_once_and_connected_to_as_checked(site, tmp_path, monkeypatch,
+                                                             name):
     """DNS rebinding: a name that answers 127.0.0.1 when checked and another address when
-    connected to. The crawl connects to the address it checked, for every page."""
+    connected to. The crawl connects to the address it checked, for every page, an
+    internationalised name too (checked and connected to by its IDNA form)."""
     real, answers = socket.getaddrinfo, []
+    forms = {name, name.encode("idna"), name.encode("idna").decode()}
 
     def rebinding(host, *args, **kwargs):
-        if host in ("rebind.example", b"rebind.example"):
+        if host in forms:
             answers.append(host)
             host = "127.0.0.1" if len(answers) == 1 else "192.0.2.1"  # then: nowhere
         return real(host, *args, **kwargs)
@@ -234,7 +238,7 @@ def test_a_name_is_resolved_once_and_connected_to_as_checked(site, tmp_path, mon
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     site.routes = {"/": html(PAGE.replace(b"</main>", b"<a href='/next'>Next step</a></main>")),
                    "/next": html()}
-    start = f"http://rebind.example:{site.port}/"
+    start = f"http://{name}:{site.port}/"
     options = WebOptions(start=[start], render="never", sitemaps=False, cache="", retries=0,
                          allow_private_addresses=True, timeout=5)
     pages, errors = crawl(options, tmp_path)
