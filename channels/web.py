@@ -23,18 +23,21 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import hashlib
 import heapq
 import mimetypes
 import os
 import queue
 import re
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from auditor.text import detect_language
@@ -319,7 +322,10 @@ class _Crawl:
                 await self._crawl()
         finally:
             if self.cache is not None:
-                self.cache.close()
+                try:
+                    self.cache.close()
+                except (sqlite3.Error, OSError) as exc:
+                    self._cache_failed(exc)
         self._emit_site_wide()
 
     def _open_cache(self) -> None:
@@ -334,6 +340,35 @@ class _Crawl:
             self.error(str(path), f"web cache not usable ({exc}); crawling without it, so "
                                   f"every page is fetched in full (delete the file or set "
                                   f"`cache`)")
+
+    def _cached(self, url: str) -> CachedPage | None:
+        """What the cache remembers of ``url``, if anything (and the cache still works)."""
+        if self.cache is None:
+            return None
+        try:
+            return self.cache.get(url)
+        except (sqlite3.Error, OSError) as exc:
+            self._cache_failed(exc)
+            return None
+
+    def _remember(self, url: str, **page: Any) -> None:
+        if self.cache is None:
+            return
+        try:
+            self.cache.put(url, **page)
+        except (sqlite3.Error, OSError) as exc:
+            self._cache_failed(exc)
+
+    def _cache_failed(self, exc: BaseException) -> None:
+        """A cache that fails mid-crawl (a full disk, a file deleted under it) is dropped: the
+        crawl goes on, and the next one fetches in full what this one could not record."""
+        assert self.cache is not None
+        cache, self.cache = self.cache, None
+        with contextlib.suppress(sqlite3.Error, OSError):
+            cache.abandon()
+        self.error(str(cache.path), f"web cache not written ({exc}); the crawl went on "
+                                    f"without it, so the next crawl fetches unrecorded pages "
+                                    f"in full (free disk space, or set `cache` elsewhere)")
 
     # -- over HTTP ----------------------------------------------------------------------
 
@@ -422,7 +457,7 @@ class _Crawl:
             self._robots_refused(url, refusal, depth)
             return
 
-        cached = self.cache.get(url) if self.cache is not None else None
+        cached = self._cached(url)
         usable = cached is not None and cached.body is not None
         try:
             # A start URL may redirect to its own site under another scheme or www. name (which
@@ -474,10 +509,9 @@ class _Crawl:
         digest = self._accept(page, key, fetched=final,
                               extra={"depth": str(depth)}, cached=cached,
                               not_modified=not_modified)
-        if self.cache is not None:
-            self.cache.put(url, final_url=final, etag=etag, last_modified=last_modified,
-                           content_type=response.content_type or "text/html",
-                           charset=charset, body=body, content_hash=digest)
+        self._remember(url, final_url=final, etag=etag, last_modified=last_modified,
+                       content_type=response.content_type or "text/html", charset=charset,
+                       body=body, content_hash=digest)
 
     def _claim(self, target: str) -> bool:
         """Follow a redirect only to a URL no other task has requested (pages run in parallel,
@@ -760,13 +794,11 @@ class _Crawl:
             return
         if public != url:
             page = _relocated(page, url)
-        cached = self.cache.get(url) if self.cache is not None else None
+        cached = self._cached(url)
         digest = self._accept(page, url, fetched=url, extra={"file": str(path)},
                               cached=cached)
-        if self.cache is not None:
-            self.cache.put(url, final_url=url, etag=None, last_modified=None,
-                           content_type="text/html", charset=None, body=None,
-                           content_hash=digest)
+        self._remember(url, final_url=url, etag=None, last_modified=None,
+                       content_type="text/html", charset=None, body=None, content_hash=digest)
 
     async def _resolve_disk(self, url: str) -> Resource | None:
         """A request the browser makes while rendering a built page: served from the folder."""

@@ -61,10 +61,15 @@ class PageCache:
         except sqlite3.DatabaseError:
             self._db.close()
             raise
-        self._pending = 0
-        self._db.execute("BEGIN")
+        # The URLs it holds, so a page it has never seen (every page of a first crawl) costs
+        # no query.
+        self._urls = {url for (url,) in self._db.execute("SELECT url FROM pages")}
+        self._rows: list[tuple] = []  # written 100 at a time, in one transaction
 
     def get(self, url: str) -> CachedPage | None:
+        if url not in self._urls:
+            return None
+        self._flush()  # a page asked for twice in one crawl (a retried start URL)
         row = self._db.execute(
             "SELECT url, final_url, etag, last_modified, content_type, charset, body, "
             "content_hash FROM pages WHERE url = ?", (url,)).fetchone()
@@ -82,18 +87,43 @@ class PageCache:
             content_hash: str | None) -> None:
         """Remember a page; only pages with a validator keep their body (a 304 needs it)."""
         keep = body if (etag or last_modified) and body is not None else None
-        self._db.execute(
-            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (url, final_url, etag, last_modified, content_type, charset,
-             zlib.compress(keep, 1) if keep is not None else None, content_hash,
-             datetime.now(UTC).isoformat(timespec="seconds")))
-        self._pending += 1
-        if self._pending >= 100:  # commit now and then so a crash keeps most of the work
-            self._db.execute("COMMIT")
-            self._db.execute("BEGIN")
-            self._pending = 0
+        self._urls.add(url)
+        self._rows.append((url, final_url, etag, last_modified, content_type, charset,
+                           _compressed(keep) if keep is not None else None, content_hash,
+                           datetime.now(UTC).isoformat(timespec="seconds")))
+        if len(self._rows) >= 100:  # written now and then, so a crash keeps most of the work
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._rows:
+            return
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        self._rows = []
 
     def close(self) -> None:
-        if self._db.in_transaction:
-            self._db.execute("COMMIT")
+        """Write what is pending and close the file."""
+        try:
+            self._flush()
+        finally:
+            self._db.close()
+
+    def abandon(self) -> None:
+        """Close the file without writing what is pending (after a failed write)."""
+        self._rows = []
         self._db.close()
+
+
+def _compressed(body: bytes) -> bytes:
+    """``body`` deflated quickly, with a window no larger than the body: zlib sets up (and
+    clears) its full 32 KB window for every call otherwise, which costs more than compressing
+    a small page. Any window size reads back with ``zlib.decompress``."""
+    window = max(9, min(15, (len(body) - 1).bit_length()))
+    deflate = zlib.compressobj(1, zlib.DEFLATED, window)
+    return deflate.compress(body) + deflate.flush()

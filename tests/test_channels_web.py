@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -503,6 +504,51 @@ def test_cache_can_be_turned_off(servers, tmp_path):
     run(options, tmp_path)
     assert not (tmp_path / ".brand-audit").exists()
     assert not [hit for hit in site.requests if "If-None-Match" in hit.headers]
+
+
+def test_a_cache_that_cannot_be_written_costs_the_crawl_nothing(servers, tmp_path,
+                                                               monkeypatch):
+    from channels.web_cache import PageCache
+
+    def full(self):
+        if self._rows:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    site, _ = servers.site()
+    options = WebOptions(start=[site.url + "/blog/"], max_depth=1, sitemaps=False,
+                         render="never", include=[r"/blog/"])
+    expected, _ = run(options, tmp_path / "working")
+    monkeypatch.setattr(PageCache, "_flush", full)
+    touchpoints, errors = run(options, tmp_path)
+    assert set(by_path(touchpoints)) == set(by_path(expected)) == BLOG_POSTS | {"/blog/"}
+    cache = str(tmp_path / ".brand-audit" / "web-cache.sqlite")
+    [failure] = [e for e in errors if e.source == cache]
+    assert "web cache not written (database or disk is full)" in failure.error
+    assert "free disk space" in failure.error
+    monkeypatch.undo()
+    site.requests.clear()
+    run(options, tmp_path)  # nothing was recorded, so everything is fetched in full
+    assert not [hit for hit in site.requests if "If-None-Match" in hit.headers]
+
+
+@pytest.mark.parametrize("size", [0, 1, 511, 512, 513, 2_700, 40_000, 200_000])
+def test_cached_bodies_of_any_size_read_back(tmp_path, size):
+    from channels.web_cache import PageCache
+
+    body = (hashlib.sha256(str(size).encode()).hexdigest().encode() * (size // 64 + 1))[:size]
+    cache = PageCache(tmp_path / "cache.sqlite")
+    for n in range(150):  # written in batches of 100, and the rest on close
+        cache.put(f"http://127.0.0.1/{n}", final_url=f"http://127.0.0.1/{n}", etag=f'"{n}"',
+                  last_modified=None, content_type="text/html", charset="utf-8", body=body,
+                  content_hash=str(n))
+    assert cache.get("http://127.0.0.1/149").body == body  # not written yet: read anyway
+    assert cache.get("http://127.0.0.1/150") is None
+    cache.close()
+    again = PageCache(tmp_path / "cache.sqlite")
+    for n in (0, 99, 100, 149):
+        page = again.get(f"http://127.0.0.1/{n}")
+        assert (page.body, page.etag, page.content_hash) == (body, f'"{n}"', str(n))
+    again.close()
 
 
 # -- Limits, scope patterns, errors ---------------------------------------------------------
