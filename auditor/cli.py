@@ -222,8 +222,10 @@ def baseline_check(directory: Path, model: str | None) -> None:
     if not outliers:
         click.echo("✓ The approved copy is consistent: no paragraph stands apart.")
         return
-    click.echo(f"! {len(outliers)} approved paragraph(s) read unlike the rest of the approved "
-               "copy. Check they are really on-brand, or add more copy like them:")
+    from reports.i18n import counted
+
+    click.echo(f"! {counted(len(outliers), 'approved paragraph')} read unlike the rest of the "
+               "approved copy. Check they are really on-brand, or add more copy like them:")
     for src, par, sim in outliers:
         click.echo(f"  {src}: {par[:100]}{'…' if len(par) > 100 else ''} (similarity {sim:.3f})")
 
@@ -649,8 +651,10 @@ def doctor(config_path: Path | None, store_path: Path | None) -> None:
     checks = diagnose(config_path, store_path)
     for check in checks:
         click.echo(check.describe())
+    from reports.i18n import counted
+
     failed = sum(not c.ok for c in checks)
-    click.echo(f"{failed} problem(s) found" if failed else "all checks passed")
+    click.echo(f"{counted(failed, 'problem')} found" if failed else "all checks passed")
     if failed:
         sys.exit(EXIT_USAGE)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import BrandAuditError
+from reports.i18n import counted
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,12 @@ def _config_checks(path: Path, checks: list[Check]):
     except BrandAuditError as exc:
         checks.append(Check("config", False, exc.describe()))
         return None
-    checks.append(Check("config", True, f"{path} loads ({len(config.channels)} channel "
-                                        f"section(s))"))
+    checks.append(Check("config", True, f"{path} loads "
+                                        f"({counted(len(config.channels), 'channel section')})"))
     try:
         baseline = load_baseline(config.baseline)
-        checks.append(Check("baseline", True, f"{config.baseline}: {baseline.name}, "
-                                              f"{len(baseline.exemplars)} exemplar file(s)"))
+        files = counted(len(baseline.exemplars), "exemplar file")
+        checks.append(Check("baseline", True, f"{config.baseline}: {baseline.name}, {files}"))
     except BrandAuditError as exc:
         checks.append(Check("baseline", False, exc.describe()))
     for section in config.channels:
@@ -128,5 +129,6 @@ def _store_check(path: Path) -> Check:
     state = "empty" if version is None else f"schema version {version}"
     if version is not None and version < SCHEMA_VERSION:
         state += f" (migrated to {SCHEMA_VERSION} on the next run)"
-    return Check("store", True, f"{path}: integrity ok, {state}, {info['runs']} run(s), "
-                                f"{info['vectors']} cached vector(s)")
+    return Check("store", True, f"{path}: integrity ok, {state}, "
+                                f"{counted(info['runs'], 'run')}, "
+                                f"{counted(info['vectors'], 'cached vector')}")

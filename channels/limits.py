@@ -170,8 +170,8 @@ def cap_touchpoint(touchpoint: Touchpoint, limits: Limits = DEFAULT_LIMITS
     long = {i for i, b in enumerate(blocks) if len(b.text) > limits.max_block_chars}
     if long:
         cut = limits.max_block_chars
-        notes.append(f"{len(long)} block(s) longer than {cut:,} characters cut to that length "
-                     f"([limits] max_block_chars)")
+        notes.append(f"blocks longer than {cut:,} characters cut to that length: "
+                     f"{len(long):,} ([limits] max_block_chars)")
         blocks = tuple(replace(b, text=b.text[:cut]) if i in long else b
                        for i, b in enumerate(blocks))
     if not notes:

@@ -422,7 +422,7 @@ def iter_json_array(text: str, source: str, start: int = 0) -> Iterator[JsonItem
             eline, ecol = line_col(text, exc.pos)
             raise ExportFormatError(f"{source}:{eline}:{ecol}",
                                     f"not valid JSON in element [{index}]: {exc.msg}; the "
-                                    f"{index} element(s) before it were read (a cut-off "
+                                    f"elements before it ({index:,}) were read (a cut-off "
                                     f"download? export the file again)") from None
         yield JsonItem(f"[{index}]", line, col, value)
         index += 1

@@ -532,8 +532,8 @@ class _Crawl:
         for origin, count in self.robots_refused.items():
             if count > MAX_ROBOTS_ERRORS:
                 self.error(f"{origin}/robots.txt",
-                           f"{count - MAX_ROBOTS_ERRORS} more linked URL(s) not requested: "
-                           f"disallowed by robots.txt")
+                           f"linked URLs not requested, as robots.txt disallows them: "
+                           f"{count - MAX_ROBOTS_ERRORS:,} more")
 
     def _enqueue(self, link: str, depth: int) -> None:
         url = normalize_url(link)

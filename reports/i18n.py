@@ -418,7 +418,7 @@ def check_language(lang: str) -> str:
 
 def counted(n: int, noun: str) -> str:
     """``n`` and an English noun in the form it takes: ``1 touchpoint``, ``2 touchpoints``."""
-    return f"{n} {noun if n == 1 else noun + 's'}"
+    return f"{n:,} {noun if n == 1 else noun + 's'}"
 
 
 def plural_index(lang: str, n: int) -> int:

@@ -427,7 +427,9 @@ def test_doctor_reports_store_and_config_problems(tmp_path, monkeypatch):
     good = tmp_path / "good.db"
     Store(good).close()
     (check,) = diagnose(store=good)
-    assert check.ok and f"integrity ok, schema version {SCHEMA_VERSION}, 0 run(s)" in check.message
+    assert check.ok
+    assert f"integrity ok, schema version {SCHEMA_VERSION}, 0 runs, 0 cached vectors" \
+        in check.message
 
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"this is not a database at all" * 100)

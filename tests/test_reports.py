@@ -646,3 +646,11 @@ def test_about_says_what_copy_in_other_languages_gets(report):
     assert "Other languages" in html and "French (fr), 1 touchpoint:" in html
     assert "written for English and Russian" in html
     assert "французский (fr), 1 касание:" in render_html(french, lang="ru")
+
+
+def test_counts_read_as_sentences():
+    from reports.i18n import counted
+
+    assert counted(1, "touchpoint") == "1 touchpoint"
+    assert counted(0, "cached vector") == "0 cached vectors"
+    assert counted(12_500, "diverging touchpoint") == "12,500 diverging touchpoints"
