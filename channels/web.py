@@ -493,6 +493,7 @@ class _Crawl:
         self.fetched.add(final)
         self.seen.add(final)
 
+        await _hand_off()
         page = await self._read(final, decode_html(body, charset))
         if page is None:
             return
@@ -817,6 +818,23 @@ class _Crawl:
             return None
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         return Resource(200, kind, await asyncio.to_thread(target.read_bytes))
+
+
+#: Turns of the event loop a page waits before it is parsed (``_hand_off``).
+HAND_OFF_TURNS = 4
+
+
+async def _hand_off() -> None:
+    """Let the requests waiting for the connection this page freed go out before the page is
+    parsed: parsing holds the event loop for about a millisecond, and a request takes a few
+    turns of the loop to reach the wire (its task resumes, libcurl's timer starts the
+    transfer, the socket connects and sends). Measured on the 500-page benchmark site with
+    concurrency 4 (``make bench-crawl``): with a 20 ms round trip, 160 pages/s without,
+    174 after one turn, 177 after four (182 is what the same server gives four connections
+    that never parse); on loopback about a tenth more pages per second, as the server
+    answers while the crawl parses."""
+    for _ in range(HAND_OFF_TURNS):
+        await asyncio.sleep(0)
 
 
 def _site(url: str) -> str:

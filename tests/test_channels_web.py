@@ -446,6 +446,37 @@ def test_concurrency_and_delay_per_host(servers, tmp_path):
     assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.45
 
 
+def test_the_next_request_goes_out_before_a_page_is_parsed(servers, tmp_path, monkeypatch):
+    """Parsing holds the event loop: the request waiting for the freed connection is sent
+    first, so the server works while the crawl parses."""
+    import channels.web as web
+    from channels.fetch import AsyncFetcher
+
+    events: list[tuple[str, str]] = []
+    send, extract = AsyncFetcher._send, web.extract_page
+
+    async def logged_send(self, url, *args, **kwargs):
+        events.append(("sent", urlsplit(url).path))
+        return await send(self, url, *args, **kwargs)
+
+    def logged_extract(html, url, **kwargs):
+        events.append(("parsed", urlsplit(url).path))
+        return extract(html, url, **kwargs)
+
+    monkeypatch.setattr(AsyncFetcher, "_send", logged_send)
+    monkeypatch.setattr(web, "extract_page", logged_extract)
+    site, _ = servers.site()
+    site.latency = 0.05  # no answer comes back while a page waits for its turn
+    pages = ["/about.html", "/products/", "/blog/"]
+    options = WebOptions(start=[site.url + p for p in pages], max_depth=0, concurrency=1,
+                         sitemaps=False, render="never", cache="")
+    touchpoints, errors = run(options, tmp_path)
+    assert set(by_path(touchpoints)) == set(pages) and not errors
+    assert [e for e in events if e[1] != "/robots.txt"] == [
+        ("sent", "/about.html"), ("sent", "/products/"), ("parsed", "/about.html"),
+        ("sent", "/blog/"), ("parsed", "/products/"), ("parsed", "/blog/")]
+
+
 def test_crawl_delay_in_robots_txt_slows_the_crawl(servers, tmp_path):
     site, _ = servers.site()
     site.overrides["/robots.txt"] = b"User-agent: *\nCrawl-delay: 1\n"
