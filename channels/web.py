@@ -366,7 +366,7 @@ class _Crawl:
         cache, self.cache = self.cache, None
         with contextlib.suppress(sqlite3.Error, OSError):
             cache.abandon()
-        self.error(str(cache.path), f"web cache not written ({exc}); the crawl went on "
+        self.error(str(cache.path), f"web cache failed ({exc}); the crawl went on "
                                     f"without it, so the next crawl fetches unrecorded pages "
                                     f"in full (free disk space, or set `cache` elsewhere)")
 

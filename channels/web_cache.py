@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import zstandard
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
     url           TEXT PRIMARY KEY,   -- the URL requested (normalised)
@@ -65,6 +67,9 @@ class PageCache:
         # no query.
         self._urls = {url for (url,) in self._db.execute("SELECT url FROM pages")}
         self._rows: list[tuple] = []  # written 100 at a time, in one transaction
+        # One compression context for every body: zlib set one up (and cleared 50 to 256 KB)
+        # for each page, which cost more than compressing a small page.
+        self._zstd = zstandard.ZstdCompressor(level=1)
 
     def get(self, url: str) -> CachedPage | None:
         if url not in self._urls:
@@ -75,12 +80,8 @@ class PageCache:
             "content_hash FROM pages WHERE url = ?", (url,)).fetchone()
         if row is None:
             return None
-        body = row[6]
-        try:
-            body = zlib.decompress(body) if body is not None else None
-        except zlib.error:
-            body = None
-        return CachedPage(row[0], row[1], row[2], row[3], row[4], row[5], body, row[7])
+        return CachedPage(row[0], row[1], row[2], row[3], row[4], row[5],
+                          _decompressed(row[6]), row[7])
 
     def put(self, url: str, *, final_url: str, etag: str | None, last_modified: str | None,
             content_type: str, charset: str | None, body: bytes | None,
@@ -89,7 +90,7 @@ class PageCache:
         keep = body if (etag or last_modified) and body is not None else None
         self._urls.add(url)
         self._rows.append((url, final_url, etag, last_modified, content_type, charset,
-                           _compressed(keep) if keep is not None else None, content_hash,
+                           self._zstd.compress(keep) if keep is not None else None, content_hash,
                            datetime.now(UTC).isoformat(timespec="seconds")))
         if len(self._rows) >= 100:  # written now and then, so a crash keeps most of the work
             self._flush()
@@ -120,10 +121,17 @@ class PageCache:
         self._db.close()
 
 
-def _compressed(body: bytes) -> bytes:
-    """``body`` deflated quickly, with a window no larger than the body: zlib sets up (and
-    clears) its full 32 KB window for every call otherwise, which costs more than compressing
-    a small page. Any window size reads back with ``zlib.decompress``."""
-    window = max(9, min(15, (len(body) - 1).bit_length()))
-    deflate = zlib.compressobj(1, zlib.DEFLATED, window)
-    return deflate.compress(body) + deflate.flush()
+def _decompressed(blob: bytes | None) -> bytes | None:
+    """A stored body: a zstd frame, or zlib as caches written before 2026-12-02 hold them;
+    None if neither (the page is then fetched in full)."""
+    if blob is None:
+        return None
+    try:
+        if blob[:4] == _ZSTD_MAGIC:
+            return zstandard.ZstdDecompressor().decompress(blob)
+        return zlib.decompress(blob)
+    except (zstandard.ZstdError, zlib.error):
+        return None
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"

@@ -554,7 +554,7 @@ def test_a_cache_that_cannot_be_written_costs_the_crawl_nothing(servers, tmp_pat
     assert set(by_path(touchpoints)) == set(by_path(expected)) == BLOG_POSTS | {"/blog/"}
     cache = str(tmp_path / ".brand-audit" / "web-cache.sqlite")
     [failure] = [e for e in errors if e.source == cache]
-    assert "web cache not written (database or disk is full)" in failure.error
+    assert "web cache failed (database or disk is full)" in failure.error
     assert "free disk space" in failure.error
     monkeypatch.undo()
     site.requests.clear()
@@ -580,6 +580,30 @@ def test_cached_bodies_of_any_size_read_back(tmp_path, size):
         page = again.get(f"http://127.0.0.1/{n}")
         assert (page.body, page.etag, page.content_hash) == (body, f'"{n}"', str(n))
     again.close()
+
+
+def test_a_cache_written_by_an_earlier_version_is_read(tmp_path):
+    """Bodies were zlib-compressed until 2026-12-02; they still answer a 304."""
+    import zlib
+
+    from channels.web_cache import PageCache
+
+    PageCache(tmp_path / "cache.sqlite").close()
+    db = sqlite3.connect(tmp_path / "cache.sqlite")
+    body = b"<p>" + b"Tea, brewed slowly. " * 200 + b"</p>"
+    db.execute("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               ("http://127.0.0.1/old", "http://127.0.0.1/old", '"v1"', None, "text/html",
+                "utf-8", zlib.compress(body, 1), "abc", "2026-11-30T10:00:00+00:00"))
+    db.execute("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               ("http://127.0.0.1/torn", "http://127.0.0.1/torn", '"v1"', None, "text/html",
+                "utf-8", b"\x28\xb5\x2f\xfd broken", "abc", "2026-11-30T10:00:00+00:00"))
+    db.commit()
+    db.close()
+    cache = PageCache(tmp_path / "cache.sqlite")
+    assert cache.get("http://127.0.0.1/old").body == body
+    torn = cache.get("http://127.0.0.1/torn")
+    assert torn.body is None and torn.etag == '"v1"'  # fetched in full next time
+    cache.close()
 
 
 # -- Limits, scope patterns, errors ---------------------------------------------------------
