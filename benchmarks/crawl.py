@@ -161,6 +161,24 @@ def verdict(median: float, rounds: list[float], fastest: float | None = None) ->
     return "met by the median" + rounds_note + at_best
 
 
+def cpu_budget(results: dict[float, tuple[list[float], list[float]]],
+               served: dict[float, tuple[list[float | None], list[float | None]]]) -> str:
+    """What keeping up with wget on loopback would take, from this run's figures: at wget's
+    median pages/s on this machine's cores, the CPU a page left once the server has had its
+    share, and the most of it one thread can have."""
+    if 0.0 not in results or _median(served[0.0][1]) is None:
+        return ""
+    pages = statistics.median(results[0.0][1])
+    server = _median(served[0.0][1])
+    assert server is not None
+    cores = os.cpu_count() or 1
+    left = 1000 * cores / pages - server
+    return (f"The arithmetic of {cores} cores: at wget's {pages:,.0f} pages/s the server "
+            f"needs {server:.2f} ms a page, so to keep up brand-audit would have to do all "
+            f"it does for a page in {left:.2f} ms of CPU across the cores, at most "
+            f"{1000 / pages:.2f} ms of it in the thread that runs its Python.")
+
+
 def _median(values: list[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return statistics.median(known) if known else None
@@ -243,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{statistics.median(our_cpu):.2f} | {statistics.median(their_cpu):.2f} | "
                     f"{_ms(_median(our_server))} / {_ms(_median(their_server))} |")
         verdicts.append(f"{where}: {verdict(ratio, each, max(ours) / max(theirs))}")
+    budget = cpu_budget(results, served)
     table = "\n".join([
         SECTION,
         "",
@@ -269,28 +288,30 @@ def main(argv: list[str] | None = None) -> int:
         "Target (at least as fast as wget): " + "; ".join(verdicts) + ". On loopback with no "
         "latency both crawlers are held back by CPU, and the CPU columns say whose. "
         "brand-audit's crawl runs in one Python thread (the interpreter's lock lets one "
-        "thread run Python at a time), which keeps one core busy at about 1.1 ms a page, "
-        "while the server uses part of the other core; wget spends a fraction of that a page "
-        "and only saves bytes, so one connection at a time keeps up with the server. Where "
-        "brand-audit's time goes (2026-12-02, py-spy sampling ten crawls of this site): "
+        "thread run Python at a time), which keeps one core busy, while the server uses part "
+        "of the other; wget spends a fraction of brand-audit's CPU a page and only saves "
+        "bytes, so one connection at a time keeps up with the server. "
+        + (budget + " " if budget else "") + "Where brand-audit's time goes (2026-12-02, "
+        "py-spy sampling ten crawls of this site): "
         "extracting every page's copy into scoped blocks about 0.35 ms a page (libxml2 "
         "parses, the tree is walked in Python; 0.31-0.34 ms a page timed on its own), "
         "libcurl's transfers about 0.25 ms (kernel time included: a new connection per page, "
         "as the test server speaks HTTP/1.0), the validator cache about 0.1 ms (twice that "
         "until 2026-12-02, when zlib set up its full 32 KB window for every 3 KB page and "
         "each row was a statement of its own), and the event loop, robots.txt, politeness "
-        "and the crawl's bookkeeping the rest. The arithmetic of two cores: at wget's "
-        "1,500-1,700 pages/s the server alone needs about 0.36 ms × 1,600 = 58% of a core, "
-        "so to keep up brand-audit would have to do all it does for a page in about 0.9 ms "
-        "of CPU across both cores, with at most about 0.6 ms in the thread that runs its "
-        "Python: roughly half of what it spends now. Tried and not kept, as they did not "
-        "close the gap (2026-12-01 and 02): extracting in a second process (taking each "
-        "page's blocks back costs about what extracting them does), uvloop, handing pages "
-        "to the audit in batches, the garbage collector off. wget's speed also moves most "
-        "with how busy the machine is (one connection, so every scheduling delay adds up): "
-        "in one run of 2026-12-02 it made 58-208 pages/s in every round, in the next "
-        "1,320-1,470, with the same code. Against a server with a real round trip, "
-        "concurrency wins (the second row).",
+        "and the crawl's bookkeeping the rest. Since 2026-12-02 a fetched page waits a few "
+        "turns of the event loop before it is parsed, so the request waiting for its "
+        "connection is already on its way and the server answers while the crawl parses "
+        "(`channels.web._hand_off`): about a tenth more pages/s on loopback, and 160 to 177 "
+        "with a 20 ms round trip, where 182 is what the same server gives four connections "
+        "that do nothing else. Tried and not kept, as they did not close "
+        "the gap (2026-12-01 and 02): extracting in a second process (taking each page's "
+        "blocks back costs about what extracting them does), uvloop, handing pages to the "
+        "audit in batches, the garbage collector off. wget's speed moves most with how busy "
+        "the machine is (one connection, so every scheduling delay adds up): in one run of "
+        "2026-12-02 it made 58-208 pages/s in every round, in the next 1,320-1,470, with "
+        "the same code. Against a server with a real round trip, concurrency wins (the "
+        "second row).",
     ])
     print()
     print(table)

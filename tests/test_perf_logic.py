@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,16 @@ def test_memory_growth_is_shown_by_corpus_size() -> None:
     row = next(line for line in text.splitlines() if line.startswith("| 4b."))
     assert "7.2 MB per 1,000 sentences" in row and "25,000 sentences 850 MB" in row
     assert "met" not in row  # a reference, not a target
+
+
+def test_crawl_budget_is_worked_out_from_the_run() -> None:
+    from benchmarks.crawl import cpu_budget
+
+    cores = os.cpu_count() or 1
+    text = cpu_budget({0.0: ([900.0], [1900.0, 1850.0, 1950.0]), 20.0: ([150.0], [40.0])},
+                      {0.0: ([0.3], [0.4, 0.38, None]), 20.0: ([0.7], [1.3])})
+    assert "at wget's 1,900 pages/s the server needs 0.39 ms a page" in text
+    assert f"in {1000 * cores / 1900 - 0.39:.2f} ms of CPU across the cores" in text
+    assert "at most 0.53 ms of it in the thread" in text
+    assert cpu_budget({20.0: ([150.0], [40.0])}, {20.0: ([0.7], [1.3])}) == ""
+    assert cpu_budget({0.0: ([900.0], [1900.0])}, {0.0: ([None], [None])}) == ""
