@@ -5,6 +5,7 @@ The site is tests/fixtures/channels/site (generated parts written by make_site.p
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -658,6 +659,27 @@ def test_stopping_early_ends_the_crawl(servers, tmp_path):
     settled = len(site.requests)
     time.sleep(0.3)
     assert len(site.requests) == settled < 20
+
+
+def test_results_are_handed_over_in_batches_the_first_at_once():
+    from channels.web import HAND_OVER_ITEMS, HAND_OVER_SECONDS, _HandOver
+
+    batches: list[list[object]] = []
+    hand = _HandOver(batches.append)
+
+    async def crawl() -> None:
+        for n in range(2 * HAND_OVER_ITEMS + 3):
+            hand.add(n)
+        assert [len(b) for b in batches] == [1, HAND_OVER_ITEMS, HAND_OVER_ITEMS]
+        await asyncio.sleep(HAND_OVER_SECONDS * 2)  # a quiet crawl: the rest goes anyway
+        assert [len(b) for b in batches] == [1, HAND_OVER_ITEMS, HAND_OVER_ITEMS, 2]
+        hand.add("last")
+
+    asyncio.run(crawl())
+    hand.add("after the loop")
+    hand.flush()
+    assert [x for b in batches for x in b] == [*range(2 * HAND_OVER_ITEMS + 3), "last",
+                                               "after the loop"]
 
 
 def test_options_are_validated_with_the_key_named():
