@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -675,7 +676,9 @@ def test_results_are_handed_over_in_batches_the_first_at_once():
         assert [len(b) for b in batches] == [1, HAND_OVER_ITEMS, HAND_OVER_ITEMS, 2]
         hand.add("last")
 
-    asyncio.run(crawl())
+    # In a thread of its own, as the crawl runs (a browser test may leave this thread's loop).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, crawl()).result()
     hand.add("after the loop")
     hand.flush()
     assert [x for b in batches for x in b] == [*range(2 * HAND_OVER_ITEMS + 3), "last",
