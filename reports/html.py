@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -808,6 +809,10 @@ def _run_labels(moments: list[datetime | None], tr: Translator) -> list[str]:
     return labels
 
 
+#: A run's axis label that names its day and its time (``_run_labels``): day, time.
+_TIMED_LABEL = re.compile(r"(.+) (\d\d:\d\d(?::\d\d)?)")
+
+
 def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translator) -> dict | None:
     runs = [r for r in runs if r["score"] is not None or r["by_channel"]]
     if len(runs) < 2:
@@ -843,8 +848,13 @@ def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translato
     ticks = [i for i in range(len(runs)) if i % every == 0 or i == len(runs) - 1]
     for i, label in zip(ticks, _run_labels([runs[i]["started_at"] for i in ticks], tr),
                         strict=True):
-        parts.append(f'<text class="tick" x="{_f(x(i))}" y="{height - 12}" '
-                     f'text-anchor="middle">{escape(label or str(i + 1))}</text>')
+        # A day written with a time goes on a line of its own under it: "2 Dec 07:00:49" on
+        # one line, centred on the first run, ran off the chart's left edge.
+        timed = _TIMED_LABEL.fullmatch(label)
+        text = (f'{escape(timed[2])}<tspan x="{_f(x(i))}" dy="13">{escape(timed[1])}</tspan>'
+                if timed else escape(label or str(i + 1)))
+        parts.append(f'<text class="tick" x="{_f(x(i))}" y="{height - 18}" '
+                     f'text-anchor="middle">{text}</text>')
     ends = []
     series = [(c, _channel_label(c, tr), [r["by_channel"].get(c) for r in runs]) for c in channels]
     series.append((None, tr.t("trend_brand"), [r["score"] for r in runs]))

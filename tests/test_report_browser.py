@@ -208,3 +208,32 @@ def test_narrow_screen_and_print_layouts(browser, tmp_path):
     page.pdf(path=str(tmp_path / "report.pdf"))
     assert (tmp_path / "report.pdf").stat().st_size > 20_000
     page.close()
+
+
+@pytest.mark.parametrize("gap_seconds", [5, 3600, 86_400])
+def test_trend_labels_stay_inside_the_chart(browser, tmp_path, gap_seconds):
+    # Runs seconds apart are labelled "2 Dec 07:00:49", "07:00:54": the first label, centred
+    # on the first run, was cut off at the chart's left edge.
+    from datetime import UTC, datetime, timedelta
+
+    report = to_dict(sample_run())
+    first = datetime(2026, 12, 2, 7, 0, 49, tzinfo=UTC)
+    for n, run in enumerate(report["context"]["trend"]):
+        run["started_at"] = (first + timedelta(seconds=n * gap_seconds)).isoformat()
+    path = write(report, "html", tmp_path / "report.html")
+    page, _log = _open(browser, path)
+    boxes = page.evaluate("""() => {
+        const svg = document.querySelector('svg.trend-chart');
+        const width = svg.viewBox.baseVal.width;
+        return [...svg.querySelectorAll('text.tick')].map(t => {
+            const b = t.getBBox();
+            return [t.textContent, b.x, b.x + b.width, width];
+        });
+    }""")
+    labels = [b for b in boxes if not b[0].strip().isdigit()]  # the runs, not the scores
+    assert len(labels) >= 2
+    for text, start, end, width in labels:
+        assert 0 <= start and end <= width, f"{text!r} runs outside the chart ({start}-{end})"
+    spans = sorted((start, end) for _, start, end, _ in labels)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), f"labels overlap: {labels}"
+    page.close()
