@@ -47,21 +47,23 @@ def demo_config(site_url: str, out: Path, model: str | None = None) -> AuditConf
     from channels import channel_kinds
 
     kinds = channel_kinds()
+    # File sources are named relative to the demo baseline ("sources/calls/..."), wherever
+    # brand-audit is installed, so reports read alike and re-runs compare like with like.
     tables = [
         # Keyed by the demo brand's public URL: the site is served on a new port each run,
         # and a re-run must compare its pages with the same pages of the last run.
-        ("web", {"start": [site_url], "max_pages": 50, "base_url": PUBLIC_URL}),
-        ("social", {"kind": "jsonl", "path": str(SOURCES / "social" / "posts.jsonl")}),
-        ("social", {"kind": "csv", "path": str(SOURCES / "social" / "posts.csv")}),
+        ("web", {"start": [site_url], "max_pages": 50, "base_url": PUBLIC_URL,
+                 "cache": str(out / ".brand-audit" / "web-cache.sqlite")}),
+        ("social", {"kind": "jsonl", "path": "sources/social/posts.jsonl"}),
+        ("social", {"kind": "csv", "path": "sources/social/posts.csv"}),
         # A saved public preview of the Russian Telegram channel (t.me/s/sosna_home_ru); posts
         # that repeat the exports above are reported once.
-        ("social", {"kind": "telegram",
-                    "path": str(SOURCES / "social" / "telegram-sosna_home_ru.html")}),
-        ("calls", {"path": str(SOURCES / "calls"),
+        ("social", {"kind": "telegram", "path": "sources/social/telegram-sosna_home_ru.html"}),
+        ("calls", {"path": "sources/calls",
                    "agent_from_filename": r"-(?P<agent>[a-z]+)\.\w+$",
                    "company_names": ["Sosna", "Сосна"]}),
-        ("email", {"path": str(SOURCES / "email")}),
-        ("sms", {"path": str(SOURCES / "sms")}),
+        ("email", {"path": "sources/email"}),
+        ("sms", {"path": "sources/sms"}),
     ]
     sections = []
     counts: dict[str, int] = {}
@@ -71,7 +73,10 @@ def demo_config(site_url: str, out: Path, model: str | None = None) -> AuditConf
         options = build_options(kinds[kind].options, table, "demo", "",
                                 prefix=f"channels.{kind}[{index}].")
         sections.append(ChannelSection(kind, options, index))
-    return AuditConfig(path=out / "audit.toml", name="Sosna (demo)", baseline=DEMO_BASELINE,
+    # The config "lives" beside the demo baseline: relative paths start there (``base_dir``);
+    # everything the run writes goes to ``out``.
+    return AuditConfig(path=DEMO_BASELINE / "audit.toml", name="Sosna (demo)",
+                       baseline=DEMO_BASELINE,
                        store=out / ".brand-audit" / "audit.db", out=out, fail_on="never",
                        model=model, channels=tuple(sections))
 

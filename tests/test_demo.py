@@ -189,3 +189,14 @@ def test_every_finding_is_said_in_russian_too(demo) -> None:
     off_brand = next(f for f in findings if f["rule"] == "message.off_brand")
     assert off_brand["translations"]["ru"]["message"] in page
     assert off_brand["message"] not in page.split('type="application/json"')[0]
+
+
+def test_demo_files_are_named_as_in_the_package_wherever_it_is_installed(demo) -> None:
+    # Absolute paths (/usr/lib/python3.11/site-packages/baselines/demo/...) made every
+    # "Where" long and every touchpoint id depend on where brand-audit was installed.
+    report = demo[2]
+    files = [tp for tp in report["touchpoints"] if tp["channel"] in ("calls", "email", "sms")]
+    assert files and all(tp["source"].startswith("sources/") for tp in files)
+    assert str(SOURCES) not in json.dumps(report)
+    assert not (SOURCES.parent / ".brand-audit").exists()  # the run writes only to --out
+    assert (demo[1]["json"].parent / ".brand-audit" / "web-cache.sqlite").is_file()
