@@ -685,6 +685,28 @@ def test_results_are_handed_over_in_batches_the_first_at_once():
                                                "after the loop"]
 
 
+def test_pages_read_before_a_crawl_fails_still_reach_the_caller(servers, tmp_path,
+                                                               monkeypatch):
+    """Results wait in batches: a crawl that breaks hands over what it read, then the error
+    (the engine turns a collector's bug into a reported error and keeps the pages)."""
+    import channels.web as web
+
+    def broken(self):
+        raise RuntimeError("site-wide touchpoint could not be built")
+
+    site, _ = servers.site()
+    options = WebOptions(start=[site.url + "/blog/"], max_depth=1, sitemaps=False,
+                         render="never", include=[r"/blog/"])
+    expected, _ = run(options, tmp_path / "working")
+    monkeypatch.setattr(web._Crawl, "_emit_site_wide", broken)
+    received = []
+    with pytest.raises(RuntimeError, match="site-wide touchpoint"):
+        for item in collect(options, CollectContext(base_dir=tmp_path, user_agent=USER_AGENT)):
+            received.append(item)
+    pages = [r for r in received if isinstance(r, Touchpoint)]
+    assert set(by_path(pages)) == set(by_path(expected)) == BLOG_POSTS | {"/blog/"}
+
+
 def test_options_are_validated_with_the_key_named():
     with pytest.raises(ValueError, match="render"):
         WebOptions(start=["https://a.example/"], render="sometimes")
