@@ -66,22 +66,36 @@ class PageCache:
         # The URLs it holds, so a page it has never seen (every page of a first crawl) costs
         # no query.
         self._urls = {url for (url,) in self._db.execute("SELECT url FROM pages")}
-        self._rows: list[tuple] = []  # written 100 at a time, in one transaction
-        # One compression context for every body: zlib set one up (and cleared 50 to 256 KB)
-        # for each page, which cost more than compressing a small page.
+        self._rows: dict[str, tuple] = {}  # url -> row, written 100 at a time in one statement
+        # One compression context each way for every body: setting one up for each page (as
+        # zlib did) cost more than compressing a small page.
         self._zstd = zstandard.ZstdCompressor(level=1)
+        self._unzstd = zstandard.ZstdDecompressor()
 
     def get(self, url: str) -> CachedPage | None:
         if url not in self._urls:
             return None
-        self._flush()  # a page asked for twice in one crawl (a retried start URL)
-        row = self._db.execute(
-            "SELECT url, final_url, etag, last_modified, content_type, charset, body, "
-            "content_hash FROM pages WHERE url = ?", (url,)).fetchone()
+        row = self._rows.get(url)  # remembered in this crawl, not written yet
+        if row is None:
+            row = self._db.execute(
+                "SELECT url, final_url, etag, last_modified, content_type, charset, body, "
+                "content_hash FROM pages WHERE url = ?", (url,)).fetchone()
         if row is None:
             return None
         return CachedPage(row[0], row[1], row[2], row[3], row[4], row[5],
-                          _decompressed(row[6]), row[7])
+                          self._decompressed(row[6]), row[7])
+
+    def _decompressed(self, blob: bytes | None) -> bytes | None:
+        """A stored body: a zstd frame, or zlib as caches written before 2026-12-02 hold
+        them; None if neither (the page is then fetched in full)."""
+        if blob is None:
+            return None
+        try:
+            if blob[:4] == _ZSTD_MAGIC:
+                return self._unzstd.decompress(blob)
+            return zlib.decompress(blob)
+        except (zstandard.ZstdError, zlib.error):
+            return None
 
     def put(self, url: str, *, final_url: str, etag: str | None, last_modified: str | None,
             content_type: str, charset: str | None, body: bytes | None,
@@ -89,9 +103,9 @@ class PageCache:
         """Remember a page; only pages with a validator keep their body (a 304 needs it)."""
         keep = body if (etag or last_modified) and body is not None else None
         self._urls.add(url)
-        self._rows.append((url, final_url, etag, last_modified, content_type, charset,
+        self._rows[url] = (url, final_url, etag, last_modified, content_type, charset,
                            self._zstd.compress(keep) if keep is not None else None, content_hash,
-                           datetime.now(UTC).isoformat(timespec="seconds")))
+                           datetime.now(UTC).isoformat(timespec="seconds"))
         if len(self._rows) >= 100:  # written now and then, so a crash keeps most of the work
             self._flush()
 
@@ -101,12 +115,13 @@ class PageCache:
         self._db.execute("BEGIN")
         try:
             self._db.executemany(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._rows)
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                list(self._rows.values()))
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
-        self._rows = []
+        self._rows = {}
 
     def close(self) -> None:
         """Write what is pending and close the file."""
@@ -117,21 +132,8 @@ class PageCache:
 
     def abandon(self) -> None:
         """Close the file without writing what is pending (after a failed write)."""
-        self._rows = []
+        self._rows = {}
         self._db.close()
-
-
-def _decompressed(blob: bytes | None) -> bytes | None:
-    """A stored body: a zstd frame, or zlib as caches written before 2026-12-02 hold them;
-    None if neither (the page is then fetched in full)."""
-    if blob is None:
-        return None
-    try:
-        if blob[:4] == _ZSTD_MAGIC:
-            return zstandard.ZstdDecompressor().decompress(blob)
-        return zlib.decompress(blob)
-    except (zstandard.ZstdError, zlib.error):
-        return None
 
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"

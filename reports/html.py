@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -785,32 +784,29 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
     return {"svg": Markup(svg)}
 
 
-def _run_labels(moments: list[datetime | None], tr: Translator) -> list[str]:
-    """Axis labels of runs: the day (``6 May``); when two labelled runs share a day, the time
-    too, the day written only where it changes (``6 May 06:00``, ``18:00``, ``7 May 06:00``);
-    when two share a minute, the seconds as well (``18:54:05``, ``18:54:40``)."""
+def _run_labels(moments: list[datetime | None], tr: Translator) -> list[tuple[str, str]]:
+    """Axis labels of runs, each as its line and the line under it: the day (``6 May``);
+    when two labelled runs share a day, the time, with the day under it only where it changes
+    (``06:00`` / ``6 May``, ``18:00``, ``06:00`` / ``7 May``); when two share a minute, the
+    seconds as well (``18:54:05``, ``18:54:40``). A day beside its time was too wide for the
+    first run's place at the chart's left edge."""
     def distinct(labels: list[str]) -> bool:
         shown = [label for label in labels if label]
         return len(set(shown)) == len(shown)
 
     days = [tr.short_date(m) if m else "" for m in moments]
     if distinct(days):
-        return days
+        return [(day, "") for day in days]
     clock = "%H:%M" if distinct([f"{m:%Y-%m-%d %H:%M}" if m else "" for m in moments]) \
         else "%H:%M:%S"
     labels, last = [], ""
     for moment, day in zip(moments, days, strict=True):
         if not moment:
-            labels.append("")
+            labels.append(("", ""))
             continue
-        time = moment.strftime(clock)
-        labels.append(f"{day} {time}" if day != last else time)
+        labels.append((moment.strftime(clock), day if day != last else ""))
         last = day
     return labels
-
-
-#: A run's axis label that names its day and its time (``_run_labels``): day, time.
-_TIMED_LABEL = re.compile(r"(.+) (\d\d:\d\d(?::\d\d)?)")
 
 
 def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translator) -> dict | None:
@@ -846,13 +842,11 @@ def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translato
                      f'y="{_f(y(tick) + 4)}" text-anchor="end">{tick}</text>')
     every = max(1, math.ceil(len(runs) / 8))
     ticks = [i for i in range(len(runs)) if i % every == 0 or i == len(runs) - 1]
-    for i, label in zip(ticks, _run_labels([runs[i]["started_at"] for i in ticks], tr),
-                        strict=True):
-        # A day written with a time goes on a line of its own under it: "2 Dec 07:00:49" on
-        # one line, centred on the first run, ran off the chart's left edge.
-        timed = _TIMED_LABEL.fullmatch(label)
-        text = (f'{escape(timed[2])}<tspan x="{_f(x(i))}" dy="13">{escape(timed[1])}</tspan>'
-                if timed else escape(label or str(i + 1)))
+    for i, (label, under) in zip(ticks, _run_labels([runs[i]["started_at"] for i in ticks], tr),
+                                 strict=True):
+        text = escape(label or str(i + 1))
+        if under:
+            text += Markup(f'<tspan x="{_f(x(i))}" dy="13">{escape(under)}</tspan>')
         parts.append(f'<text class="tick" x="{_f(x(i))}" y="{height - 18}" '
                      f'text-anchor="middle">{text}</text>')
     ends = []

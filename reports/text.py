@@ -159,8 +159,8 @@ def _markdown_changes(report: dict) -> list[str]:
             out.append(f"- … and {len(resolved) - MARKDOWN_TOP} more")
         out.append("")
     elif comparison.get("resolved"):
-        out += [f"**Resolved**: {counted(len(comparison['resolved']), 'finding')} of the previous "
-                "run are gone.", ""]
+        out += [f"**Resolved** ({len(comparison['resolved'])}): no longer found; the previous "
+                "run's report has the details.", ""]
     return out
 
 

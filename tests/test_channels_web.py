@@ -584,6 +584,34 @@ def test_cached_bodies_of_any_size_read_back(tmp_path, size):
     again.close()
 
 
+def test_a_recrawl_writes_its_cache_in_batches(tmp_path):
+    """Every URL of a re-crawl is in the cache: looking one up must not write the rows
+    waiting to be written (a transaction, and a sync to disk, per page)."""
+    from channels.web_cache import PageCache
+
+    def remember(cache, n, etag):
+        cache.put(f"http://127.0.0.1/{n}", final_url=f"http://127.0.0.1/{n}", etag=etag,
+                  last_modified=None, content_type="text/html", charset="utf-8",
+                  body=f"<p>page {n}</p>".encode(), content_hash=str(n))
+
+    first = PageCache(tmp_path / "cache.sqlite")
+    for n in range(150):
+        remember(first, n, '"v1"')
+    first.close()
+    cache = PageCache(tmp_path / "cache.sqlite")
+    statements: list[str] = []
+    cache._db.set_trace_callback(statements.append)
+    for n in range(150):
+        assert cache.get(f"http://127.0.0.1/{n}").etag == '"v1"'
+        remember(cache, n, '"v2"')
+        assert cache.get(f"http://127.0.0.1/{n}").etag == '"v2"'  # read before it is written
+    cache.close()
+    assert sum(s == "COMMIT" for s in statements) == 2  # 100 rows, then the other 50
+    again = PageCache(tmp_path / "cache.sqlite")
+    assert {again.get(f"http://127.0.0.1/{n}").etag for n in range(150)} == {'"v2"'}
+    again.close()
+
+
 def test_a_cache_written_by_an_earlier_version_is_read(tmp_path):
     """Bodies were zlib-compressed until 2026-12-02; they still answer a 304."""
     import zlib

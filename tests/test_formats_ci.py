@@ -165,6 +165,11 @@ def test_markdown_summary_says_what_is_new_and_resolved(report) -> None:
     assert "**Resolved** (1):" in md and "Cheap fibre for all" in md
     assert "`terms.banned` in `content/old.md:7:3`" in md  # where it was, to the column
     assert "### Gates: failed" in md and "### Waived" in md
+    # A comparison that lists what was resolved without its details (an older report).
+    bare = dict(current, comparison={k: v for k, v in current["comparison"].items()
+                                     if k != "resolved_findings"})
+    assert "**Resolved** (1): no longer found; the previous run's report has the details." \
+        in render_markdown(bare)
 
 
 def test_step_summary_is_appended_and_report_rerenders(tmp_path, report) -> None:

@@ -521,14 +521,16 @@ def test_trend_axis_tells_runs_of_one_day_apart():
 
     tr = Translator("en")
     daily = [datetime(2026, 11, d, 6, 0) for d in (28, 29, 30)]
-    assert _run_labels(daily, tr) == ["28 Nov", "29 Nov", "30 Nov"]
+    assert _run_labels(daily, tr) == [("28 Nov", ""), ("29 Nov", ""), ("30 Nov", "")]
     same_day = [datetime(2026, 12, 1, 9, 5), datetime(2026, 12, 1, 19, 52),
                 datetime(2026, 12, 2, 6, 0), None]
-    assert _run_labels(same_day, tr) == ["1 Dec 09:05", "19:52", "2 Dec 06:00", ""]
+    assert _run_labels(same_day, tr) == [("09:05", "1 Dec"), ("19:52", ""), ("06:00", "2 Dec"),
+                                         ("", "")]
     # Re-runs a few seconds apart all read "18:54".
     same_minute = [datetime(2026, 12, 1, 18, 54, 5), datetime(2026, 12, 1, 18, 54, 40),
                    datetime(2026, 12, 1, 19, 48, 0)]
-    assert _run_labels(same_minute, tr) == ["1 Dec 18:54:05", "18:54:40", "19:48:00"]
+    assert _run_labels(same_minute, tr) == [("18:54:05", "1 Dec"), ("18:54:40", ""),
+                                            ("19:48:00", "")]
 
 
 def test_coverage_says_not_said_only_where_it_reads_0_percent():
