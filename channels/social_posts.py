@@ -420,10 +420,11 @@ def iter_json_array(text: str, source: str, start: int = 0) -> Iterator[JsonItem
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             eline, ecol = line_col(text, exc.pos)
+            kept = (f"the {index:,} elements before it were read" if index > 1 else
+                    "the element before it was read" if index else "nothing could be read")
             raise ExportFormatError(f"{source}:{eline}:{ecol}",
-                                    f"not valid JSON in element [{index}]: {exc.msg}; the "
-                                    f"elements before it ({index:,}) were read (a cut-off "
-                                    f"download? export the file again)") from None
+                                    f"not valid JSON in element [{index}]: {exc.msg}; {kept} "
+                                    f"(a cut-off download? export the file again)") from None
         yield JsonItem(f"[{index}]", line, col, value)
         index += 1
         pos = ws.match(text, end).end()  # type: ignore[union-attr]

@@ -21,7 +21,13 @@ from auditor.engine import collect as engine_collect
 from auditor.types import CollectionError, Touchpoint
 from channels import CollectContext
 from channels.social import SocialOptions, collect, kinds
-from channels.social_posts import canonical_key, clean_post_text, fix_meta_mojibake
+from channels.social_posts import (
+    ExportFormatError,
+    canonical_key,
+    clean_post_text,
+    fix_meta_mojibake,
+    iter_json_array,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "channels"
 SOCIAL = FIXTURES / "social"
@@ -222,6 +228,19 @@ def test_malformed_x_archive_names_file_line_and_column_and_keeps_earlier_tweets
     (error,) = errors
     assert error.source == "social/x-archive-broken/data/tweets.js:62:3"
     assert "expected ',' or ']'" in error.error
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ('[{"a": 1}, {"a": 2}, {"a": ', "the 2 elements before it were read"),
+    ('[{"a": 1}, {"a": ', "the element before it was read"),
+    ('[{"a": ', "nothing could be read"),
+])
+def test_a_broken_json_array_says_how_much_of_it_was_read(text, kept):
+    items = []
+    with pytest.raises(ExportFormatError) as raised:
+        items.extend(iter_json_array(text, "posts.json"))
+    assert len(items) == text.count("{") - 1
+    assert kept in raised.value.message and "export the file again" in raised.value.message
 
 
 def test_x_archive_without_the_prefix_or_in_the_wrong_folder():
