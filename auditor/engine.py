@@ -564,7 +564,7 @@ def _judge_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
     tone, findings = toned[0], list(toned[1])
     for finding in ruled:  # the rule checks' findings (``_rule_findings``)
         if scoring.index is not None and finding.exemplar is None:
-            finding = _with_exemplar(finding, scoring.index, vectors, tp.language)
+            finding = _with_exemplar(finding, scoring.index, vectors, tp)
         findings.append(finding)
     findings = [_with_block(f, tp) for f in findings]
     findings += _offer_findings(tp, sentences, block_offer, findings, scoring, vectors)
@@ -666,7 +666,7 @@ def _tone_findings(tp: Touchpoint, sentences: list[Sentence], matrix: np.ndarray
         worst = sentences[int(np.argmax(semantic[:, j] * direction))]
         exemplar = (nearest_exemplar(scoring.index,
                                      matrix[int(np.argmax(semantic[:, j] * direction))],
-                                     tp.language)
+                                     tp.language, tp.channel)
                     if scoring.index is not None else None)
         out.append(Finding(
             rule=f"tone.{name}", severity="warning" if far else "info",
@@ -720,19 +720,19 @@ def _offer_findings(tp: Touchpoint, sentences: list[Sentence], block_offer: dict
                            "Делайте конкретное, проверяемое предложение в собственном канале "
                            "бренда и никогда не зовите людей в личные сообщения."),))
         if scoring.index is not None:
-            finding = _with_exemplar(finding, scoring.index, vectors, tp.language)
+            finding = _with_exemplar(finding, scoring.index, vectors, tp)
         out.append(finding)
     return out
 
 
-def _with_exemplar(finding: Finding, index: BaselineIndex,
-                   vectors: Mapping[str, np.ndarray], language: str | None = None) -> Finding:
+def _with_exemplar(finding: Finding, index: BaselineIndex, vectors: Mapping[str, np.ndarray],
+                   tp: Touchpoint) -> Finding:
     from dataclasses import replace
 
     vector = vectors.get(finding.evidence)
     if vector is None:
         return finding
-    return replace(finding, exemplar=nearest_exemplar(index, vector, language))
+    return replace(finding, exemplar=nearest_exemplar(index, vector, tp.language, tp.channel))
 
 
 def _with_block(finding: Finding, tp: Touchpoint) -> Finding:

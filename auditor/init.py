@@ -72,8 +72,10 @@ key_messages = [
 
 EXEMPLARS_README = '''\
 Put approved copy here: pages, posts, e-mails and call scripts the brand is proud of, as
-.md, .txt or .html files (subfolders are fine, e.g. web/, social/, calls/). Every paragraph
-becomes an example of the brand's voice. Aim for 50-200 paragraphs across your channels.
+.md, .txt or .html files. Every paragraph becomes an example of the brand's voice. Aim for
+50-200 paragraphs across your channels. Subfolders are fine; one named after a channel
+(web/, social/, calls/, chat/, email/, sms/) holds that channel's copy, and findings on that
+channel show their on-brand examples from it.
 '''
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from auditor.checks import Sentence, fingerprint
 from auditor.text import detect_language, split_sentences
 from auditor.types import Exemplar, Finding, Status, Touchpoint
-from baselines import Baseline, ExemplarDoc
+from baselines import Baseline, ExemplarDoc, exemplar_channel
 
 if TYPE_CHECKING:
     # numpy is imported where vectors are used: a rules-only check (the bands and penalties
@@ -180,30 +180,38 @@ class BaselineIndex:
 
         return np.array([p[2] for p in self.paragraphs])
 
-    def nearest_sentences(self, vectors: np.ndarray, language: str | None = None
-                          ) -> tuple[np.ndarray, np.ndarray]:
+    def nearest_sentences(self, vectors: np.ndarray, language: str | None = None,
+                          channel: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Mean similarity of the k nearest approved sentences, and the index of the nearest
-        one to show, in ``language`` when the approved copy has some (a reviewer of English
-        copy wants an English example)."""
+        one to show, among those ``shown_mask`` allows (a reviewer of English web copy
+        wants an English example from the website)."""
         import numpy as np
 
         from auditor.embedding import top_k
 
         sims = vectors @ self.vectors.T
         top = top_k(sims, min(K_NEAREST, sims.shape[1]))
-        shown = np.where(self.language_mask(language)[None, :], sims, -np.inf)
+        shown = np.where(self.shown_mask(language, channel)[None, :], sims, -np.inf)
         return top.mean(axis=1), np.argmax(shown, axis=1)
 
-    def language_mask(self, language: str | None) -> np.ndarray:
-        """Which approved sentences are in ``language`` (all, when none is)."""
+    def shown_mask(self, language: str | None, channel: str | None = None) -> np.ndarray:
+        """Which approved sentences may be shown as the example for copy in ``language`` on
+        ``channel``: those in the language (all, when none is), and of them the channel's
+        own (``exemplar_channel``) when it has some, so a web page is shown web copy and a
+        call a call, not whichever is nearest in meaning."""
         import numpy as np
 
         masks = self._language_masks
-        if language not in masks:
+        if (language, channel) not in masks:
             mask = np.array([u.language == language for u in self.units], dtype=bool)
-            masks[language] = (mask if language and mask.any()
-                               else np.ones(len(self.units), dtype=bool))
-        return masks[language]
+            if not language or not mask.any():
+                mask = np.ones(len(self.units), dtype=bool)
+            if channel:
+                own = mask & np.array([exemplar_channel(u.source) == channel
+                                       for u in self.units], dtype=bool)
+                mask = own if own.any() else mask
+            masks[language, channel] = mask
+        return masks[language, channel]
 
     @property
     def loo_paragraphs(self) -> list[tuple[str, str, float]]:
@@ -853,7 +861,8 @@ def nearest_approved(touchpoint: Touchpoint, sentences: list[Sentence], vectors:
     keep = [i for i, s in enumerate(sentences) if is_judged(s)]
     if not keep:
         return None
-    sims, nearest = index.nearest_sentences(vectors[keep], touchpoint.language)
+    sims, nearest = index.nearest_sentences(vectors[keep], touchpoint.language,
+                                            touchpoint.channel)
     return NearestApproved([sentences[i] for i in keep], sims, nearest)
 
 
@@ -943,13 +952,13 @@ def _noun(touchpoint: Touchpoint) -> str:
             "email": "e-mail", "sms": "message", "files": "file"}.get(touchpoint.channel, "copy")
 
 
-def nearest_exemplar(index: BaselineIndex, vector: np.ndarray,
-                     language: str | None = None) -> Exemplar:
-    """The approved sentence closest in meaning, in ``language`` when there is approved copy
-    in it, with its paragraph and file."""
+def nearest_exemplar(index: BaselineIndex, vector: np.ndarray, language: str | None = None,
+                     channel: str | None = None) -> Exemplar:
+    """The approved sentence closest in meaning among those ``BaselineIndex.shown_mask``
+    allows for ``language`` and ``channel``, with its paragraph and file."""
     import numpy as np
 
-    sims = np.where(index.language_mask(language), index.vectors @ vector, -np.inf)
+    sims = np.where(index.shown_mask(language, channel), index.vectors @ vector, -np.inf)
     i = int(np.argmax(sims))
     unit = index.units[i]
     return Exemplar(unit.paragraph, unit.source, round(float(sims[i]), 3))

@@ -8,7 +8,10 @@ Folder layout::
 
     <brand>/
       brand.toml            the brand's settings (below)
-      exemplars/            approved copy, any channel, any sub-folders: .md .txt .html .htm
+      exemplars/            approved copy, any channel, any sub-folders: .md .txt .html .htm;
+                            copy in a folder named after a channel (web/, social/, calls/,
+                            chat/, email/, sms/) is that channel's: a finding on that channel
+                            shows its on-brand example from there (``exemplar_channel``)
       counter_examples/     optional: off-brand copy, loaded the same way
       peers/                optional: peers' or competitors' copy in the same domain; the
                             brand's voice is then what sets its copy apart from theirs
@@ -194,6 +197,17 @@ def load_baseline(folder: str | Path) -> Baseline:
         thresholds=settings.thresholds,
         vale=settings.vale,
     )
+
+
+def exemplar_channel(path: str) -> str | None:
+    """The channel an approved file is copy of: the folder under ``exemplars/`` it sits in,
+    when that folder is named after a channel (``exemplars/web/home.md`` is web copy,
+    ``exemplars/calls/billing.md`` a call script); None for any other file."""
+    from auditor.types import CHANNELS
+
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == EXEMPLAR_DIR and parts[1] in CHANNELS \
+        else None
 
 
 def _languages_of(docs: tuple[ExemplarDoc, ...]) -> tuple[str, ...]:

@@ -225,3 +225,27 @@ def test_a_key_messages_translations_are_one_row_of_coverage():
     near[0, 1] = near[1, 0] = 0.5
     vectors = np.linalg.cholesky(near)
     assert translation_groups(messages[:2] + messages[3:4], vectors) == [[0, 2], [1]]
+
+
+def test_a_finding_shows_on_brand_copy_of_its_own_channel_when_the_baseline_has_some(baseline
+                                                                                     ) -> None:
+    """The demo's approved copy is in exemplars/web, social and calls: a web page's findings
+    show web copy, a call's show call copy, even where another channel's sentence is nearer
+    in meaning; an e-mail (no approved e-mail copy) is shown the nearest of all."""
+    from auditor.types import Block, Locator, Touchpoint
+    from baselines import exemplar_channel
+
+    script = ("Of course, I can help you cancel. May I ask why you're leaving? "
+              "Don't miss out, you'll regret it.")
+    assert "Of course, I can help you cancel." in (
+        DEMO_BASELINE / "exemplars/calls/cancellation.md").read_text()
+    touchpoints = [Touchpoint(f"{channel}:1", channel, f"{channel}.txt", channel, "en",
+                              (Block(script, f"{channel}.text", Locator(f"{channel}.txt")),))
+                   for channel in ("web", "calls", "email")]
+    run = audit(touchpoints, [], baseline, HashingEmbedder())
+    shown = {r.touchpoint.channel: {exemplar_channel(f.exemplar.source) for f in r.findings
+                                    if f.exemplar is not None}
+             for r in run.results}
+    assert shown["web"] == {"web"}
+    assert shown["calls"] == {"calls"}
+    assert shown["email"] == {"calls"}  # the script's own sentences are the nearest
