@@ -434,25 +434,28 @@ def as_cached(vectors: np.ndarray) -> np.ndarray:
 
 
 class MemoryCache:
-    """A ``VectorCache`` in a dict, for tests and store-less runs (float16 values, as the
-    store keeps them)."""
+    """A ``VectorCache`` in a dict, for tests and store-less runs: float16, as the store keeps
+    them (1 KB a 512-dimension vector), given back as float32."""
 
     def __init__(self) -> None:
         self._vectors: dict[tuple[str, str], np.ndarray] = {}
 
     def get_vectors(self, model_id: str, keys: list[str]) -> dict[str, np.ndarray]:
+        import numpy as np
+
         found = {}
         for key in keys:
             vector = self._vectors.get((model_id, key))
             if vector is not None:
-                found[key] = vector.copy()
+                found[key] = vector.astype(np.float32)
         return found
 
     def put_vectors(self, model_id: str, items: dict[str, np.ndarray]) -> None:
         import numpy as np
 
         for key, vector in items.items():
-            self._vectors[(model_id, key)] = as_cached(np.asarray(vector, dtype=np.float32))
+            self._vectors[(model_id, key)] = np.asarray(vector, dtype=np.float32).astype(
+                np.float16)
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -484,8 +487,6 @@ class CachedEmbedder:
         self.misses = 0
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        import numpy as np
-
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of texts, not one string")
         texts = list(texts)
@@ -516,7 +517,26 @@ class CachedEmbedder:
                         fresh = {}
                 for done in stored:
                     done.result()  # a failed write is raised here, as it was in the loop
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        return self._rows(keys, found)
+
+    def cached(self, texts: Sequence[str]) -> np.ndarray:
+        """The vectors of ``texts`` exactly as ``encode`` gave them, read from the cache
+        without counting hits: how scoring reads back, a chunk of touchpoints at a time,
+        what the run's one embedding pass stored (``auditor.engine.RunVectors``). A text
+        the cache does not hold (a store emptied meanwhile) is embedded again."""
+        texts = list(texts)
+        keys = [text_key(t) for t in texts]
+        found = self.cache.get_vectors(self.model_id, keys)
+        if len(found) < len(set(keys)):
+            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+            self.encode(list(missing.values()))
+            found.update(self.cache.get_vectors(self.model_id, list(missing)))
+        return self._rows(keys, found)
+
+    def _rows(self, keys: list[str], found: dict[str, np.ndarray]) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros((len(keys), self.dim), dtype=np.float32)
         for row, key in enumerate(keys):
             out[row] = found[key]
         # float16 storage rounds vectors slightly; keep the unit-length promise.

@@ -245,7 +245,6 @@ class SentenceVectors(Mapping[str, "np.ndarray"]):
 class Scored:
     results: list[TouchpointResult]               # with their places on the brand map
     model: BrandModel | None
-    vectors: Mapping[str, np.ndarray]             # sentence -> vector
     coverage: Coverage | None = None              # ``key_message_coverage``
     exemplar_map: list[dict] = field(default_factory=list)  # ``brand_map``'s approved points
 
@@ -253,12 +252,16 @@ class Scored:
 #: Unique sentences embedded per call: bounds the memory of one batch (texts, cache rows,
 #: model activations) whatever the size of the audit.
 EMBED_BATCH = 4096
+#: Sentences whose vectors scoring holds at once: touchpoints are scored a chunk of about
+#: this many sentences at a time (``RunVectors``).
+SCORE_SENTENCES = 4096
 
 
 def embed_sentences(texts: Sequence[str], embedder: Embedder, executor: Executor | None = None,
-                    progress: Progress = _quiet) -> np.ndarray:
+                    progress: Progress = _quiet, keep: bool = True) -> np.ndarray | None:
     """Vectors of ``texts`` (unique) in one preallocated matrix, embedded in bounded batches
-    through the cache (``EMBED_BATCH`` at a time), so memory does not grow with the audit."""
+    through the cache (``EMBED_BATCH`` at a time). With ``keep=False`` they are only stored
+    in the embedder's vector cache and nothing is returned (``RunVectors`` reads them back)."""
     import numpy as np
 
     from auditor.executors import LocalExecutor
@@ -267,14 +270,65 @@ def embed_sentences(texts: Sequence[str], embedder: Embedder, executor: Executor
     # A cluster wants bigger batches than one process (each Ray Data pipeline starts its own
     # actor pool); the executor says how big, within the same bound on memory.
     size = getattr(executor, "batch_size", None) or EMBED_BATCH
-    dim = embedder.dim
-    matrix = np.zeros((len(texts), dim), dtype=np.float32)
+    matrix = np.zeros((len(texts), embedder.dim), dtype=np.float32) if keep else None
     progress("embedding", 0, len(texts))
     for start in range(0, len(texts), size):
         batch = texts[start:start + size]
-        matrix[start:start + len(batch)] = executor.encode(embedder, batch)
+        vectors = executor.encode(embedder, batch)
+        if matrix is not None:
+            matrix[start:start + len(batch)] = vectors
         progress("embedding", start + len(batch), len(texts))
     return matrix
+
+
+class RunVectors:
+    """The run's sentence vectors after its one embedding pass, a chunk of touchpoints at a
+    time (``read``).
+
+    Behind a vector cache (``CachedEmbedder``, as every audit from the CLI embeds), nothing
+    is held: each chunk's vectors are read back from the cache, exactly as the pass gave them
+    (``CachedEmbedder.cached``), so scoring holds ``SCORE_SENTENCES`` vectors, not one per
+    sentence of the run (50,000 sentences are 100 MB of vectors). An embedder without a cache
+    keeps them in one matrix.
+    """
+
+    def __init__(self, texts: Sequence[str], embedder: Embedder,
+                 executor: Executor | None = None, progress: Progress = _quiet) -> None:
+        from auditor.embedding import CachedEmbedder
+
+        self._cached = embedder if isinstance(embedder, CachedEmbedder) else None
+        matrix = embed_sentences(texts, embedder, executor, progress,
+                                 keep=self._cached is None)
+        self._held = None if matrix is None else SentenceVectors(
+            {t: i for i, t in enumerate(texts)}, matrix)
+
+    def read(self, texts: Sequence[str]) -> SentenceVectors:
+        """The vectors of ``texts`` (unique, all embedded by the pass)."""
+        rows = {t: i for i, t in enumerate(texts)}
+        if self._held is None:
+            return SentenceVectors(rows, self._cached.cached(texts))
+        return SentenceVectors(rows, self._held.stack(texts))
+
+
+def _spans(all_sentences: list[list[Sentence]], limit: int | None = None
+           ) -> list[tuple[int, int]]:
+    """Consecutive touchpoint ranges ``(first, last)`` of at most ``limit`` sentences each
+    (default ``SCORE_SENTENCES``; a touchpoint with more is a range of its own)."""
+    limit = limit or SCORE_SENTENCES
+    spans, first, count = [], 0, 0
+    for n, sentences in enumerate(all_sentences):
+        if count and count + len(sentences) > limit:
+            spans.append((first, n))
+            first, count = n, 0
+        count += len(sentences)
+    if first < len(all_sentences):
+        spans.append((first, len(all_sentences)))
+    return spans
+
+
+def _span_texts(all_sentences: list[list[Sentence]], first: int, last: int) -> list[str]:
+    return list(dict.fromkeys(s.text for sentences in all_sentences[first:last]
+                              for s in sentences))
 
 
 #: Below this many unique sentences an audit does everything in one process: starting the
@@ -335,7 +389,7 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
         ruled = _rule_findings(touchpoints, all_sentences, scoring.checks)
         blocks: list[dict[int, int]] = [{} for _ in touchpoints]
         judged = _judge_all(touchpoints, all_sentences, scoring, ruled, {}, blocks, None)
-        return Scored(_score_all(touchpoints, judged, None, blocks, progress), None, {})
+        return Scored(_score_all(touchpoints, judged, None, blocks, progress), None)
     from functools import partial
 
     import numpy as np
@@ -363,12 +417,19 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
     fit = len(chunks) + 1
     with work:
         # Shortest first: the cache's batches and the model's micro-batches fill evenly.
-        unique = sorted(rows, key=lambda t: (len(t), t))
-        rows = {t: i for i, t in enumerate(unique)}
-        vectors = SentenceVectors(rows, embed_sentences(unique, scoring.embedder, executor,
-                                                        progress))
-        del unique
-        matrix = _block_matrix(layout, vectors, out=block_vectors.array)
+        vectors = RunVectors(sorted(rows, key=lambda t: (len(t), t)), scoring.embedder,
+                             executor, progress)
+        del rows
+        # Then the touchpoints a chunk at a time, twice: their paragraphs and key messages
+        # first (the brand model waits for the paragraphs), their tone and findings once the
+        # rules are in.
+        spans = _spans(all_sentences)
+        matrix = block_vectors.array
+        carried = CoverageCount(touchpoints, scoring.index)
+        for first, last in spans:
+            chunk = vectors.read(_span_texts(all_sentences, first, last))
+            _fill_blocks(layout, chunk, matrix, range(first, last))
+            carried.add(touchpoints[first:last], all_sentences[first:last], chunk)
         block_vectors.set()
         progress("modelling the brand", 0, 1)
         with one_blas_thread():
@@ -379,19 +440,25 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
             # A worker that kept up (or, with cached vectors, got to the brand model while
             # this process did the rules) fits the model while this process measures tone
             # and the rest; on a machine too busy for it, the model is fitted here.
-            toned = _tones(touchpoints, all_sentences, scoring, vectors, styles)
             offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
-            coverage = key_message_coverage(touchpoints, scoring.index, vectors, all_sentences)
             positions, exemplar_map = brand_map(_touchpoint_vectors(matrix, layout.blocks),
                                                 scoring.index)
-            judged = _judge_all(touchpoints, all_sentences, scoring, ruled, vectors,
-                                layout.blocks, offer, toned)
-            del toned, ruled, styles
+            judged: list[Judged] = []
+            for first, last in spans:
+                chunk = vectors.read(_span_texts(all_sentences, first, last))
+                part = slice(first, last)
+                toned = _tones(touchpoints[part], all_sentences[part], scoring, chunk,
+                               styles[part])
+                judged += _judge_all(touchpoints[part], all_sentences[part], scoring,
+                                     ruled[part], chunk, layout.blocks[part], offer, toned)
+                # Judged: let the chunk's sentences and rule findings go.
+                all_sentences[part] = ruled[part] = styles[part] = [[]] * (last - first)
+            del chunk, toned
             model = BrandModel(scoring.index, *work.get(fit, wait=True))
             results = _score_all(touchpoints, judged, model, layout.blocks, progress)
     for n, xy in positions.items():
         results[n] = replace(results[n], position=xy)
-    return Scored(results, model, vectors, coverage, exemplar_map)
+    return Scored(results, model, carried.result(), exemplar_map)
 
 
 def _brand_model_later(index: BaselineIndex, layout: BlockLayout, block_vectors: Later,
@@ -544,17 +611,14 @@ def _copy_key(touchpoint: Touchpoint) -> str:
     return digest.hexdigest()
 
 
-def _block_matrix(layout: BlockLayout, vectors: SentenceVectors,
-                  out: np.ndarray | None = None) -> np.ndarray:
-    """One normalised mean vector per judged paragraph, in ``layout`` row order (in
-    ``out`` when given)."""
-    import numpy as np
-
-    matrix = np.zeros((len(layout.members), vectors.matrix.shape[1]), dtype=np.float32) \
-        if out is None else out
-    for row, texts in enumerate(layout.members):
-        matrix[row] = _unit_mean(vectors.matrix, [vectors.rows[t] for t in texts])
-    return matrix
+def _fill_blocks(layout: BlockLayout, vectors: SentenceVectors, out: np.ndarray,
+                 touchpoints: range) -> None:
+    """The rows of ``out`` (in ``layout`` row order) of the judged paragraphs of those
+    touchpoints: each paragraph's normalised mean sentence vector."""
+    for n in touchpoints:
+        for row in layout.blocks[n].values():
+            out[row] = _unit_mean(vectors.matrix,
+                                  [vectors.rows[t] for t in layout.members[row]])
 
 
 def _judge_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
@@ -961,7 +1025,7 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
                 for lang, targets in scoring.tone_targets.items()}
             coverage = scored.coverage
             scored_context["exemplar_map"] = scored.exemplar_map
-        del scored  # the sentence vectors: the biggest thing an audit holds
+        del scored
         if key is not None:
             import pickle
 
@@ -1020,7 +1084,15 @@ def key_message_coverage(touchpoints: list[Touchpoint], index: BaselineIndex,
                          vectors: Mapping[str, np.ndarray], all_sentences: list[list[Sentence]]
                          ) -> Coverage | None:
     """Share of each channel's touchpoints that carry each key message (paraphrases count);
-    ``all_sentences`` holds each touchpoint's ``touchpoint_sentences``.
+    ``all_sentences`` holds each touchpoint's ``touchpoint_sentences`` (``CoverageCount``,
+    all at once)."""
+    count = CoverageCount(touchpoints, index)
+    count.add(touchpoints, all_sentences, vectors)
+    return count.result()
+
+
+class CoverageCount:
+    """``key_message_coverage`` counted a chunk of touchpoints at a time (``add``).
 
     A sentence carries a message when its similarity to the message stands out from how the
     approved copy in general relates to it: above the approved sentences' mean plus
@@ -1028,32 +1100,52 @@ def key_message_coverage(touchpoints: list[Touchpoint], index: BaselineIndex,
     versions in other languages (``translation_groups``) are one row: a touchpoint that
     carries any of them carries the message.
     """
-    import numpy as np
 
-    messages = index.baseline.key_messages
-    if not messages or not len(index.key_vectors):
-        return None
-    approved = index.vectors[:len(index.vectors) - len(messages)]
-    sims = approved @ index.key_vectors.T
-    threshold = np.maximum(sims.mean(axis=0) + COVERAGE_SIGMAS * sims.std(axis=0),
-                           COVERAGE_FLOOR)
-    groups = translation_groups(messages, index.key_vectors)
-    channels = sorted({tp.channel for tp in touchpoints})
-    counts = np.zeros((len(groups), len(channels)))
-    totals = np.zeros(len(channels))
-    for n, tp in enumerate(touchpoints):
-        c = channels.index(tp.channel)
-        texts = [s.text for s in all_sentences[n] if s.text in vectors]
-        if not texts:
-            continue
-        totals[c] += 1
-        best = (np.stack([vectors[t] for t in texts]) @ index.key_vectors.T).max(axis=0)
-        carried = best >= threshold
-        counts[:, c] += [carried[group].any() for group in groups]
-    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    return Coverage(tuple(messages[g[0]] for g in groups), tuple(channels),
-                    tuple(tuple(round(float(v), 3) for v in row) for row in shares),
-                    tuple(tuple(messages[i] for i in g[1:]) for g in groups))
+    def __init__(self, touchpoints: list[Touchpoint], index: BaselineIndex) -> None:
+        import numpy as np
+
+        self.index = index
+        self.messages = index.baseline.key_messages
+        self.active = bool(self.messages) and bool(len(index.key_vectors))
+        if not self.active:
+            return
+        approved = index.vectors[:len(index.vectors) - len(self.messages)]
+        sims = approved @ index.key_vectors.T
+        self.threshold = np.maximum(sims.mean(axis=0) + COVERAGE_SIGMAS * sims.std(axis=0),
+                                    COVERAGE_FLOOR)
+        self.groups = translation_groups(self.messages, index.key_vectors)
+        self.channels = sorted({tp.channel for tp in touchpoints})
+        self.counts = np.zeros((len(self.groups), len(self.channels)))
+        self.totals = np.zeros(len(self.channels))
+
+    def add(self, touchpoints: list[Touchpoint], all_sentences: list[list[Sentence]],
+            vectors: Mapping[str, np.ndarray]) -> None:
+        import numpy as np
+
+        if not self.active:
+            return
+        for tp, sentences in zip(touchpoints, all_sentences, strict=True):
+            c = self.channels.index(tp.channel)
+            texts = [s.text for s in sentences if s.text in vectors]
+            if not texts:
+                continue
+            self.totals[c] += 1
+            best = (np.stack([vectors[t] for t in texts]) @ self.index.key_vectors.T).max(
+                axis=0)
+            carried = best >= self.threshold
+            self.counts[:, c] += [carried[group].any() for group in self.groups]
+
+    def result(self) -> Coverage | None:
+        import numpy as np
+
+        if not self.active:
+            return None
+        messages, groups = self.messages, self.groups
+        shares = np.divide(self.counts, self.totals, out=np.zeros_like(self.counts),
+                           where=self.totals > 0)
+        return Coverage(tuple(messages[g[0]] for g in groups), tuple(self.channels),
+                        tuple(tuple(round(float(v), 3) for v in row) for row in shares),
+                        tuple(tuple(messages[i] for i in g[1:]) for g in groups))
 
 
 COVERAGE_SIGMAS = 2.5

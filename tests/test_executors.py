@@ -98,6 +98,74 @@ def test_embedding_runs_in_bounded_batches(monkeypatch) -> None:
     assert np.shares_memory(vectors[texts[3]], matrix), "a view, not a copy"
 
 
+def _demo_touchpoints(tmp_path):
+    from auditor.demo import SOURCES, demo_config, serve_folder
+
+    with serve_folder(SOURCES / "site") as url:
+        return collect(demo_config(url, tmp_path, model="hashing")).touchpoints
+
+
+def _results(run) -> list[tuple]:
+    return [(r.touchpoint.id, r.score, r.status, r.findings, dict(r.tone), r.similarity,
+             r.position) for r in run.results]
+
+
+def test_scoring_reads_vectors_back_a_chunk_at_a_time_with_the_same_results(
+        tmp_path, monkeypatch) -> None:
+    """Behind a vector cache, the run's one embedding pass keeps no vectors: scoring reads
+    each chunk's back from the cache, never more than ``SCORE_SENTENCES`` at once (a
+    touchpoint longer than that alone), and the results are those of reading them all at
+    once."""
+    import auditor.engine as engine
+
+    baseline = load_baseline(DEMO_BASELINE)
+    touchpoints = _demo_touchpoints(tmp_path)
+    embedder = CachedEmbedder(HashingEmbedder(), MemoryCache())
+    whole = audit(touchpoints, [], baseline, embedder)
+
+    reads: list[int] = []
+    cached = CachedEmbedder.cached
+    monkeypatch.setattr(CachedEmbedder, "cached",
+                        lambda self, texts: (reads.append(len(texts)), cached(self, texts))[1])
+    kept: list[bool] = []
+    embed = engine.embed_sentences
+    monkeypatch.setattr(engine, "embed_sentences",
+                        lambda *a, keep=True, **k: (kept.append(keep), embed(*a, keep=keep,
+                                                                             **k))[1])
+    monkeypatch.setattr(engine, "SCORE_SENTENCES", 20)
+    longest = max(len(engine.touchpoint_sentences(tp)) for tp in touchpoints)
+    chunked = audit(touchpoints, [], baseline, embedder)
+    assert kept == [False], "the embedding pass held no matrix"
+    assert len(reads) > 4 and max(reads) <= max(20, longest)
+    assert _results(chunked) == _results(whole)
+    assert chunked.coverage == whole.coverage and chunked.score == whole.score
+
+
+def test_spans_cover_every_touchpoint_in_order_within_the_limit() -> None:
+    from auditor.engine import _spans
+
+    sizes = [3, 4, 0, 9, 1, 1, 2]
+    spans = _spans([[None] * n for n in sizes], limit=5)
+    assert spans == [(0, 1), (1, 3), (3, 4), (4, 7)]
+    assert _spans([], limit=5) == []
+
+
+def test_reading_back_counts_no_hits_and_embeds_what_the_cache_lost() -> None:
+    inner = CountingEmbedder()
+    cache = MemoryCache()
+    embedder = CachedEmbedder(inner, cache)
+    texts = ["Fibre reaches Riverside.", "Support answers at night.", "No hidden fees."]
+    first = embedder.encode(texts)
+    hits, misses = embedder.hits, embedder.misses
+    np.testing.assert_array_equal(embedder.cached(texts[::-1]), first[::-1])
+    assert (embedder.hits, embedder.misses) == (hits, misses)
+    assert len(inner.seen) == 3, "nothing embedded twice"
+    cache._vectors.clear()  # a store emptied meanwhile
+    np.testing.assert_array_equal(embedder.cached(texts), first)
+    assert len(inner.seen) == 6
+    assert all(v.dtype == np.float16 for v in cache._vectors.values()), "1 KB a vector"
+
+
 def test_lazy_model_is_not_loaded_when_the_cache_holds_everything(monkeypatch) -> None:
     import auditor.engine as engine
 
