@@ -214,10 +214,10 @@ def with_translated_targets(targets: dict, axes: ToneAxes) -> dict:
 
 
 class SentenceVectors(Mapping[str, "np.ndarray"]):
-    """Sentence text -> vector, backed by one float32 matrix (one row per unique sentence).
+    """Sentence text -> vector, backed by one float32 matrix (one row per unique sentence):
+    the sentences of a chunk of touchpoints (``RunVectors.read``).
 
-    One copy of every vector, no per-sentence arrays: 50,000 sentences of a 512-dimension
-    model are 100 MB, however many touchpoints repeat them.
+    One copy of every vector, no per-sentence arrays, however many touchpoints repeat them.
     """
 
     def __init__(self, rows: dict[str, int], matrix: np.ndarray) -> None:
