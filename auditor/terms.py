@@ -233,13 +233,18 @@ class TermMatcher:
 
 class _Starts(dict):
     """Word -> whether it may be the first word of a term (a key of ``by_first_key``),
-    worked out once per word (``__missing__``), so a sentence is checked at C speed."""
+    worked out once per word (``__missing__``), so a sentence is checked at C speed. At
+    ``limit`` words it starts again empty, so a run's vocabulary cannot grow it without
+    bound (as ``word_keys`` keeps its last 200,000 words)."""
 
-    def __init__(self, by_first_key: dict[str, list[_Phrase]]) -> None:
+    def __init__(self, by_first_key: dict[str, list[_Phrase]], limit: int = 200_000) -> None:
         super().__init__()
         self._keys = by_first_key.keys()
+        self._limit = limit
 
     def __missing__(self, word: str) -> bool:
+        if len(self) >= self._limit:
+            self.clear()
         starts = self[word] = not self._keys.isdisjoint(word_keys(word))
         return starts
 

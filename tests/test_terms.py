@@ -158,3 +158,15 @@ def test_a_term_is_explained_in_english_and_in_russian_alike():
     assert vale.explain("leverage") == (
         "Use 'use' instead of 'leverage'.", "Write “use” instead of “leverage”.")
     assert vale.explain("leverage", "ru")[0] == "Use 'use' instead of 'leverage'."  # its author's
+
+
+def test_the_first_word_memo_is_capped_and_still_answers() -> None:
+    """The memo of which words may start a term holds at most its limit of words, however
+    large the run's vocabulary, and answers the same after it starts again."""
+    from auditor.terms import _Starts
+
+    starts = _Starts({"тариф": [], "fee": []}, limit=3)
+    words = ["тарифы", "hello", "fees", "world", "тарифом", "again", "fee"]
+    answers = [starts[w] for w in words]
+    assert answers == [True, False, True, False, True, False, True]
+    assert len(starts) <= 3
