@@ -177,3 +177,35 @@ def normalize_space(text: str) -> str:
     """Runs of white space as one space, none at the ends (``re.sub(r"\\s+", " ", text).strip()``:
     ``str.split`` splits on the same characters, five times faster)."""
     return " ".join(text.split())
+
+
+def split_front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """A Markdown file's front matter (``---`` YAML or ``+++`` TOML at the top): its fields
+    (simple strings only) and the lines with the front matter blanked.
+
+    Blanking rather than cutting keeps line numbers right.
+    """
+    import tomllib
+
+    if not lines or lines[0].strip() not in ("---", "+++"):
+        return {}, lines
+    fence = lines[0].strip()
+    closers = ("---", "...") if fence == "---" else ("+++",)
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in closers), None)
+    if end is None:
+        return {}, lines
+    inner = lines[1:end]
+    fields: dict[str, str] = {}
+    if fence == "+++":
+        try:
+            data = tomllib.loads("\n".join(inner))
+            fields = {k: v for k, v in data.items() if isinstance(v, str)}
+        except tomllib.TOMLDecodeError:
+            pass
+    else:
+        # Top-level `key: value` scalars are all we need (title, lang); no YAML engine.
+        for raw in inner:
+            match = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.+?)\s*$", raw)
+            if match and not match.group(2).startswith(("[", "{", "|", ">")):
+                fields[match.group(1)] = match.group(2).strip("'\"")
+    return fields, [""] * (end + 1) + lines[end + 1:]

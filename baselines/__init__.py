@@ -53,8 +53,9 @@ Exemplar files are split into paragraphs, the units the index is built from:
 * ``.txt``: blank-line separated, lines joined.
 * ``.html`` / ``.htm``: the text of every ``p``, ``h1``-``h3`` and ``li`` element.
 
-Paragraphs shorter than three words are dropped. A file's language is guessed from its
-text with :func:`auditor.text.detect_language`.
+Paragraphs shorter than three words are dropped. A file's language is the one a Markdown
+file's front matter declares (``lang`` or ``language``, as for audited files), else it is
+guessed from its text with :func:`auditor.text.detect_language`.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import BaselineError
-from auditor.text import detect_language, normalize_space
+from auditor.text import declared_language, detect_language, normalize_space, split_front_matter
 
 DEMO_BASELINE = Path(__file__).parent / "demo"
 
@@ -485,13 +486,16 @@ def _read_doc(root: Path, path: Path) -> ExemplarDoc:
         raise BaselineError("not valid UTF-8", source=str(path),
                             hint=f"save exemplar files as UTF-8 ({exc.reason})") from None
     suffix = path.suffix.lower()
+    front: dict[str, str] = {}
     if suffix == ".md":
         blocks = markdown_paragraphs(text)
+        front, _ = split_front_matter(text.split("\n"))
     elif suffix in (".html", ".htm"):
         blocks = html_paragraphs(text)
     else:
         blocks = text_paragraphs(text)
-    language = detect_language(" ".join(blocks))
+    language = declared_language(front.get("lang") or front.get("language")) \
+        or detect_language(" ".join(blocks))
     paragraphs = tuple(p for p in blocks if _word_count(p) >= MIN_PARAGRAPH_WORDS)
     return ExemplarDoc(path=path.relative_to(root).as_posix(), language=language,
                        paragraphs=paragraphs)
@@ -525,7 +529,7 @@ _CODE_SPAN = re.compile(r"`+([^`]*)`+")
 
 def markdown_paragraphs(text: str) -> list[str]:
     """Paragraphs of Markdown prose, in order (see the module docstring for what is kept)."""
-    lines = _strip_front_matter(_HTML_COMMENT.sub("", text)).split("\n")
+    _, lines = split_front_matter(_HTML_COMMENT.sub("", text).split("\n"))
     paragraphs: list[str] = []
     current: list[str] = []
 
@@ -564,16 +568,6 @@ def markdown_paragraphs(text: str) -> list[str]:
         current.append(line.strip())
     flush()
     return paragraphs
-
-
-def _strip_front_matter(text: str) -> str:
-    for fence, closers in (("---", ("---", "...")), ("+++", ("+++",))):
-        lines = text.split("\n")
-        if lines and lines[0].strip() == fence:
-            for index in range(1, len(lines)):
-                if lines[index].strip() in closers:
-                    return "\n".join(lines[index + 1:])
-    return text
 
 
 def _clean_inline(text: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from auditor.errors import InputError
-from auditor.text import declared_language, detect_language, normalize_space
+from auditor.text import declared_language, detect_language, normalize_space, split_front_matter
 from auditor.types import Block, CollectionError, Locator, Touchpoint
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.limits import DEFAULT_LIMITS, LimitError, Limits, read_file
@@ -198,7 +197,7 @@ def markdown_blocks(text: str, source: str, *, mdx: bool = False
     reduced to its visible text (``[text](url)`` -> ``text``).
     """
     lines = _LINE_BREAK.split(text)
-    front, body_lines = _split_front_matter(lines)
+    front, body_lines = split_front_matter(lines)
     if mdx:  # ESM statements are code, not copy
         body_lines = ["" if _MDX_STATEMENT.match(line) else line for line in body_lines]
 
@@ -291,35 +290,6 @@ def _position(lines: list[str], index: int, raw: str, text: str) -> tuple[int, i
         return index + offset + 1, start + 1
     line = lines[index] if index < len(lines) else ""
     return index + 1, len(line) - len(line.lstrip()) + 1
-
-
-def _split_front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Front matter fields (simple strings only) and the lines with front matter blanked.
-
-    Blanking rather than cutting keeps line numbers right.
-    """
-    if not lines or lines[0].strip() not in ("---", "+++"):
-        return {}, lines
-    fence = lines[0].strip()
-    closers = ("---", "...") if fence == "---" else ("+++",)
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in closers), None)
-    if end is None:
-        return {}, lines
-    inner = lines[1:end]
-    fields: dict[str, str] = {}
-    if fence == "+++":
-        try:
-            data = tomllib.loads("\n".join(inner))
-            fields = {k: v for k, v in data.items() if isinstance(v, str)}
-        except tomllib.TOMLDecodeError:
-            pass
-    else:
-        # Top-level `key: value` scalars are all we need (title, lang); no YAML engine.
-        for raw in inner:
-            match = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.+?)\s*$", raw)
-            if match and not match.group(2).startswith(("[", "{", "|", ">")):
-                fields[match.group(1)] = match.group(2).strip("'\"")
-    return fields, [""] * (end + 1) + lines[end + 1:]
 
 
 # -- Plain text -----------------------------------------------------------------------------

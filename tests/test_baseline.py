@@ -342,3 +342,21 @@ def test_key_in_a_comment_is_not_its_line(tmp_path: Path) -> None:
     with pytest.raises(BaselineError) as caught:
         load_baseline(tmp_path)
     assert caught.value.line == 5
+
+
+def test_an_exemplars_front_matter_declares_its_language(tmp_path: Path) -> None:
+    """Copy full of product names reads as English to the identifier; a Markdown exemplar's
+    front matter (YAML or TOML, ``lang`` or ``language``) says what it is, as an audited
+    file's does, and is not copy itself."""
+    (tmp_path / "exemplars").mkdir()
+    (tmp_path / "brand.toml").write_text('name = "Sosna"\n', encoding="utf-8")
+    tagline = "Sosna Fibre 500 Mbit, Wi-Fi 6 router and Smart TV box included.\n"
+    files = {"yaml.md": f"---\nlang: ru-RU\ntitle: Tariffs\n---\n{tagline}",
+             "toml.md": f'+++\nlanguage = "ru"\n+++\n{tagline}',
+             "plain.md": tagline}
+    for name, text in files.items():
+        (tmp_path / "exemplars" / name).write_text(text, encoding="utf-8")
+    docs = {Path(d.path).name: d for d in load_baseline(tmp_path).exemplars}
+    assert {n: d.language for n, d in docs.items()} == {
+        "yaml.md": "ru", "toml.md": "ru", "plain.md": "en"}
+    assert all(d.paragraphs == (tagline.strip(),) for d in docs.values())
