@@ -451,9 +451,9 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
                                styles[part])
                 judged += _judge_all(touchpoints[part], all_sentences[part], scoring,
                                      ruled[part], chunk, layout.blocks[part], offer, toned)
-                # Judged: let the chunk's sentences and rule findings go.
+                # Judged: let the chunk's sentences, rule findings and vectors go.
                 all_sentences[part] = ruled[part] = styles[part] = [[]] * (last - first)
-            del chunk, toned
+                del chunk, toned
             model = BrandModel(scoring.index, *work.get(fit, wait=True))
             results = _score_all(touchpoints, judged, model, layout.blocks, progress)
     for n, xy in positions.items():

@@ -168,7 +168,7 @@ class BaselineIndex:
     #: language (measured on parallel phrases; see ``language_gaps``), by language.
     language_gap: dict = field(default_factory=dict)
     peer_texts: tuple[str, ...] = ()        # the peer paragraphs, for the lexical features
-    _language_masks: dict = field(default_factory=dict, compare=False, repr=False)
+    _shown_masks: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def languages(self) -> set[str]:
@@ -201,7 +201,7 @@ class BaselineIndex:
         call a call, not whichever is nearest in meaning."""
         import numpy as np
 
-        masks = self._language_masks
+        masks = self._shown_masks
         if (language, channel) not in masks:
             mask = np.array([u.language == language for u in self.units], dtype=bool)
             if not language or not mask.any():

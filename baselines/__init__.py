@@ -488,8 +488,8 @@ def _read_doc(root: Path, path: Path) -> ExemplarDoc:
     suffix = path.suffix.lower()
     front: dict[str, str] = {}
     if suffix == ".md":
-        blocks = markdown_paragraphs(text)
-        front, _ = split_front_matter(text.split("\n"))
+        front, body = split_front_matter(text.split("\n"))
+        blocks = markdown_paragraphs("\n".join(body))
     elif suffix in (".html", ".htm"):
         blocks = html_paragraphs(text)
     else:

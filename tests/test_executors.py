@@ -141,6 +141,18 @@ def test_scoring_reads_vectors_back_a_chunk_at_a_time_with_the_same_results(
     assert chunked.coverage == whole.coverage and chunked.score == whole.score
 
 
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_run_that_collected_nothing_still_reports_its_errors(cached) -> None:
+    """Every page failed: no touchpoint to score, no chunk to read, and still a run."""
+    from auditor.types import CollectionError
+
+    embedder = CachedEmbedder(HashingEmbedder(), MemoryCache()) if cached \
+        else HashingEmbedder()
+    errors = [CollectionError("https://acme.example/", "HTTP 500", "web")]
+    run = audit([], errors, load_baseline(DEMO_BASELINE), embedder)
+    assert run.results == () and run.score is None and run.errors == tuple(errors)
+
+
 def test_spans_cover_every_touchpoint_in_order_within_the_limit() -> None:
     from auditor.engine import _spans
 
