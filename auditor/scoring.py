@@ -68,7 +68,10 @@ SCORE_AT_MEDIAN, SCORE_AT_WARN, SCORE_AT_DIVERGE = 90.0, 70.0, 50.0
 PENALTY = {"error": 30.0, "warning": 12.0, "info": 0.0}
 
 
-@lru_cache(maxsize=1 << 17)  # asked of the same sentence by every stage of scoring
+# Asked of the same sentence by every stage of scoring, which reads a chunk of about 4,096
+# sentences at a time (``engine.SCORE_SENTENCES``): room for two chunks, not for every
+# sentence of a large run (the cache would keep each sentence's text alive).
+@lru_cache(maxsize=1 << 13)
 def word_count(text: str) -> int:
     """Words with letters in them: a phone number or a price is not a message."""
     # Most words are letters, or letters with punctuation at an end; only the rest are read

@@ -38,6 +38,9 @@ TermKind = Literal["banned", "preferred"]
 
 #: Characters that make a term a regular expression (``.`` is not one: "e.g." is a phrase).
 REGEX_CHARACTERS = frozenset("\\[](){}|?*+^$")
+#: Words whose base forms (and whether they may start a term) are remembered, the most
+#: recent ones: a run's vocabulary grows with the run, and the words that repeat are common.
+WORD_CACHE = 1 << 15
 
 # A word: letters or digits, with inner apostrophes ("don't", "customer's").
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -235,9 +238,9 @@ class _Starts(dict):
     """Word -> whether it may be the first word of a term (a key of ``by_first_key``),
     worked out once per word (``__missing__``), so a sentence is checked at C speed. At
     ``limit`` words it starts again empty, so a run's vocabulary cannot grow it without
-    bound (as ``word_keys`` keeps its last 200,000 words)."""
+    bound (as ``word_keys`` keeps its last ``WORD_CACHE`` words)."""
 
-    def __init__(self, by_first_key: dict[str, list[_Phrase]], limit: int = 200_000) -> None:
+    def __init__(self, by_first_key: dict[str, list[_Phrase]], limit: int = WORD_CACHE) -> None:
         super().__init__()
         self._keys = by_first_key.keys()
         self._limit = limit
@@ -264,7 +267,7 @@ def _morph():  # noqa: ANN202 - pymorphy3 has no type hints
     return pymorphy3.MorphAnalyzer()
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE)
 def word_keys(word: str) -> frozenset[str]:
     """Every base form a word in running text may be a form of (cached per word)."""
     w = fold(word)

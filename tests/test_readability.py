@@ -80,7 +80,6 @@ def test_no_network_is_touched(monkeypatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     readability._cmudict.cache_clear()  # load the dictionaries under the patch
     readability._pyphen.cache_clear()
-    readability.syllable_count.cache_clear()
     readability._word_counts.cache_clear()
     r = measure("Sosna's fibreglass routers hum quietly. Zyxxoflux is not a word.", "en")
     assert r.words == 10 and r.syllables > 10
@@ -184,3 +183,21 @@ def test_dense_french_is_flagged_against_the_brands_french_range() -> None:
     assert finding.message.startswith("Harder to read than the brand's copy: Flesch ")
     assert "the brand's approved French copy scores between 60 and 90" in finding.message
     assert "французском" in finding.translations[0][1]
+
+
+def test_hyphenation_remembers_a_bounded_number_of_words(monkeypatch) -> None:
+    """pyphen keeps every word it has hyphenated for the life of the process; in a long
+    audit that grows with the run's vocabulary. Its memo starts again past the cap."""
+    monkeypatch.setattr(readability, "WORD_CACHE", 5)
+    readability._pyphen.cache_clear()
+    readability._word_counts.cache_clear()
+    try:
+        words = [f"Verkehrsmittel{n}wort" for n in range(40)]
+        counts = [readability.syllable_count(word, "de") for word in words]
+        assert len(readability._pyphen("de_DE").hd.cache) <= 5
+        # The counts are what an unbounded memo gives.
+        monkeypatch.setattr(readability, "WORD_CACHE", 1000)
+        readability._pyphen.cache_clear()
+        assert [readability.syllable_count(word, "de") for word in words] == counts
+    finally:
+        readability._pyphen.cache_clear()
