@@ -63,6 +63,7 @@ from auditor.types import (
     Finding,
     Touchpoint,
     TouchpointResult,
+    display_path,
 )
 from baselines import Baseline, load_baseline
 
@@ -1049,7 +1050,8 @@ def audit(touchpoints: list[Touchpoint], errors: list[CollectionError], baseline
     return AuditRun(
         id=run_id,
         started_at=started_at, finished_at=datetime.now(UTC),
-        baseline=str(baseline.root), model=embedder.model_id if embedder else "none (rules only)",
+        baseline=display_path(baseline.root, Path.cwd()),
+        model=embedder.model_id if embedder else "none (rules only)",
         tool_version=__version__, results=tuple(results), channels=channels, agents=agents,
         errors=tuple(errors), score=score, comparison=compare(results, score, previous),
         coverage=coverage, context=context)

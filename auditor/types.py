@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 Status = Literal["ok", "warn", "diverges"]
@@ -29,6 +30,17 @@ def _encodable(text: str) -> str:
     if text.isascii():  # most URLs and much copy: answered from the string's header
         return text
     return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
+def display_path(path: Path, base: Path) -> str:
+    """``path`` as reports name it: relative to ``base`` (the folder of audit.toml, or the
+    working folder) when it is inside it, with forward slashes; else the path as given. A
+    report is shared, so it names files the way the team reaches them, not one machine's
+    absolute layout."""
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 @dataclass(frozen=True)

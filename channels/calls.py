@@ -44,7 +44,7 @@ from pathlib import Path
 
 from auditor.privacy import mask_personal_data
 from auditor.text import declared_language, detect_language
-from auditor.types import Block, CollectionError, Locator, Touchpoint
+from auditor.types import Block, CollectionError, Locator, Touchpoint, display_path
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
 from channels.limits import LimitError, read_file
@@ -192,7 +192,7 @@ def collect_conversations(options: CallsOptions, ctx: CollectContext, *, channel
                                   error=f"no transcripts matching {options.patterns} in {root}")
             return
     for file in files:
-        display = _display(file, ctx.base_dir)
+        display = display_path(file, ctx.base_dir)
         try:
             text = decode_text(read_file(file, ctx.limits))
         except LimitError as exc:
@@ -453,13 +453,6 @@ def _mask(value: str, options: CallsOptions) -> str:
 def _resolve(path: str, ctx: CollectContext) -> Path:
     root = Path(path).expanduser()
     return root if root.is_absolute() else ctx.base_dir / root
-
-
-def _display(file: Path, base_dir: Path) -> str:
-    try:
-        return file.resolve().relative_to(base_dir.resolve()).as_posix()
-    except ValueError:
-        return file.as_posix()
 
 
 def _slug(value: str) -> str:

@@ -32,7 +32,7 @@ from bs4 import BeautifulSoup
 
 from auditor.privacy import mask_personal_data
 from auditor.text import declared_language, detect_language, normalize_space
-from auditor.types import Block, CollectionError, Locator, Touchpoint
+from auditor.types import Block, CollectionError, Locator, Touchpoint, display_path
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
 from channels.html import extract_page
@@ -100,7 +100,7 @@ def collect(options: EmailOptions, ctx: CollectContext) -> Iterator[CollectResul
                                   error=f"no e-mail files matching {patterns} in {root}")
             return
     for file in files:
-        display = _display(file, ctx.base_dir)
+        display = display_path(file, ctx.base_dir)
         try:
             data = read_file(file, ctx.limits)
         except LimitError as exc:
@@ -361,13 +361,6 @@ class _LineFinder:
                 self.position = index + 1
                 return index + 1
         return None  # encoded (base64, quoted-printable) or split by markup: the body line
-
-
-def _display(file: Path, base_dir: Path) -> str:
-    try:
-        return file.resolve().relative_to(base_dir.resolve()).as_posix()
-    except ValueError:
-        return file.as_posix()
 
 
 KIND = ChannelKind(

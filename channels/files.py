@@ -18,7 +18,7 @@ from markdown_it.token import Token
 
 from auditor.errors import InputError
 from auditor.text import declared_language, detect_language, normalize_space, split_front_matter
-from auditor.types import Block, CollectionError, Locator, Touchpoint
+from auditor.types import Block, CollectionError, Locator, Touchpoint, display_path
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.limits import DEFAULT_LIMITS, LimitError, Limits, read_file
 
@@ -67,7 +67,7 @@ def collect(options: FilesOptions, ctx: CollectContext) -> Iterator[CollectResul
             )
             return
     for file in files:
-        display = _display(file, ctx.base_dir)
+        display = display_path(file, ctx.base_dir)
         try:
             yield read_content_file(file, display, ctx.limits)
         except InputError as exc:
@@ -97,13 +97,6 @@ def _matches(rel: Path, patterns: list[str], *, folders: bool = False) -> bool:
         if folders and fnmatch.fnmatch(text, pattern.rstrip("/") + "/*"):
             return True
     return False
-
-
-def _display(file: Path, base_dir: Path) -> str:
-    try:
-        return file.resolve().relative_to(base_dir.resolve()).as_posix()
-    except ValueError:
-        return file.as_posix()
 
 
 def read_content_file(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Touchpoint:

@@ -25,7 +25,7 @@ from typing import Any
 
 from auditor.privacy import mask_personal_data
 from auditor.text import detect_language, normalize_space
-from auditor.types import Block, CollectionError, Locator, Touchpoint
+from auditor.types import Block, CollectionError, Locator, Touchpoint, display_path
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
 from channels.limits import LimitError, read_file
@@ -102,7 +102,7 @@ def collect(options: SmsOptions, ctx: CollectContext) -> Iterator[CollectResult]
                                   error=f"no SMS exports matching {patterns} in {root}")
             return
     for file in files:
-        display = _display(file, ctx.base_dir)
+        display = display_path(file, ctx.base_dir)
         try:
             text = decode_text(read_file(file, ctx.limits))
         except LimitError as exc:
@@ -209,13 +209,6 @@ def _date(value: str) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
-
-
-def _display(file: Path, base_dir: Path) -> str:
-    try:
-        return file.resolve().relative_to(base_dir.resolve()).as_posix()
-    except ValueError:
-        return file.as_posix()
 
 
 KIND = ChannelKind(

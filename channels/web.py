@@ -27,7 +27,6 @@ import contextlib
 import hashlib
 import heapq
 import mimetypes
-import os
 import queue
 import re
 import sqlite3
@@ -41,7 +40,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from auditor.text import detect_language
-from auditor.types import Block, CollectionError, Touchpoint
+from auditor.types import Block, CollectionError, Touchpoint, display_path
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.fetch import (
     MAX_BYTES,
@@ -792,7 +791,7 @@ class _Crawl:
         # Without a public URL the browser still needs an origin; it never leaves the folder.
         self.site_origin = origin_of(base) if base else "http://site-dir.invalid"
         if not base:
-            self.site_label = _display_path(root, self.ctx.base_dir)
+            self.site_label = display_path(root, self.ctx.base_dir)
         files = sorted(
             p for p in root.rglob("*")
             if p.suffix.lower() in _HTML_SUFFIXES and p.is_file()
@@ -808,7 +807,7 @@ class _Crawl:
                     break
                 rel = path.relative_to(root).as_posix()
                 public = _public_url(self.site_origin, rel)
-                url = public if base else _display_path(path, self.ctx.base_dir)
+                url = public if base else display_path(path, self.ctx.base_dir)
                 if self.include and not any(p.search(url) for p in self.include):
                     continue
                 if any(p.search(url) for p in self.exclude):
@@ -898,13 +897,6 @@ def _public_url(origin: str, relative: str) -> str:
     elif relative.endswith("/index.html"):
         relative = relative[: -len("index.html")]
     return f"{origin}/{relative}"
-
-
-def _display_path(path: Path, base: Path) -> str:
-    try:
-        return os.path.relpath(path, base) if path.is_relative_to(base) else str(path)
-    except ValueError:
-        return str(path)
 
 
 def _relocated(page: Page, source: str, canonical: str | None = None) -> Page:

@@ -63,6 +63,17 @@ def test_rules_only_without_embeddings(baseline) -> None:
     assert run.model.startswith("none")
 
 
+def test_the_report_names_the_baseline_as_the_team_reaches_it(baseline, monkeypatch) -> None:
+    """A shared report does not show one machine's absolute folders: the baseline is named
+    relative to the working folder when it is inside it, else as it is."""
+    monkeypatch.chdir(baseline.root.parent.parent)
+    run = audit(_touchpoints("on_brand.md"), [], baseline, None)
+    assert run.baseline == f"{baseline.root.parent.name}/{baseline.root.name}"
+    monkeypatch.chdir(baseline.root / "exemplars")
+    run = audit(_touchpoints("on_brand.md"), [], baseline, None)
+    assert run.baseline == baseline.root.resolve().as_posix()
+
+
 def test_run_audit_stores_history_and_compares(tmp_path) -> None:
     project = copy_project(tmp_path)
     config = load_config(project / "audit.toml")
