@@ -19,6 +19,7 @@ with its own file left out, and "diverges" means less like the brand than 95% of
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,17 @@ _WORD_EDGES = ".,!?:;\"'«»()[]—–-…“”„’"
 
 def weight(text: str) -> float:
     return math.sqrt(max(min(word_count(text), 40), 1))
+
+
+#: A paragraph of at least this many words reads as prose even without a closing mark.
+PROSE_WORDS = 8
+_CLOSING_MARK = re.compile(r"[.!?…][\"'»”’)\]]*\s*$")
+
+
+def reads_as_prose(paragraph: str) -> bool:
+    """Whether approved copy is a sentence someone reads, not a heading or a label: it ends
+    with a sentence's closing mark, or it is long (``PROSE_WORDS``)."""
+    return bool(_CLOSING_MARK.search(paragraph)) or word_count(paragraph) >= PROSE_WORDS
 
 
 def message_sentences(text: str) -> list[str]:
@@ -199,9 +211,11 @@ class BaselineIndex:
 
     def shown_mask(self, language: str | None, channel: str | None = None) -> np.ndarray:
         """Which approved sentences may be shown as the example for copy in ``language`` on
-        ``channel``: those in the language (all, when none is), and of them the channel's
-        own (``exemplar_channel``) when it has some, so a web page is shown web copy and a
-        call a call, not whichever is nearest in meaning."""
+        ``channel``: those in the language (all, when none is), of them the ones whose
+        paragraph is prose rather than a heading (``reads_as_prose``), and of those the
+        channel's own (``exemplar_channel``) when it has some, so a web page is shown web
+        copy and a call a call, not whichever is nearest in meaning. Each narrowing applies
+        only when it leaves something to show."""
         import numpy as np
 
         masks = self._shown_masks
@@ -209,6 +223,10 @@ class BaselineIndex:
             mask = np.array([u.language == language for u in self.units], dtype=bool)
             if not language or not mask.any():
                 mask = np.ones(len(self.units), dtype=bool)
+            # A heading ("What you get") is no example of how the brand writes.
+            prose = mask & np.array([reads_as_prose(u.paragraph) for u in self.units],
+                                    dtype=bool)
+            mask = prose if prose.any() else mask
             if channel:
                 own = mask & np.array([exemplar_channel(u.source) == channel
                                        for u in self.units], dtype=bool)

@@ -260,3 +260,20 @@ def test_a_finding_shows_on_brand_copy_of_its_own_channel_when_the_baseline_has_
     assert shown["web"] == {"web"}
     assert shown["calls"] == {"calls"}
     assert shown["email"] == {"calls"}  # the script's own sentences are the nearest
+
+
+def test_a_heading_of_the_approved_copy_is_never_shown_as_the_example(baseline) -> None:
+    """ "What you get" is a heading of the demo's home page: copy that matches it exactly is
+    shown the nearest approved prose instead, for a heading shows no one how the brand
+    writes."""
+    from auditor.scoring import nearest_exemplar, reads_as_prose
+
+    assert "## What you get" in (DEMO_BASELINE / "exemplars/web/home.md").read_text()
+    embedder = HashingEmbedder()
+    index = build_index(baseline, embedder)
+    (vector,) = embedder.encode(["What you get"])
+    shown = nearest_exemplar(index, vector, "en", "web")
+    assert shown.text != "What you get" and reads_as_prose(shown.text)
+    assert shown.source.startswith("exemplars/web/")
+    assert not reads_as_prose("Help when you need it") and not reads_as_prose("Что входит в цену")
+    assert reads_as_prose("Не знаете, какой тариф выбрать?")
