@@ -651,22 +651,23 @@ def _char_wb_counts(docs: list[str], columns: dict[str, int] | None = None):
     alphabetically: the vectorizer's own layout, so later sums add in its order.
     """
     from collections import defaultdict
+    from itertools import count
 
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.feature_extraction.text import CountVectorizer
 
-    # Numbered as first met (a missing key gets the next number, as in the vectorizer).
-    word_ids: defaultdict[str, int] = defaultdict()
-    word_ids.default_factory = word_ids.__len__
+    # Numbered as first met (a missing key gets the next number, as in the vectorizer), by a
+    # counter: a dict numbering itself by its own length is a reference cycle, which keeps
+    # every word of the batch until the garbage collector's next full pass.
+    word_ids: defaultdict[str, int] = defaultdict(count().__next__)
     indptr, indices = [0], []
     for doc in docs:
         indices += map(word_ids.__getitem__, doc.lower().split())
         indptr.append(len(indices))
     grams_of = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4))._char_wb_ngrams
     if columns is None:
-        vocabulary: defaultdict[str, int] = defaultdict()
-        vocabulary.default_factory = vocabulary.__len__
+        vocabulary: defaultdict[str, int] = defaultdict(count().__next__)
         column_of = vocabulary.__getitem__
     else:
         vocabulary, column_of = columns, columns.get
@@ -867,13 +868,18 @@ class MessageScore:
 
 @dataclass(frozen=True)
 class NearestApproved:
-    """A touchpoint's judged sentences against the approved sentences: how close each is
-    (mean of its nearest) and the nearest one to show. It does not depend on the brand
-    model, so it is measured while the model is fitted."""
+    """A touchpoint's least on-brand judged sentences (``SHOWN_SENTENCES``, the least first)
+    against the approved sentences: how close each is (mean of its nearest) and the nearest
+    one to show. It does not depend on the brand model, so it is measured while the model is
+    fitted; only the sentences a message finding can quote are kept, so a large run does not
+    hold every sentence until it is scored."""
 
     sentences: list[Sentence]
     sims: np.ndarray
     nearest: np.ndarray
+
+
+SHOWN_SENTENCES = 2  # a message finding quotes the least on-brand of these
 
 
 def nearest_approved(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np.ndarray,
@@ -882,9 +888,12 @@ def nearest_approved(touchpoint: Touchpoint, sentences: list[Sentence], vectors:
     keep = [i for i, s in enumerate(sentences) if is_judged(s)]
     if not keep:
         return None
+    import numpy as np
+
     sims, nearest = index.nearest_sentences(vectors[keep], touchpoint.language,
                                             touchpoint.channel)
-    return NearestApproved([sentences[i] for i in keep], sims, nearest)
+    least = np.argsort(sims)[:SHOWN_SENTENCES]
+    return NearestApproved([sentences[keep[i]] for i in least], sims[least], nearest[least])
 
 
 def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: BrandModel,
@@ -894,7 +903,6 @@ def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: B
     ``block_raw`` maps block positions in ``touchpoint.blocks`` to their raw brand similarity;
     ``near`` is ``nearest_approved`` of its sentences.
     """
-    import numpy as np
 
     if not block_raw:
         return MessageScore(None, None, ())
@@ -905,11 +913,10 @@ def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: B
     findings: list[Finding] = []
     if near is None:
         return MessageScore(similarity, score, ())
-    sims, nearest = near.sims, near.nearest
-    order = np.argsort(sims)
+    sims, nearest = near.sims, near.nearest  # the least on-brand sentence first
     if similarity < cal.warn:
         severity = "error" if similarity < cal.diverge else "warning"
-        worst = order[0]
+        worst = 0
         sentence = near.sentences[worst]
         unit = index.units[nearest[worst]]
         share = round(cal.share_above(similarity, model.approved) * 100)
@@ -929,8 +936,7 @@ def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: B
              "пример показывает, к какому тону и смыслу стремиться.")))
     else:
         # An on-brand touchpoint may still carry one sentence far from the brand.
-        for pos in order[:2]:
-            sentence = near.sentences[pos]
+        for pos, sentence in enumerate(near.sentences):
             if sims[pos] < cal.sentence_diverge and word_count(sentence.text) >= 6:
                 unit = index.units[nearest[pos]]
                 findings.append(_finding(
