@@ -44,7 +44,7 @@ import pickle
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -64,6 +64,7 @@ class SharedWork:
         self._tasks = list(tasks)
         self._done: dict[int, Any] = {}
         self._ready: dict[int, Path] = {}  # finished by the worker, read when first asked for
+        self._released: set[int] = set()
         self._process = self._receiver = self._folder = None
         # One byte per task in memory the worker shares: the tasks this process has taken
         # (the worker skips them) and the ones the worker has started.
@@ -101,12 +102,27 @@ class SharedWork:
                 self._done[i] = pickle.load(file)
             path.unlink()
         elif i not in self._done:
+            if i in self._released:
+                raise ValueError(f"task {i} was released: its result is gone")
             self._taken[i] = 1
             self._done[i] = _with_results(self._tasks[i], self.get)()
+        self._tasks[i] = None  # done: what the task holds can go when its result does
         return self._done[i]
 
+    def release(self, tasks: Iterable[int]) -> None:
+        """This process is done with ``tasks``: let go of them and of their results (a
+        caller that hands results on a part at a time frees each part as it goes, instead of
+        this object holding every result until ``close``)."""
+        for i in tasks:
+            self._released.add(i)
+            self._tasks[i] = None
+            self._done.pop(i, None)
+            path = self._ready.pop(i, None)
+            if path is not None:
+                path.unlink(missing_ok=True)
+
     def _has(self, i: int) -> bool:
-        return i in self._done or i in self._ready
+        return i in self._done or i in self._ready or i in self._released
 
     def finished_by_worker(self) -> int:
         """How many tasks the worker has finished so far (without waiting)."""

@@ -438,6 +438,8 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
             for chunk_ruled, chunk_styles in work.all(1, fit):  # not the letter patterns
                 ruled += chunk_ruled
                 styles += chunk_styles
+            # Held here alone, they go a chunk at a time as the chunks are judged.
+            work.release(range(1, fit))
             # A worker that kept up (or, with cached vectors, got to the brand model while
             # this process did the rules) fits the model while this process measures tone
             # and the rest; on a machine too busy for it, the model is fitted here.

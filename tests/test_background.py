@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
+import weakref
 from functools import partial
 
 import pytest
@@ -165,6 +167,29 @@ def test_a_result_nobody_asks_for_is_never_read() -> None:
         _wait_for_worker(work, 2)
         assert [value for *_, value in work.all(1, 2)] == [1]
         assert work.from_worker == {0, 1}
+
+
+class _Held:
+    """Something large a task holds (the sentences a chunk of rule checks reads)."""
+
+
+def _size(held: _Held) -> int:
+    return 1
+
+
+def test_released_tasks_let_go_of_what_they_hold_and_of_their_results() -> None:
+    held = [_Held() for _ in range(3)]
+    alive = [weakref.ref(h) for h in held]
+    with SharedWork([partial(_size, h) for h in held], background=False) as work:
+        del held
+        assert work.all(0, 2) == [1, 1]
+        work.release(range(0, 2))
+        gc.collect()
+        assert [ref() is None for ref in alive] == [True, True, False]
+        with pytest.raises(ValueError, match="task 0 was released"):
+            work.get(0)
+        assert work.get(2) == 1
+        assert alive[2]() is None  # a task done here is let go of once its result is in
 
 
 def _total(later: Later) -> float:
