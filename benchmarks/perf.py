@@ -25,7 +25,8 @@ Four figures, each measured in fresh processes so one does not warm the next:
 4. **Peak memory** of one more cold audit, run only to measure memory: sampling the memory
    of a process slows it (the kernel walks its page tables each time), so the timed cold
    audit is not sampled. Target: <= 1.5 GB. For reference (row 4b), the same cold audit of a
-   fifth and of half the corpus, and how much memory grows per 1,000 sentences.
+   fifth, half and twice the corpus, and how much memory grows per 1,000 sentences between
+   the corpus and twice it (past the size where the rule checks' capped caches are full).
 
 Results are printed and written to ``docs/benchmarks.md`` under "## Performance" with the
 machine, the date and the load average, because the machine may be shared.
@@ -306,12 +307,14 @@ def measure(args: argparse.Namespace) -> dict:
         rescored = _run_worker("audit", args, store, memo=False)
         print(f"  re-scored {rescored['seconds']:.1f} s; memory of a cold audit ...", flush=True)
         memory = _run_worker("audit", args, Path(tmp) / "memory.db", sample_memory=True)
-        print(f"  peak {_peak_mb(memory):,.0f} MB; memory of smaller corpora ...", flush=True)
-        # How memory grows with the run: the same cold audit of a fifth and half the corpus.
+        print(f"  peak {_peak_mb(memory):,.0f} MB; memory at other corpus sizes ...", flush=True)
+        # How memory grows with the run: the same cold audit of a fifth, half and twice the
+        # corpus (the rule checks' caches fill up to their caps on the way).
         by_size = [(n, _peak_mb(_run_worker("audit", args, Path(tmp) / f"memory-{n}.db",
                                             sample_memory=True, sentences=n)))
-                   for n in (args.sentences // 5, args.sentences // 2)]
+                   for n in (args.sentences // 5, args.sentences // 2, args.sentences * 2)]
         by_size.append((args.sentences, _peak_mb(memory)))
+        by_size.sort()
         print("  " + ", ".join(f"{n:,}: {mb:,.0f} MB" for n, mb in by_size)
               + "; check cold start ...", flush=True)
         check_cache = Path(tmp) / "check-cache.db"
