@@ -651,24 +651,31 @@ def _brand_map(touchpoints: list[dict], exemplars: object, styles: dict,
 
     xs = [_point(tp["position"])[0] for tp in shown] + [e["x"] for e in stars]
     ys = [_point(tp["position"])[1] for tp in shown] + [e["y"] for e in stars]
+    zone = None
+    if stars:
+        # Where most of the approved copy sits: one approved paragraph unlike the rest would
+        # otherwise stretch the zone past the chart's edges. The chart is scaled to hold the
+        # whole zone, so no edge of it is cut off.
+        centre = (sum(e["x"] for e in stars) / len(stars),
+                  sum(e["y"] for e in stars) / len(stars))
+        distances = sorted(math.dist(centre, (e["x"], e["y"])) for e in stars)
+        zone = (centre, distances[int(0.95 * (len(distances) - 1))])
+        xs += [centre[0] - zone[1], centre[0] + zone[1]]
+        ys += [centre[1] - zone[1], centre[1] + zone[1]]
     width, height, pad = 760, 440, 26
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     span = max(x1 - x0, y1 - y0, 1e-9)  # one scale for both axes: distance means the same
+    scale = min(width - 2 * pad, height - 2 * pad) / span
 
     def px(x: float, y: float) -> tuple[float, float]:
-        scale = min(width - 2 * pad, height - 2 * pad) / span
         cx = width / 2 + (x - (x0 + x1) / 2) * scale
         cy = height / 2 - (y - (y0 + y1) / 2) * scale
         return cx, cy
 
     parts = []
-    if stars:
-        centre = px(sum(e["x"] for e in stars) / len(stars),
-                    sum(e["y"] for e in stars) / len(stars))
-        # Where most of the approved copy sits: one approved paragraph unlike the rest would
-        # otherwise stretch the zone past the chart's edges.
-        distances = sorted(math.dist(centre, px(e["x"], e["y"])) for e in stars)
-        radius = max(distances[int(0.95 * (len(distances) - 1))] + 26, 40)
+    if zone is not None:
+        centre = px(*zone[0])
+        radius = max(zone[1] * scale + pad - 6, 40)  # 6 px inside the chart's edge
         parts.append(f'<circle class="zone" cx="{_f(centre[0])}" cy="{_f(centre[1])}" '
                      f'r="{_f(radius)}"><title>{escape(tr.t("map_brand_zone"))}</title></circle>')
     focusable = 0

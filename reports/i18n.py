@@ -93,7 +93,9 @@ EN: dict[str, str | tuple[str, ...]] = {
     "map_intro": "Every touchpoint placed by meaning: the closer two points are, the more alike "
                  "they read. Stars are the brand's approved copy; ringed points diverge. Hover a "
                  "point to read it; Tab reaches diverging points and Enter opens one below.",
-    "map_axes": "The axes have no units: only distance matters.",
+    "map_axes": "The axes have no units: only distance matters. The map flattens meaning onto "
+                "two axes, so a point among the stars can still diverge, in what it says, its "
+                "tone or a rule it breaks; its findings below say which.",
     "map_sampled": "Showing {shown} of {total} touchpoints (every diverging one, and an even "
                    "sample of the rest).",
     "map_exemplar": "Approved copy", "map_brand_zone": "Where the approved copy sits",
@@ -254,7 +256,9 @@ RU: dict[str, str | tuple[str, ...]] = {
                  "Звёзды — одобренные тексты бренда; точки в кольце расходятся с брендом. "
                  "Наведите на точку, чтобы прочитать текст; Tab переходит по расходящимся "
                  "точкам, Enter открывает касание в таблице.",
-    "map_axes": "У осей нет единиц: важно только расстояние.",
+    "map_axes": "У осей нет единиц: важно только расстояние. Карта сводит смысл к двум осям, "
+                "поэтому и точка среди звёзд может расходиться с брендом — по смыслу, тону "
+                "или нарушенному правилу; её замечания ниже объясняют, чем именно.",
     "map_sampled": "Показано {shown} из {total} касаний (все расходящиеся и равномерная выборка "
                    "остальных).",
     "map_exemplar": "Одобренный текст", "map_brand_zone": "Где лежат одобренные тексты",

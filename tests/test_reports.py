@@ -632,6 +632,21 @@ def test_brand_zone_is_where_most_approved_copy_sits():
     assert r < math.dist((cx, cy), outlier) / 2 and r < 440 / 4  # the outlier is outside
 
 
+def test_the_brand_zone_is_never_cut_off_by_the_charts_edges():
+    # Approved copy spread over the whole map (the demo's) drew a zone past the chart's bottom.
+    from reports.html import _brand_map
+    from reports.i18n import Translator
+
+    tps = [{"id": "t", "channel": "web", "status": "ok", "position": [0.1, -0.2]}]
+    stars = [{"x": math.cos(a) * (i % 7) / 6, "y": math.sin(a) * (i % 7) / 6 + 0.3,
+              "text": "a", "source": "s"} for i, a in enumerate(range(0, 360, 3))]
+    svg = str(_brand_map(tps, stars, {}, Translator("en"))["svg"])
+    cx, cy, r = (float(v) for v in re.search(
+        r'<circle class="zone" cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg).groups())
+    assert 0 <= cx - r and cx + r <= 760 and 0 <= cy - r and cy + r <= 440
+    assert r > 150  # the zone still holds the spread-out copy
+
+
 def test_every_language_brand_audit_identifies_has_a_name_in_both_interfaces():
     from auditor.text import LATIN_LANGUAGES
     from reports.i18n import EN, RU
