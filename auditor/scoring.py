@@ -923,8 +923,8 @@ def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: B
         findings.append(_finding(
             touchpoint, sentence, "message.off_brand", severity,
             f"This {_noun(touchpoint)} reads unlike {index.baseline.name}'s approved copy: "
-            f"{share}% of the approved copy is closer to the brand. Its least on-brand sentence "
-            "is quoted.",
+            f"{share}% of the approved copy is closer to the brand than this {_noun(touchpoint)}. "
+            "Its least on-brand sentence is quoted.",
             "Rewrite it around what the customer gets, in the brand's words; the approved "
             "example shows the tone and message to aim for.",
             Exemplar(unit.paragraph, unit.source, round(float(sims[worst]), 3)),

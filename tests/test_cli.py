@@ -37,6 +37,8 @@ def test_check_exit_codes_with_the_default_model() -> None:
     off = brand_audit("check", str(CONTENT / "off_brand.md"), "--baseline", str(DEMO_BASELINE))
     assert off.returncode == 1
     assert "off_brand.md:3:1" in off.stdout and "message.off_brand" in off.stdout
+    # Closer than what: the finding says it is this file the approved copy is compared with.
+    assert "of the approved copy is closer to the brand than this file." in off.stdout
 
 
 def test_check_rules_only_and_formats(tmp_path) -> None:
