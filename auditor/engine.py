@@ -444,8 +444,7 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
             # this process did the rules) fits the model while this process measures tone
             # and the rest; on a machine too busy for it, the model is fitted here.
             offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
-            positions, exemplar_map = brand_map(_touchpoint_vectors(matrix, layout.blocks),
-                                                scoring.index)
+            positions, exemplar_map = brand_map(matrix, layout.blocks, scoring.index)
             judged: list[Judged] = []
             for first, last in spans:
                 chunk = vectors.read(_span_texts(all_sentences, first, last))
@@ -552,12 +551,6 @@ def _score_all(touchpoints, judged, model, blocks, progress) -> list[TouchpointR
             progress("scoring", n, len(touchpoints))
     progress("scoring", len(touchpoints), len(touchpoints))
     return results
-
-
-def _touchpoint_vectors(matrix: np.ndarray, blocks: list[dict[int, int]]
-                        ) -> dict[int, np.ndarray]:
-    """Touchpoint position -> the normalised mean of its judged paragraphs' vectors."""
-    return {n: _unit_mean(matrix, list(rows.values())) for n, rows in enumerate(blocks) if rows}
 
 
 def _unit_mean(matrix: np.ndarray, rows: list[int]) -> np.ndarray:
@@ -1155,6 +1148,7 @@ class CoverageCount:
 COVERAGE_SIGMAS = 2.5
 COVERAGE_FLOOR = 0.35
 MAP_EXEMPLARS = 300
+MAP_CHUNK = 2048  # touchpoints whose vectors the brand map makes at a time
 #: Two key messages in different languages are one message's versions when each is the
 #: other's closest message in that language and they are at least this similar. With the
 #: multilingual model, the demo's five English-Russian pairs are 0.63-0.84 and every other
@@ -1195,46 +1189,65 @@ def translation_groups(messages: Sequence[str], vectors: np.ndarray) -> list[lis
     return list(groups.values())
 
 
-def brand_map(touchpoint_vectors: dict[int, np.ndarray], index: BaselineIndex
+def brand_map(matrix: np.ndarray, blocks: list[dict[int, int]], index: BaselineIndex
               ) -> tuple[dict[int, tuple[float, float]], list[dict]]:
     """Project touchpoints and approved paragraphs onto the same 2-D plane (PCA): each
-    touchpoint's place (by position) and the approved paragraphs' points."""
+    touchpoint's place (by position) and the approved paragraphs' points.
+
+    A touchpoint's vector is the normalised mean of its judged paragraphs' rows in
+    ``matrix`` (``blocks``: touchpoint -> block -> row). They are made ``MAP_CHUNK`` at a
+    time, once for the axes and once for the places, so the map never holds one per
+    touchpoint: on a large run that was tens of MB while the contrast model was fitted."""
     import numpy as np
 
     approved = index.paragraph_vectors
-    if not len(approved) or not touchpoint_vectors:
+    placed = [n for n, rows in enumerate(blocks) if rows]
+    if not len(approved) or not placed:
         return {}, []
     step = max(1, len(approved) // MAP_EXEMPLARS)
     picked = list(range(0, len(approved), step))
-    positions = sorted(touchpoint_vectors)
-    matrix = np.vstack([approved[picked], *[touchpoint_vectors[p] for p in positions]])
-    centred = matrix - matrix.mean(axis=0)
-    xy = centred @ _principal_axes(centred, 2).T
+
+    def parts() -> Iterator[np.ndarray]:
+        yield approved[picked]
+        for start in range(0, len(placed), MAP_CHUNK):
+            yield np.vstack([_unit_mean(matrix, list(blocks[n].values()))
+                             for n in placed[start:start + MAP_CHUNK]])
+
+    count, total, scatter = 0, np.zeros(approved.shape[1]), np.zeros((approved.shape[1],) * 2)
+    for part in parts():
+        wide = part.astype(np.float64)
+        count += len(wide)
+        total += wide.sum(axis=0)
+        scatter += wide.T @ wide
+    mean = total / count
+    axes = _principal_axes(scatter - count * np.outer(mean, mean), 2).astype(approved.dtype)
+    centre = mean.astype(approved.dtype)
+    xy = np.vstack([(part - centre) @ axes.T for part in parts()])
     span = xy.max(axis=0) - xy.min(axis=0)
     xy = (xy - xy.min(axis=0)) / np.where(span > 0, span, 1)
     exemplar_points = [{"x": round(float(xy[i, 0]), 4), "y": round(float(xy[i, 1]), 4),
                         "text": index.paragraphs[p][0][:300], "source": index.paragraphs[p][1]}
                        for i, p in enumerate(picked)]
     places = {}
-    for k, position in enumerate(positions):
+    for k, position in enumerate(placed):
         x, y = xy[len(picked) + k]
         places[position] = (round(float(x), 4), round(float(y), 4))
     return places, exemplar_points
 
 
-def _principal_axes(centred: np.ndarray, k: int) -> np.ndarray:
-    """The ``k`` principal axes of centred rows (as rows), each pointing the way its largest
-    loading does (scikit-learn's ``svd_flip``), so a map keeps its orientation between runs.
+def _principal_axes(scatter: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` principal axes (as rows) of rows whose centred scatter matrix (dimensions x
+    dimensions, float64) is ``scatter``, each pointing the way its largest loading does
+    (scikit-learn's ``svd_flip``), so a map keeps its orientation between runs.
 
-    From the eigenvectors of the (dimensions x dimensions) scatter matrix, in float64: the
-    same axes as the rows' SVD (to 1e-9 on 5,300 touchpoints), six times faster."""
+    The eigenvectors of the scatter matrix: the same axes as the centred rows' SVD (to 1e-9
+    on 5,300 touchpoints), six times faster, and the rows can be added up a part at a time."""
     import numpy as np
 
-    wide = centred.astype(np.float64)
-    _, vectors = np.linalg.eigh(wide.T @ wide)  # ascending eigenvalues
+    _, vectors = np.linalg.eigh(scatter)  # ascending eigenvalues
     axes = vectors[:, ::-1][:, :k].T
     signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
-    return (axes * signs[:, None]).astype(centred.dtype)
+    return axes * signs[:, None]
 
 
 def run_audit(config: AuditConfig, *, embedder: Embedder | None = None,

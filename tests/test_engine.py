@@ -154,14 +154,18 @@ def test_brand_map_axes_are_the_svds_and_keep_their_orientation() -> None:
     rng = np.random.default_rng(7)
     rows = (rng.standard_normal((400, 32)) @ rng.standard_normal((32, 32))).astype(np.float32)
     centred = rows - rows.mean(axis=0)
-    axes = _principal_axes(centred, 2)
+    wide = rows.astype(np.float64)  # the scatter as the map adds it up: uncentred, part by part
+    mean = wide.mean(axis=0)
+    scatter = wide[:150].T @ wide[:150] + wide[150:].T @ wide[150:] - 400 * np.outer(mean, mean)
+    axes = _principal_axes(scatter, 2)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    assert axes.shape == (2, 32) and axes.dtype == np.float32
+    assert axes.shape == (2, 32)
     for axis, reference in zip(axes, vt[:2]):
         assert abs(abs(float(axis @ reference)) - 1) < 1e-5  # the same axis, up to its sign
         assert axis[np.abs(axis).argmax()] > 0                # pointing its largest loading's way
     # Flipping every row's sign (another run's SVD might) gives the same map.
-    assert np.allclose(_principal_axes(-centred, 2), axes)
+    flipped = -centred.astype(np.float64)
+    assert np.allclose(_principal_axes(flipped.T @ flipped, 2), axes)
 
 
 def test_the_contrast_models_folds_follow_the_copy_not_ids_or_order() -> None:
