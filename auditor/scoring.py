@@ -903,7 +903,6 @@ def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: B
     ``block_raw`` maps block positions in ``touchpoint.blocks`` to their raw brand similarity;
     ``near`` is ``nearest_approved`` of its sentences.
     """
-
     if not block_raw:
         return MessageScore(None, None, ())
     index, cal = model.index, model.calibration

@@ -192,6 +192,20 @@ def test_released_tasks_let_go_of_what_they_hold_and_of_their_results() -> None:
         assert alive[2]() is None  # a task done here is let go of once its result is in
 
 
+def test_a_released_result_the_worker_wrote_is_deleted_unread(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with SharedWork([partial(_who, n) for n in range(3)]) as work:
+        _wait_for_worker(work, 3)
+        assert work.from_worker == {0, 1, 2}
+        (folder,) = tmp_path.iterdir()
+        assert len(list(folder.iterdir())) == 3  # one file per result, read when asked for
+        work.release([0, 1])
+        assert len(list(folder.iterdir())) == 1
+        with pytest.raises(ValueError, match="task 1 was released"):
+            work.get(1)
+        assert work.get(2)[2] == 4
+
+
 def _total(later: Later) -> float:
     return float(later.get().sum())
 

@@ -175,6 +175,39 @@ def test_brand_map_axes_are_the_svds_and_keep_their_orientation() -> None:
     assert np.allclose(_principal_axes(flipped.T @ flipped, 2), axes)
 
 
+@pytest.mark.parametrize("chunk", [3, 2048])
+def test_the_brand_map_made_in_parts_is_the_pca_of_every_point(monkeypatch, chunk) -> None:
+    # The map adds its touchpoint vectors up a part at a time; the places must be those of one
+    # PCA of the approved paragraphs and every touchpoint's mean paragraph together.
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from auditor import engine
+
+    monkeypatch.setattr(engine, "MAP_CHUNK", chunk)
+    rng = np.random.default_rng(11)
+    approved = rng.standard_normal((12, 16)).astype(np.float32)
+    matrix = rng.standard_normal((40, 16)).astype(np.float32)
+    blocks = [{b: (3 * n + b) % 40 for b in range(n % 4)} for n in range(20)]  # some empty
+    index = SimpleNamespace(paragraph_vectors=approved,
+                            paragraphs=[(f"p{i}", "s.md") for i in range(12)])
+
+    places, points = engine.brand_map(matrix, blocks, index)
+
+    placed = [n for n, rows in enumerate(blocks) if rows]
+    means = [matrix[list(blocks[n].values())].mean(axis=0) for n in placed]
+    rows = np.vstack([approved, *[m / np.linalg.norm(m) for m in means]]).astype(np.float64)
+    centred = rows - rows.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    axes = vt[:2] * np.sign(vt[:2][np.arange(2), np.abs(vt[:2]).argmax(axis=1)])[:, None]
+    xy = centred @ axes.T
+    xy = (xy - xy.min(axis=0)) / (xy.max(axis=0) - xy.min(axis=0))
+    assert sorted(places) == placed
+    got = np.array([[p["x"], p["y"]] for p in points] + [places[n] for n in placed])
+    assert np.abs(got - xy).max() < 2e-4
+
+
 def test_the_contrast_models_folds_follow_the_copy_not_ids_or_order() -> None:
     # The same copy under other ids (a site under another host or port, files read from
     # another folder) sorts into another order; folds numbered by position then moved scores
