@@ -18,7 +18,8 @@ worker may contribute nothing, and the run is as fast as it would be without it.
 be deterministic: the result is the same whoever did the task.
 
 A task can also need what this process makes after the worker has started (the brand model
-needs the paragraphs' vectors): ``Later`` is an array in memory both processes share, and
+needs the paragraphs' vectors): ``Later`` is an array in memory both processes share (or,
+for a matrix that grows with the run, a ``RowFile`` on disk both read a part at a time), and
 the task waits until this process has filled it. ``get(i, wait=True)`` waits for the
 worker's result when the worker is on the task (it has started it, or did every task before
 it itself, which shows the machine gives it CPU) rather than doing it again; otherwise, or
@@ -218,9 +219,14 @@ class Later:
     read: with ``shared``, anonymous shared memory (a forked worker sees the writes) and a
     signal across processes that it is full; otherwise (or where that cannot be made, as
     without ``fork`` or ``/dev/shm``) an array only this process reads, and ``shared`` is
-    False: a worker must not be started for tasks that read it."""
+    False: a worker must not be started for tasks that read it.
 
-    def __init__(self, shape: tuple[int, ...], dtype: str, shared: bool = True) -> None:
+    With ``on_disk``, ``array`` is a ``RowFile`` instead, filled with ``write`` and read a
+    range of rows at a time, by either process: neither holds the matrix. ``close`` deletes
+    it."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: str, shared: bool = True,
+                 on_disk: bool = False) -> None:
         import numpy as np
 
         self._full: threading.Event | Any = threading.Event()
@@ -230,7 +236,10 @@ class Later:
                 self._full = multiprocessing.get_context("fork").Event()
             except OSError:  # no POSIX semaphores here
                 self.shared = False
-        if self.shared:
+        self.array: np.ndarray | RowFile
+        if on_disk:
+            self.array = RowFile(shape, dtype)
+        elif self.shared:
             count = int(np.prod(shape))
             self._memory = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))
             self.array = np.frombuffer(self._memory, dtype=dtype, count=count).reshape(shape)
@@ -241,10 +250,72 @@ class Later:
         """The array is full: tasks waiting in ``get`` go on."""
         self._full.set()
 
-    def get(self) -> np.ndarray:
+    def get(self) -> np.ndarray | RowFile:
         """The array, once this process has filled it."""
         self._full.wait()
         return self.array
+
+    def close(self) -> None:
+        if isinstance(self.array, RowFile):
+            self.array.close()
+
+
+class RowFile:
+    """A matrix of ``shape`` in a temporary file (in ``TMPDIR``; it has no name, so it goes
+    when the last process that has it open closes it): this process writes rows
+    (``write``), and it or a forked worker reads back a range at a time (``rows[a:b]``, a
+    new array), so the matrix grows on disk, not in either process's memory. Rows never
+    written read as zeros."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: str) -> None:
+        import numpy as np
+
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self._row_bytes = self.dtype.itemsize * int(np.prod(self.shape[1:]))
+        self._file = tempfile.TemporaryFile(prefix="brand-audit-rows-")
+        self._file.truncate(self.shape[0] * self._row_bytes)
+        self._lock = threading.Lock()  # for the seek-and-read where there is no pread
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def write(self, first: int, rows: np.ndarray) -> None:
+        """Rows ``first`` onwards."""
+        import numpy as np
+
+        if first < 0 or first + len(rows) > len(self):
+            raise IndexError(f"rows {first} to {first + len(rows)} of {len(self)}")
+        data = memoryview(np.ascontiguousarray(rows, dtype=self.dtype).reshape(-1).view(np.uint8))
+        with self._lock:
+            self._file.seek(first * self._row_bytes)
+            self._file.write(data)
+            self._file.flush()
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        import numpy as np
+
+        if not isinstance(rows, slice):
+            raise TypeError("a RowFile is read a range of rows at a time: rows[first:last]")
+        start, stop, step = rows.indices(len(self))
+        if step != 1:
+            raise ValueError("a RowFile is read in consecutive rows")
+        out = np.empty((max(0, stop - start), *self.shape[1:]), dtype=self.dtype)
+        view, offset = memoryview(out.reshape(-1).view(np.uint8)), start * self._row_bytes
+        while len(view):
+            if hasattr(os, "preadv"):  # its own offset: the processes share the file's
+                read = os.preadv(self._file.fileno(), [view], offset)
+            else:
+                with self._lock:
+                    self._file.seek(offset)
+                    read = self._file.readinto(view)
+            if not read:
+                raise OSError(f"the rows file ended at byte {offset}")
+            view, offset = view[read:], offset + read
+        return out
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _worker(sender, tasks: list[Callable[[], Any]], folder: Path, taken: mmap.mmap,

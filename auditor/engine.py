@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     # neither numpy nor the tone, offer, store and executor modules.
     import numpy as np
 
-    from auditor.background import Later
+    from auditor.background import Later, RowFile
     from auditor.config import AuditConfig
     from auditor.executors import Executor
     from auditor.offers import OfferDetector
@@ -406,8 +406,10 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
     # touchpoints at a time; last, the brand model, which waits for the vectors. (With the
     # vectors cached, this process does the chunks while the worker makes the patterns.)
     chunks = range(0, len(touchpoints), BACKGROUND_CHUNK)
+    # The paragraphs' vectors wait on disk for the brand model and the map (2 KB a
+    # paragraph: memory that would grow with the run).
     block_vectors = Later((len(layout.members), scoring.embedder.dim), "float32",
-                          shared=background)
+                          shared=background, on_disk=True)
     settle()  # the sentences and the layout, before the worker forks
     work = SharedWork([
         partial(lexical_features, scoring.index, plan, layout.texts) if plan else lambda: None,
@@ -416,7 +418,7 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
         partial(_brand_model_later, scoring.index, layout, block_vectors, Result(0))],
         background=block_vectors.shared)
     fit = len(chunks) + 1
-    with work:
+    with work, closing(block_vectors):
         # Shortest first: the cache's batches and the model's micro-batches fill evenly.
         vectors = RunVectors(sorted(rows, key=lambda t: (len(t), t)), scoring.embedder,
                              executor, progress)
@@ -425,13 +427,18 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
         # first (the brand model waits for the paragraphs), their tone and findings once the
         # rules are in.
         spans = _spans(all_sentences)
-        matrix = block_vectors.array
+        paragraphs = block_vectors.array
         carried = CoverageCount(touchpoints, scoring.index)
+        offers = []
         for first, last in spans:
             chunk = vectors.read(_span_texts(all_sentences, first, last))
-            _fill_blocks(layout, chunk, matrix, range(first, last))
+            part = _write_blocks(layout, chunk, paragraphs, range(first, last))
+            if scoring.offers is not None:
+                offers.append(scoring.offers.scores(part))
             carried.add(touchpoints[first:last], all_sentences[first:last], chunk)
+            del part
         block_vectors.set()
+        offer = np.concatenate(offers) if offers else None
         progress("modelling the brand", 0, 1)
         with one_blas_thread():
             ruled, styles = [], []
@@ -443,8 +450,7 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
             # A worker that kept up (or, with cached vectors, got to the brand model while
             # this process did the rules) fits the model while this process measures tone
             # and the rest; on a machine too busy for it, the model is fitted here.
-            offer = scoring.offers.scores(matrix) if scoring.offers is not None else None
-            positions, exemplar_map = brand_map(matrix, layout.blocks, scoring.index)
+            positions, exemplar_map = brand_map(paragraphs, layout.blocks, scoring.index)
             judged: list[Judged] = []
             for first, last in spans:
                 chunk = vectors.read(_span_texts(all_sentences, first, last))
@@ -607,14 +613,20 @@ def _copy_key(touchpoint: Touchpoint) -> str:
     return digest.hexdigest()
 
 
-def _fill_blocks(layout: BlockLayout, vectors: SentenceVectors, out: np.ndarray,
-                 touchpoints: range) -> None:
+def _write_blocks(layout: BlockLayout, vectors: SentenceVectors, out: RowFile,
+                  touchpoints: range) -> np.ndarray:
     """The rows of ``out`` (in ``layout`` row order) of the judged paragraphs of those
-    touchpoints: each paragraph's normalised mean sentence vector."""
-    for n in touchpoints:
-        for row in layout.blocks[n].values():
-            out[row] = _unit_mean(vectors.matrix,
-                                  [vectors.rows[t] for t in layout.members[row]])
+    consecutive touchpoints: each paragraph's normalised mean sentence vector. Returns
+    them (their rows are consecutive too)."""
+    import numpy as np
+
+    rows = [row for n in touchpoints for row in layout.blocks[n].values()]
+    part = np.zeros((len(rows), out.shape[1]), dtype=np.float32)
+    for k, row in enumerate(rows):
+        part[k] = _unit_mean(vectors.matrix, [vectors.rows[t] for t in layout.members[row]])
+    if rows:
+        out.write(rows[0], part)
+    return part
 
 
 def _judge_one(tp: Touchpoint, sentences: list[Sentence], scoring: Scoring,
@@ -1189,7 +1201,7 @@ def translation_groups(messages: Sequence[str], vectors: np.ndarray) -> list[lis
     return list(groups.values())
 
 
-def brand_map(matrix: np.ndarray, blocks: list[dict[int, int]], index: BaselineIndex
+def brand_map(matrix: np.ndarray | RowFile, blocks: list[dict[int, int]], index: BaselineIndex
               ) -> tuple[dict[int, tuple[float, float]], list[dict]]:
     """Project touchpoints and approved paragraphs onto the same 2-D plane (PCA): each
     touchpoint's place (by position) and the approved paragraphs' points.
@@ -1210,8 +1222,12 @@ def brand_map(matrix: np.ndarray, blocks: list[dict[int, int]], index: BaselineI
     def parts() -> Iterator[np.ndarray]:
         yield approved[picked]
         for start in range(0, len(placed), MAP_CHUNK):
-            yield np.vstack([_unit_mean(matrix, list(blocks[n].values()))
-                             for n in placed[start:start + MAP_CHUNK]])
+            some = placed[start:start + MAP_CHUNK]
+            their = [row for n in some for row in blocks[n].values()]
+            first = min(their)
+            rows = matrix[first:max(their) + 1]  # consecutive in a run's layout
+            yield np.vstack([_unit_mean(rows, [r - first for r in blocks[n].values()])
+                             for n in some])
 
     count, total, scatter = 0, np.zeros(approved.shape[1]), np.zeros((approved.shape[1],) * 2)
     for part in parts():

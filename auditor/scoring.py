@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     # below) never pays for loading it.
     import numpy as np
 
+    from auditor.background import RowFile
     from auditor.embedding import Embedder
 
 K_NEAREST = 5
@@ -271,13 +272,14 @@ def _embed_docs(docs: Sequence[ExemplarDoc], embedder: Embedder
     return paragraphs, groups, sentences
 
 
-def _knn(queries: np.ndarray, index: np.ndarray, exclude: np.ndarray | None = None,
+def _knn(queries: np.ndarray | RowFile, index: np.ndarray, exclude: np.ndarray | None = None,
          groups: np.ndarray | None = None) -> np.ndarray:
     import numpy as np
 
     if not len(queries) or not len(index):
         return np.zeros(len(queries), dtype=np.float32)
-    if len(queries) > KNN_BATCH:  # a batch of similarities at a time: memory stays bounded
+    # A batch of similarities at a time (and of a file's rows): memory stays bounded.
+    if len(queries) > KNN_BATCH or not isinstance(queries, np.ndarray):
         return np.concatenate([
             _knn(queries[i:i + KNN_BATCH], index,
                  None if exclude is None else exclude[i:i + KNN_BATCH], groups)
@@ -408,12 +410,14 @@ class BrandModel:
     block_raw: np.ndarray        # one raw score per audited paragraph, in input order
 
 
-def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
+def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray | RowFile,
                     block_groups: np.ndarray, block_languages: Sequence[str] | None = None,
                     contrast: bool = True, block_texts: Sequence[str] | None = None,
                     lexical: Lexical | None = None) -> BrandModel:
     """Score audited paragraphs against the approved copy; recalibrate if contrast is used.
 
+    ``block_vectors`` are read a range of rows at a time (``take``), so they can be a
+    ``RowFile`` a large run keeps on disk.
     ``block_groups`` names the touchpoint of each audited paragraph, so cross-fitting never
     scores a paragraph with a model that saw another paragraph of the same touchpoint.
     Paragraphs in a language the approved copy lacks get the language gap added back and are
@@ -435,15 +439,12 @@ def fit_brand_model(index: BaselineIndex, block_vectors: np.ndarray,
     if lexical is None:
         lexical = lexical_features(index, plan, block_texts if block_texts is not None
                                    else [""] * len(block_vectors))
-    background, background_groups = _background(index, plan, block_vectors[plan.learnt],
-                                                block_groups[plan.learnt])
-    # Usually every paragraph is native: then the contrast reads the matrix itself, not a
-    # copy of it (2 KB a paragraph).
-    every = bool(native.all())
+    background, background_groups = _background(
+        index, plan, take(block_vectors, np.flatnonzero(plan.learnt)),
+        block_groups[plan.learnt])
     clf_approved, clf_native = _contrast_scores(
-        index, background, background_groups, plan.peer_rows,
-        block_vectors if every else block_vectors[native],
-        block_groups if every else block_groups[native], plan.learnt[native], lexical)
+        index, background, background_groups, plan.peer_rows, block_vectors,
+        np.flatnonzero(native), block_groups[native], plan.learnt[native], lexical)
     z = _zscorer(approved_knn)
     zc = _zscorer(clf_approved)
     clf_blocks = np.zeros(len(block_vectors))
@@ -724,14 +725,14 @@ class _zscorer:
 
 
 def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_groups,
-                     peer_rows: int, blocks: np.ndarray, block_groups: np.ndarray,
-                     learnt: np.ndarray, lexical: Lexical | None
+                     peer_rows: int, vectors: np.ndarray | RowFile, blocks: np.ndarray,
+                     block_groups: np.ndarray, learnt: np.ndarray, lexical: Lexical | None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Cross-fitted decision values of the approved copy (split by file) and the audited
-    paragraphs ``blocks`` (split by touchpoint, ``block_groups``), so no text is scored by a
-    model that saw it. The ``learnt`` paragraphs are the background's audited rows (when the
-    audited copy is part of it); each of the others is scored, a batch at a time, by the
-    model of its touchpoint's fold, which never saw it either.
+    paragraphs at rows ``blocks`` of ``vectors`` (split by touchpoint, ``block_groups``), so
+    no text is scored by a model that saw it. The ``learnt`` paragraphs are the background's
+    audited rows (when the audited copy is part of it); each of the others is scored, a
+    batch at a time, by the model of its touchpoint's fold, which never saw it either.
 
     Features: the paragraph's meaning (its vector) and its letter patterns (``lexical``:
     character n-grams), which carry much of what sets one voice apart from a similar one
@@ -797,18 +798,37 @@ def _contrast_scores(index: BaselineIndex, background: np.ndarray, background_gr
         models = dict.fromkeys(range(CONTRAST_FOLDS), fit(np.arange(n_pos + n_neg)))
         if len(in_background):
             block_scores[in_background] = models[0].decision_function(
-                features(blocks[in_background], lexical and lexical.rows(2, 3)))
+                features(take(vectors, blocks[in_background]),
+                         lexical and lexical.rows(2, 3)))
     rest = np.flatnonzero(~learnt)
     rest_fold = _stable_folds(np.asarray(block_groups)[rest], CONTRAST_FOLDS)
     for first in range(0, len(rest), SCORE_BATCH):
         batch = rest[first:first + SCORE_BATCH]
-        x = features(blocks[batch], lexical and lexical.rest_rows(first, first + len(batch)))
+        x = features(take(vectors, blocks[batch]),
+                     lexical and lexical.rest_rows(first, first + len(batch)))
         fold_of = rest_fold[first:first + SCORE_BATCH]
         for fold, model in models.items():
             if (fold_of == fold).any():
                 block_scores[batch[fold_of == fold]] = model.decision_function(
                     x[np.flatnonzero(fold_of == fold)])
     return approved, block_scores
+
+
+def take(rows: np.ndarray | RowFile, indices: np.ndarray) -> np.ndarray:
+    """``rows[indices]`` (``indices`` ascending) of an array or a ``RowFile``; a file is
+    read a range of at most ``KNN_BATCH`` rows at a time."""
+    import numpy as np
+
+    if isinstance(rows, np.ndarray):
+        return rows[indices]
+    out = np.empty((len(indices), *rows.shape[1:]), dtype=rows.dtype)
+    done = 0
+    while done < len(indices):
+        first = int(indices[done])
+        upto = done + int(np.searchsorted(indices[done:], first + KNN_BATCH))
+        out[done:upto] = rows[first:int(indices[upto - 1]) + 1][indices[done:upto] - first]
+        done = upto
+    return out
 
 
 def _dense_csr(vectors: np.ndarray):

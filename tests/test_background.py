@@ -11,7 +11,7 @@ from functools import partial
 
 import pytest
 
-from auditor.background import Later, Result, SharedWork
+from auditor.background import Later, Result, RowFile, SharedWork
 from auditor.embedding import HashingEmbedder
 from auditor.engine import audit
 from baselines import DEMO_BASELINE, load_baseline
@@ -307,3 +307,42 @@ def test_scores_are_the_same_with_and_without_the_background_worker(monkeypatch,
     assert shared[1].tasks > 2  # chunks of rules and style, then the brand model
     assert runs["worker"] == runs["here"]
     assert any(findings for *_, findings in runs["here"])
+
+
+def _rows_sum(later: Later, first: int, last: int) -> float:
+    return float(later.get()[first:last].sum())
+
+
+def test_a_worker_reads_rows_this_process_writes_to_disk_after_it_started() -> None:
+    # A matrix that grows with the run (the paragraphs' vectors) waits on disk: the worker
+    # reads back what this process wrote after the fork, a range at a time.
+    import numpy as np
+
+    later = Later((6, 2), "float32", on_disk=True)
+    assert isinstance(later.array, RowFile)
+    with SharedWork([partial(_who, 1), partial(_rows_sum, later, 2, 6)]) as work:
+        _wait_for_worker(work, 1)
+        later.array.write(0, np.ones((2, 2)))
+        later.array.write(2, np.arange(8).reshape(4, 2))  # float64 in, float32 stored
+        later.set()
+        assert work.get(1, wait=True) == 28.0
+        assert work.from_worker == {0, 1}
+    assert later.array[0:2].tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    later.close()
+
+
+def test_a_row_file_reads_unwritten_rows_as_zeros_and_refuses_what_it_cannot_do() -> None:
+    import numpy as np
+
+    rows = RowFile((4, 3), "float32")
+    rows.write(1, np.full((1, 3), 2.5))
+    assert len(rows) == 4 and rows[:].dtype == np.float32
+    assert rows[:].tolist() == [[0, 0, 0], [2.5, 2.5, 2.5], [0, 0, 0], [0, 0, 0]]
+    assert rows[3:10].shape == (1, 3) and rows[4:].shape == (0, 3)
+    with pytest.raises(IndexError, match="rows 3 to 5 of 4"):
+        rows.write(3, np.zeros((2, 3)))
+    with pytest.raises(TypeError, match="a range of rows"):
+        rows[[0, 1]]
+    with pytest.raises(ValueError, match="consecutive"):
+        rows[::2]
+    rows.close()

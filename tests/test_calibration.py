@@ -255,6 +255,51 @@ def test_paragraphs_not_learnt_from_are_scored_alike_in_any_batch(monkeypatch) -
     assert np.corrcoef(sampled, whole)[0, 1] > 0.8
 
 
+def test_paragraph_vectors_on_disk_give_the_scores_of_an_array(monkeypatch) -> None:
+    # A large run's paragraph vectors wait in a file (``RowFile``) and are read back a range
+    # at a time, for nearest copy, the learnt sample and the batches after it; some
+    # paragraphs in a language the approved copy lacks put gaps between the contrast's rows.
+    from auditor import scoring
+    from auditor.background import RowFile
+    from baselines import DEMO_BASELINE
+
+    index = build_index(load_baseline(DEMO_BASELINE), HashingEmbedder())
+    texts = [f"Paragraph {i} of touchpoint {i % 24}: {'fast fibre fair prices ' * (i % 4)}"
+             f"we answer in {i} minutes." for i in range(200)]
+    groups = np.array([str(i % 24) for i in range(len(texts))])
+    languages = ["de" if i % 7 == 3 else "en" for i in range(len(texts))]
+    blocks = HashingEmbedder().encode(texts)
+    monkeypatch.setattr(scoring, "CONTRAST_SAMPLE", 90)
+    monkeypatch.setattr(scoring, "SCORE_BATCH", 13)
+    monkeypatch.setattr(scoring, "KNN_BATCH", 17)  # also how many rows ``take`` reads at once
+    rows = RowFile(blocks.shape, "float32")
+    rows.write(0, blocks[:120])
+    rows.write(120, blocks[120:])
+    try:
+        on_disk = scoring.fit_brand_model(index, rows, groups, languages, block_texts=texts)
+    finally:
+        rows.close()
+    in_memory = scoring.fit_brand_model(index, blocks, groups, languages, block_texts=texts)
+    assert on_disk.calibration.method == "nearest+contrast"
+    assert np.array_equal(on_disk.block_raw, in_memory.block_raw)
+    assert np.array_equal(on_disk.approved, in_memory.approved)
+
+
+def test_take_reads_the_rows_an_index_names_from_a_file_in_ranges(monkeypatch) -> None:
+    from auditor import scoring
+    from auditor.background import RowFile
+
+    matrix = np.arange(60, dtype=np.float32).reshape(20, 3)
+    rows = RowFile(matrix.shape, "float32")
+    rows.write(0, matrix)
+    monkeypatch.setattr(scoring, "KNN_BATCH", 4)
+    for picked in ([], [0], [19], [0, 1, 2, 3, 4, 5], [2, 3, 9, 10, 11, 18, 19], list(range(20))):
+        indices = np.array(picked, dtype=np.int64)
+        assert np.array_equal(scoring.take(rows, indices), matrix[indices])
+        assert np.array_equal(scoring.take(matrix, indices), matrix[indices])
+    rows.close()
+
+
 def test_folds_fitted_side_by_side_give_the_scores_of_one_at_a_time(monkeypatch) -> None:
     from auditor import scoring
     from baselines import DEMO_BASELINE

@@ -115,8 +115,10 @@ def test_scoring_reads_vectors_back_a_chunk_at_a_time_with_the_same_results(
     """Behind a vector cache, the run's one embedding pass keeps no vectors: scoring reads
     each chunk's back from the cache, never more than ``SCORE_SENTENCES`` at once (a
     touchpoint longer than that alone), and the results are those of reading them all at
-    once."""
+    once. The paragraphs' vectors go to a file on disk as each chunk makes them, each
+    paragraph once (``RowFile``), for the brand model and the map to read back."""
     import auditor.engine as engine
+    from auditor.background import RowFile
 
     baseline = load_baseline(DEMO_BASELINE)
     touchpoints = _demo_touchpoints(tmp_path)
@@ -132,11 +134,18 @@ def test_scoring_reads_vectors_back_a_chunk_at_a_time_with_the_same_results(
     monkeypatch.setattr(engine, "embed_sentences",
                         lambda *a, keep=True, **k: (kept.append(keep), embed(*a, keep=keep,
                                                                              **k))[1])
+    written: list[range] = []
+    write = RowFile.write
+    monkeypatch.setattr(RowFile, "write", lambda self, first, rows: (
+        written.append(range(first, first + len(rows))), write(self, first, rows))[1])
     monkeypatch.setattr(engine, "SCORE_SENTENCES", 20)
     longest = max(len(engine.touchpoint_sentences(tp)) for tp in touchpoints)
     chunked = audit(touchpoints, [], baseline, embedder)
     assert kept == [False], "the embedding pass held no matrix"
     assert len(reads) > 4 and max(reads) <= max(20, longest)
+    paragraphs = sum(len(r.touchpoint.blocks) for r in chunked.results)
+    assert len(written) > 4 and max(map(len, written)) < paragraphs
+    assert sorted(row for rows in written for row in rows) == list(range(written[-1][-1] + 1))
     assert _results(chunked) == _results(whole)
     assert chunked.coverage == whole.coverage and chunked.score == whole.score
 
