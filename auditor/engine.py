@@ -429,16 +429,16 @@ def _score_touchpoints(touchpoints: list[Touchpoint], scoring: Scoring, progress
         spans = _spans(all_sentences)
         paragraphs = block_vectors.array
         carried = CoverageCount(touchpoints, scoring.index)
-        offers = []
+        offer_parts = []
         for first, last in spans:
             chunk = vectors.read(_span_texts(all_sentences, first, last))
             part = _write_blocks(layout, chunk, paragraphs, range(first, last))
             if scoring.offers is not None:
-                offers.append(scoring.offers.scores(part))
+                offer_parts.append(scoring.offers.scores(part))
             carried.add(touchpoints[first:last], all_sentences[first:last], chunk)
             del part
         block_vectors.set()
-        offer = np.concatenate(offers) if offers else None
+        offer = np.concatenate(offer_parts) if offer_parts else None
         progress("modelling the brand", 0, 1)
         with one_blas_thread():
             ruled, styles = [], []

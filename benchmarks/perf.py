@@ -506,8 +506,10 @@ NOTES = [
     "brand map. That vector-free work took 21 CPU-s on this corpus (30 before the rules and "
     "tone patterns were made faster on 2026-12-01).",
     "* **Peak memory**: the model, the corpus, the vectors of the chunk of touchpoints being "
-    "scored (about 4,096 sentences, 8 MB) and of every paragraph, and the results, in the "
-    "audit process; the contrast model (n-gram counts, its sparse features, "
+    "scored (about 4,096 sentences, 8 MB), and the results, in the audit process (the "
+    "paragraphs' vectors wait in a temporary file, read back a range at a time: 854 -> 812 "
+    "MB at 50,000 sentences and 944 -> 861 MB at 100,000 when they left memory, "
+    "2026-12-03); the contrast model (n-gram counts, its sparse features, "
     "the training rows of the two folds being fitted: at most 4,000 audited paragraphs, "
     "README \"How scoring works\") and the rule findings in the "
     "background worker; the model's activations in the copy that embeds beside the audit "
