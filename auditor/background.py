@@ -45,7 +45,8 @@ import pickle
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -273,8 +274,9 @@ class RowFile:
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
         self._row_bytes = self.dtype.itemsize * int(np.prod(self.shape[1:]))
-        self._file = tempfile.TemporaryFile(prefix="brand-audit-rows-")
-        self._file.truncate(self.shape[0] * self._row_bytes)
+        with _no_room_says_where():
+            self._file = tempfile.TemporaryFile(prefix="brand-audit-rows-")
+            self._file.truncate(self.shape[0] * self._row_bytes)
         self._lock = threading.Lock()  # for the seek-and-read where there is no pread
 
     def __len__(self) -> int:
@@ -287,7 +289,7 @@ class RowFile:
         if first < 0 or first + len(rows) > len(self):
             raise IndexError(f"rows {first} to {first + len(rows)} of {len(self)}")
         data = memoryview(np.ascontiguousarray(rows, dtype=self.dtype).reshape(-1).view(np.uint8))
-        with self._lock:
+        with self._lock, _no_room_says_where():
             self._file.seek(first * self._row_bytes)
             self._file.write(data)
             self._file.flush()
@@ -316,6 +318,21 @@ class RowFile:
 
     def close(self) -> None:
         self._file.close()
+
+
+@contextmanager
+def _no_room_says_where() -> Iterator[None]:
+    """A temporary folder that is full or cannot be written to, as an error that names it."""
+    try:
+        yield
+    except OSError as exc:
+        from auditor.errors import ToolError
+
+        folder = tempfile.gettempdir()
+        raise ToolError(f"cannot write the run's paragraph vectors to a temporary file: "
+                        f"{exc.strerror or exc}", source=folder,
+                        hint="free space there, or set TMPDIR to a folder with room "
+                             "(a large run needs 2 KB a paragraph)") from exc
 
 
 def _worker(sender, tasks: list[Callable[[], Any]], folder: Path, taken: mmap.mmap,

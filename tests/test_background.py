@@ -346,3 +346,32 @@ def test_a_row_file_reads_unwritten_rows_as_zeros_and_refuses_what_it_cannot_do(
     with pytest.raises(ValueError, match="consecutive"):
         rows[::2]
     rows.close()
+
+
+def test_a_full_temporary_folder_is_an_error_that_names_it(monkeypatch) -> None:
+    import errno
+    import tempfile
+
+    import numpy as np
+
+    from auditor.errors import ToolError
+
+    rows = RowFile((4, 3), "float32")
+
+    class Full:
+        def seek(self, offset: int) -> None:
+            pass
+
+        def write(self, data) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self) -> None:
+            pass
+
+    kept, rows._file = rows._file, Full()
+    with pytest.raises(ToolError) as raised:
+        rows.write(0, np.zeros((1, 3)))
+    message = str(raised.value)
+    assert message.startswith(tempfile.gettempdir() + ": ")
+    assert "No space left on device" in message and "TMPDIR" in message
+    kept.close()
