@@ -741,7 +741,10 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
     by_channel = {c: v for c, v in by_channel.items() if v}
     if not by_channel or sum(len(v) for v in by_channel.values()) < 2:
         return None
-    width, left, right, row_h, top = 760, 120, 130, 46, 24
+    # Drawn for its half of the page at about its own size (a wider drawing was scaled down
+    # to 8-pixel text): each channel's name and median sit above its row, so the plot takes
+    # the whole width.
+    width, left, right, row_h, top = 500, 12, 12, 58, 24
     plot_w = width - left - right
     height = top + row_h * len(by_channel) + 24
 
@@ -763,11 +766,11 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
         parts.append(f'<text class="tick" x="{_f(x(tick))}" y="{bottom + 16}" '
                      f'text-anchor="middle">{tick}</text>')
     for i, (channel, scores) in enumerate(by_channel.items()):
-        y = top + row_h * i + row_h / 2
+        y = top + row_h * i + 36  # the row's box; its labels above it
         name = _channel_label(channel, tr)
         q1, median, q3 = (statistics.quantiles(scores, n=4, method="inclusive")
                           if len(scores) > 1 else (scores[0],) * 3)
-        parts.append(f'<text class="dim" x="8" y="{_f(y + 4)}">{escape(name)}</text>')
+        parts.append(f'<text class="dim" x="{left + 4}" y="{_f(y - 19)}">{escape(name)}</text>')
         step = max(len(scores) / STRIP_LIMIT, 1.0)
         for k in range(min(len(scores), STRIP_LIMIT)):
             score = scores[int(k * step)]
@@ -784,8 +787,8 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
                      f'y1="{_f(y - 14)}" y2="{_f(y + 14)}"/></g>')
         label = tr.t("dist_label", n="n=" + tr.number(len(scores)),
                      median=_format_score(median))
-        parts.append(f'<text class="dist-label" x="{left + plot_w + 10}" y="{_f(y + 4)}">'
-                     f'{escape(label)}</text>')
+        parts.append(f'<text class="dist-label" x="{left + plot_w - 4}" y="{_f(y - 19)}" '
+                     f'text-anchor="end">{escape(label)}</text>')
     svg = (f'<svg class="chart dist-chart" viewBox="0 0 {width} {height}" role="img" '
            f'aria-labelledby="dist-title">{"".join(parts)}</svg>')
     return {"svg": Markup(svg)}

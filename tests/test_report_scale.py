@@ -138,3 +138,20 @@ def test_overview_screenshot(browser, big_report, screenshot_dir):
                     clip={"x": 0, "y": 0, "width": 1280, "height": height})
     assert (screenshot_dir / "report-overview.png").stat().st_size > 50_000
     page.close()
+
+
+def test_chart_text_beside_another_chart_is_drawn_at_a_readable_size(browser, big_report):
+    # The distribution shares a row with the brand map: drawn wider than its half of the
+    # page, it was scaled down to 7.6-pixel text on a 1,280-pixel screen.
+    _report, path = big_report
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready='true']")
+    smallest = page.evaluate("""() => {
+        const svg = document.querySelector('#distribution svg.chart');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return Math.min(...[...svg.querySelectorAll('text')].map(
+            t => parseFloat(getComputedStyle(t).fontSize) * scale));
+    }""")
+    assert smallest >= 11, f"{smallest:.1f} px"
+    page.close()
