@@ -203,11 +203,12 @@ def _view(report: dict, tr: Translator) -> dict:
         "more_urgent": max(counts["diverges"] - len({u["tp_id"] for u in urgent}), 0),
         "comparison": comparison,
         "charts": {
-            "tone": _tone_chart(summary.get("by_channel", {}), context.get("tone_targets"),
-                                styles, tr),
+            "tone": _for_any_screen(_tone_chart, summary.get("by_channel", {}),
+                                    context.get("tone_targets"), styles, tr),
             "map": _brand_map(touchpoints, context.get("exemplar_map"), styles, tr),
-            "distribution": _distribution(touchpoints, channels, thresholds, tr),
-            "trend": _trend_chart(trend, styles, thresholds, tr),
+            "distribution": _for_any_screen(_distribution, touchpoints, channels, thresholds,
+                                            tr),
+            "trend": _for_any_screen(_trend_chart, trend, styles, thresholds, tr),
             "coverage": _coverage(report.get("coverage"), styles, tr),
         },
         "legend": [{"channel": c, "label": _channel_label(c, tr),
@@ -495,6 +496,31 @@ def _format_duration(start: datetime | None, end: datetime | None) -> str:
 # Charts: inline SVG strings. Every text that reaches one goes through ``escape``; numbers are
 # formatted here. Each chart returns None when the report has no data for it.
 
+#: Chart text is drawn at 11.5-13 units; below this many pixels of chart width a drawing
+#: for a computer screen would show it at 5-8 pixels, so a phone gets a drawing of its own.
+PHONE_DRAWING = 360
+
+
+def _for_any_screen(draw: Callable[..., dict | None], *args: object) -> dict | None:
+    """A chart drawn twice, for a wide screen and for a phone (``narrow=True``, about
+    ``PHONE_DRAWING`` units wide), with both in ``svg``: the stylesheet shows the one that
+    fits (``.chart.wide`` / ``.chart.narrow``), so its text reads at its own size on either.
+    An SVG scales as a whole, text included: one drawing cannot be readable at 390 pixels
+    and not oversized at 1,280."""
+    wide = draw(*args, narrow=False)
+    if wide is None:
+        return None
+    phone = draw(*args, narrow=True)
+    return {**wide, "svg": Markup(wide["svg"] + phone["svg"])}
+
+
+def _chart_svg(kind: str, narrow: bool, width: float, height: float, title: str,
+               parts: list[str]) -> Markup:
+    screen = "narrow" if narrow else "wide"
+    return Markup(f'<svg class="chart {kind}-chart {screen}" viewBox="0 0 {_f(width)} '
+                  f'{_f(height)}" role="img" aria-labelledby="{title}">{"".join(parts)}</svg>')
+
+
 def _f(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -542,7 +568,8 @@ def _marker_svg(channel: str, styles: dict, size: int) -> str:
             f' fill="{colour}"/></svg>')
 
 
-def _tone_chart(by_channel: dict, targets: object, styles: dict, tr: Translator) -> dict | None:
+def _tone_chart(by_channel: dict, targets: object, styles: dict, tr: Translator,
+                narrow: bool = False) -> dict | None:
     tones = {c: s["tone"] for c, s in by_channel.items()
              if isinstance(s, dict) and isinstance(s.get("tone"), dict) and s["tone"]}
     if not tones:
@@ -550,9 +577,11 @@ def _tone_chart(by_channel: dict, targets: object, styles: dict, tr: Translator)
     targets = targets if isinstance(targets, dict) else {}
     present = {d for tone in tones.values() for d in tone}
     dims = [d for d in DIMENSIONS if d in present] + sorted(present - set(DIMENSIONS))
-    width, left, right, row_h, top = 760, 118, 118, 60, 26
+    # Each scale's poles beside its ends; on a phone, under them.
+    width, left, right, row_h, top = (PHONE_DRAWING, 14, 14, 84, 4) if narrow \
+        else (760, 118, 118, 60, 26)
     plot_w = width - left - right
-    height = top + row_h * len(dims)
+    height = top + row_h * len(dims) + (4 if narrow else 0)
 
     def x(v: float) -> float:
         return left + (max(-1.0, min(1.0, v)) + 1) / 2 * plot_w
@@ -568,10 +597,16 @@ def _tone_chart(by_channel: dict, targets: object, styles: dict, tr: Translator)
                      f'y2="{_f(y)}"/>')
         parts.append(f'<line class="mid" x1="{_f(x(0))}" x2="{_f(x(0))}" y1="{_f(y - 14)}" '
                      f'y2="{_f(y + 14)}"/>')
-        parts.append(f'<text class="pole" x="{left - 8}" y="{_f(y + 4)}" text-anchor="end">'
-                     f'{escape(poles[0])}</text>')
-        parts.append(f'<text class="pole" x="{left + plot_w + 8}" y="{_f(y + 4)}">'
-                     f'{escape(poles[1])}</text>')
+        if narrow:
+            parts.append(f'<text class="pole" x="{left}" y="{_f(y + 32)}">'
+                         f'{escape(poles[0])}</text>')
+            parts.append(f'<text class="pole" x="{left + plot_w}" y="{_f(y + 32)}" '
+                         f'text-anchor="end">{escape(poles[1])}</text>')
+        else:
+            parts.append(f'<text class="pole" x="{left - 8}" y="{_f(y + 4)}" '
+                         f'text-anchor="end">{escape(poles[0])}</text>')
+            parts.append(f'<text class="pole" x="{left + plot_w + 8}" y="{_f(y + 4)}">'
+                         f'{escape(poles[1])}</text>')
         band = _target(targets.get(dim))
         if band:
             low, high = band
@@ -605,10 +640,9 @@ def _tone_chart(by_channel: dict, targets: object, styles: dict, tr: Translator)
             cls = "pt out" if is_out else "pt"
             parts.append(f'<path class="{cls}" d="{_marker_d(shape, x(value), y + offset, r)}" '
                          f'fill="{colour}"><title>{escape(text)}</title></path>')
-    svg = (f'<svg class="chart tone-chart" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-labelledby="tone-title">{"".join(parts)}</svg>')
     has_targets = any(_target(targets.get(d)) for d in dims)
-    return {"svg": Markup(svg), "outside": [text for _, text in sorted(outside, reverse=True)],
+    return {"svg": _chart_svg("tone", narrow, width, height, "tone-title", parts),
+            "outside": [text for _, text in sorted(outside, reverse=True)],
             "has_targets": has_targets}
 
 
@@ -735,7 +769,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict,
-                  tr: Translator) -> dict | None:
+                  tr: Translator, narrow: bool = False) -> dict | None:
     by_channel = {c: sorted(tp["score"] for tp in touchpoints if tp.get("channel") == c
                             and isinstance(tp.get("score"), (int, float))) for c in channels}
     by_channel = {c: v for c, v in by_channel.items() if v}
@@ -744,7 +778,8 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
     # Drawn for its half of the page at about its own size (a wider drawing was scaled down
     # to 8-pixel text): each channel's name and median sit above its row, so the plot takes
     # the whole width.
-    width, left, right, row_h, top = 500, 12, 12, 58, 24
+    width, left, right, row_h, top = (PHONE_DRAWING, 12, 12, 58, 24) if narrow \
+        else (500, 12, 12, 58, 24)
     plot_w = width - left - right
     height = top + row_h * len(by_channel) + 24
 
@@ -753,15 +788,18 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
 
     bottom = top + row_h * len(by_channel)
     parts = []
-    for status, low, high in (("diverges", 0, thresholds["warn"]),
-                              ("warn", thresholds["warn"], thresholds["ok"]),
-                              ("ok", thresholds["ok"], 100)):
+    zones = (("diverges", 0, thresholds["warn"]), ("warn", thresholds["warn"], thresholds["ok"]),
+             ("ok", thresholds["ok"], 100))
+    names = [f'{STATUS_ICON[status]} {tr.t(f"status_{status}")}' for status, _, _ in zones]
+    # Each band's name is centred over it, moved aside where a narrow band's name would run
+    # into its neighbour's.
+    middles = _apart([(x(low) + x(high)) / 2 for _, low, high in zones],
+                     [_text_width(name, 11.5, bold=True) for name in names], left, left + plot_w)
+    for (status, low, high), name, middle in zip(zones, names, middles, strict=True):
         parts.append(f'<rect class="zone-{status}" x="{_f(x(low))}" y="{top - 6}" '
                      f'width="{_f(x(high) - x(low))}" height="{bottom - top + 6}"/>')
-        middle = _f((x(low) + x(high)) / 2)
-        parts.append(f'<text class="zone-label zone-text-{status}" x="{middle}" '
-                     f'y="{top - 10}" text-anchor="middle">{STATUS_ICON[status]} '
-                     f'{escape(tr.t(f"status_{status}"))}</text>')
+        parts.append(f'<text class="zone-label zone-text-{status}" x="{_f(middle)}" '
+                     f'y="{top - 10}" text-anchor="middle">{escape(name)}</text>')
     for tick in range(0, 101, 25):
         parts.append(f'<text class="tick" x="{_f(x(tick))}" y="{bottom + 16}" '
                      f'text-anchor="middle">{tick}</text>')
@@ -789,9 +827,32 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
                      median=_format_score(median))
         parts.append(f'<text class="dist-label" x="{left + plot_w - 4}" y="{_f(y - 19)}" '
                      f'text-anchor="end">{escape(label)}</text>')
-    svg = (f'<svg class="chart dist-chart" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-labelledby="dist-title">{"".join(parts)}</svg>')
-    return {"svg": Markup(svg)}
+    return {"svg": _chart_svg("dist", narrow, width, height, "dist-title", parts)}
+
+
+def _text_width(text: str, size: float, bold: bool = False) -> float:
+    """About how wide ``text`` is drawn at ``size`` pixels in the report's sans-serif, a
+    little over (measured in Chromium: 0.58-0.67 of the size a letter, 0.62-0.73 in bold,
+    Cyrillic the widest)."""
+    return len(text) * size * (0.72 if bold else 0.66)
+
+
+def _apart(middles: list[float], widths: list[float], low: float, high: float) -> list[float]:
+    """Centres of labels, in order along a line, moved the least so that none overlaps the
+    next (6 units apart) and all stay within ``low``-``high`` where they fit."""
+    gap, placed = 6.0, []
+    for middle, width in zip(middles, widths, strict=True):
+        start = max(middle - width / 2, low, placed[-1][1] + gap if placed else low)
+        placed.append([start, start + width])
+    end = high
+    for label in reversed(placed):  # past the end: pushed back, each clear of the next
+        over = label[1] - end
+        if over <= 0:
+            break
+        label[0] -= over
+        label[1] -= over
+        end = label[0] - gap
+    return [(a + b) / 2 for a, b in placed]
 
 
 def _run_labels(moments: list[datetime | None], tr: Translator) -> list[tuple[str, str]]:
@@ -819,7 +880,8 @@ def _run_labels(moments: list[datetime | None], tr: Translator) -> list[tuple[st
     return labels
 
 
-def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translator) -> dict | None:
+def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translator,
+                 narrow: bool = False) -> dict | None:
     runs = [r for r in runs if r["score"] is not None or r["by_channel"]]
     if len(runs) < 2:
         return None
@@ -828,8 +890,17 @@ def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translato
         v for r in runs for v in r["by_channel"].values()]
     low = max(0.0, math.floor((min(values) - 5) / 10) * 10)
     high = min(100.0, math.ceil((max(values) + 5) / 10) * 10)
-    width, left, right, top, bottom = 760, 40, 130, 14, 34
-    height = 300
+    series = [(c, _channel_label(c, tr), [r["by_channel"].get(c) for r in runs]) for c in channels]
+    series.append((None, tr.t("trend_brand"), [r["score"] for r in runs]))
+    # The end labels ("Website 77") take the right margin, as wide as the widest needs up to
+    # a third of the drawing (a longer name is cut short there; its points' titles have it
+    # whole); the first run's label is centred on the left margin.
+    width, left, top, bottom = (PHONE_DRAWING, 34, 14, 34) if narrow else (760, 40, 14, 34)
+    height = 260 if narrow else 300
+    room = width // 3 - 10
+    widest = max(_text_width(f"{name} 100", 12, bold=channel is None)
+                 for channel, name, _ in series)
+    right = 10 + max(min(widest, room), 86 if narrow else 120)
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(i: int) -> float:
@@ -850,7 +921,7 @@ def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translato
         parts.append(f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{_f(y(tick))}" '
                      f'y2="{_f(y(tick))}"/><text class="tick" x="{left - 6}" '
                      f'y="{_f(y(tick) + 4)}" text-anchor="end">{tick}</text>')
-    every = max(1, math.ceil(len(runs) / 8))
+    every = max(1, math.ceil(len(runs) / (4 if narrow else 8)))
     ticks = [i for i in range(len(runs)) if i % every == 0 or i == len(runs) - 1]
     for i, (label, under) in zip(ticks, _run_labels([runs[i]["started_at"] for i in ticks], tr),
                                  strict=True):
@@ -860,8 +931,6 @@ def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translato
         parts.append(f'<text class="tick" x="{_f(x(i))}" y="{height - 18}" '
                      f'text-anchor="middle">{text}</text>')
     ends = []
-    series = [(c, _channel_label(c, tr), [r["by_channel"].get(c) for r in runs]) for c in channels]
-    series.append((None, tr.t("trend_brand"), [r["score"] for r in runs]))
     for channel, name, points in series:
         colour, shape = styles.get(channel, ("#1f2328", "circle")) if channel else ("#1f2328",
                                                                                     "circle")
@@ -881,7 +950,9 @@ def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translato
             parts.append(f'<path class="pt" d="{_marker_d(shape, x(i), y(v), 4 if channel else 5)}"'
                          f' fill="{colour}"><title>{escape(title)}</title></path>')
         last = [v for v in points if v is not None][-1]
-        ends.append([y(last), name, _format_score(last), channel is None])
+        value = _format_score(last)
+        fits = max(4, int(room / _text_width("x", 12, bold=channel is None)) - len(value) - 1)
+        ends.append([y(last), _clip(name, fits), value, channel is None])
     ends.sort()
     for k in range(1, len(ends)):  # keep end labels from overlapping
         ends[k][0] = max(ends[k][0], ends[k - 1][0] + 13)
@@ -889,9 +960,8 @@ def _trend_chart(runs: list[dict], styles: dict, thresholds: dict, tr: Translato
         parts.append(f'<text class="end-label{" brand" if is_brand else ""}" '
                      f'x="{left + plot_w + 10}" y="{_f(label_y + 4)}">'
                      f'{escape(name)} {value}</text>')
-    svg = (f'<svg class="chart trend-chart" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-labelledby="trend-title">{"".join(parts)}</svg>')
-    return {"svg": Markup(svg), "runs": len(runs)}
+    return {"svg": _chart_svg("trend", narrow, width, height, "trend-title", parts),
+            "runs": len(runs)}
 
 
 def _coverage(coverage: object, styles: dict, tr: Translator) -> dict | None:

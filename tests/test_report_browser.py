@@ -210,8 +210,50 @@ def test_narrow_screen_and_print_layouts(browser, tmp_path):
     page.close()
 
 
+#: Charts show a drawing of their own on a phone; text below this is hard to read.
+READABLE_PX = 10
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_charts_are_drawn_for_the_screen_they_are_read_on(browser, tmp_path, lang, width):
+    # One drawing 760 units wide was scaled down to 5-pixel text on a 390-pixel phone.
+    path = write(to_dict(sample_run()), "html", tmp_path / "report.html", lang=lang)
+    page, _log = _open(browser, path, width=width)
+    charts = page.evaluate("""() => [...document.querySelectorAll('svg.chart')]
+        .filter(svg => svg.getBoundingClientRect().width > 0 && svg.querySelector('text'))
+        .map(svg => {
+            const box = svg.viewBox.baseVal;
+            const scale = svg.getBoundingClientRect().width / box.width;
+            return {kind: svg.classList[1], screen: svg.classList[2],
+                    texts: [...svg.querySelectorAll('text')].map(t => {
+                        const b = t.getBBox();
+                        return {text: t.textContent, cls: t.getAttribute('class'),
+                                px: parseFloat(getComputedStyle(t).fontSize) * scale,
+                                left: b.x, right: b.x + b.width, top: b.y,
+                                bottom: b.y + b.height};
+                    }), width: box.width, height: box.height};
+        })""")
+    kinds = sorted(c["kind"] for c in charts)
+    assert kinds == ["dist-chart", "tone-chart", "trend-chart"], kinds  # one drawing of each
+    assert {c["screen"] for c in charts} == {"narrow" if width < 720 else "wide"}
+    for chart in charts:
+        for t in chart["texts"]:
+            where = f'{chart["kind"]} at {width} px ({lang}): {t["text"]!r}'
+            assert t["px"] >= READABLE_PX, f'{where} is {t["px"]:.1f} px'
+            assert -0.5 <= t["left"] and t["right"] <= chart["width"] + 0.5, \
+                f'{where} runs outside the drawing ({t["left"]:.0f}-{t["right"]:.0f})'
+            assert t["bottom"] <= chart["height"] + 0.5, f'{where} is cut off below'
+        zones = sorted((t["left"], t["right"], t["text"]) for t in chart["texts"]
+                       if "zone-label" in (t["cls"] or ""))
+        for a, b in zip(zones, zones[1:]):
+            assert a[1] <= b[0], f"{a[2]!r} runs into {b[2]!r} at {width} px ({lang})"
+    page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("gap_seconds", [5, 3600, 86_400])
-def test_trend_labels_stay_inside_the_chart(browser, tmp_path, gap_seconds):
+def test_trend_labels_stay_inside_the_chart(browser, tmp_path, gap_seconds, width):
     # Runs seconds apart are labelled "2 Dec 07:00:49", "07:00:54": the first label, centred
     # on the first run, was cut off at the chart's left edge.
     from datetime import UTC, datetime, timedelta
@@ -221,9 +263,10 @@ def test_trend_labels_stay_inside_the_chart(browser, tmp_path, gap_seconds):
     for n, run in enumerate(report["context"]["trend"]):
         run["started_at"] = (first + timedelta(seconds=n * gap_seconds)).isoformat()
     path = write(report, "html", tmp_path / "report.html")
-    page, _log = _open(browser, path)
+    page, _log = _open(browser, path, width=width)
     boxes = page.evaluate("""() => {
-        const svg = document.querySelector('svg.trend-chart');
+        const svg = [...document.querySelectorAll('svg.trend-chart')]
+            .find(s => s.getBoundingClientRect().width > 0);  // the drawing for this screen
         const width = svg.viewBox.baseVal.width;
         return [...svg.querySelectorAll('text.tick')].map(t => {
             const b = t.getBBox();

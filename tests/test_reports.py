@@ -24,7 +24,7 @@ from auditor.types import (
     TouchpointResult,
 )
 from reports import FORMATS, render, write
-from reports.html import render_html, script_json
+from reports.html import _apart, render_html, script_json
 from reports.json_report import load_json, to_dict, write_json
 from reports.text import render_markdown, render_text
 from tests.report_samples import FIXTURES, XSS_MARKER, sample_run
@@ -671,3 +671,22 @@ def test_counts_read_as_sentences():
     assert counted(1, "touchpoint") == "1 touchpoint"
     assert counted(0, "cached vector") == "0 cached vectors"
     assert counted(12_500, "diverging touchpoint") == "12,500 diverging touchpoints"
+
+
+@pytest.mark.parametrize(("middles", "widths"), [
+    ([91, 202, 281], [66, 95, 70]),    # a band too narrow for its name, beside the last
+    ([10, 20, 30], [28, 28, 28]),      # crowded at the start
+    ([80, 90, 95], [28, 28, 28]),      # crowded at the end: pushed back from the edge
+    ([50], [20]),
+])
+def test_chart_labels_are_set_apart_within_the_drawing(middles, widths):
+    low, high = 0, 100 if max(middles) < 100 else 328
+    placed = _apart(middles, widths, low, high)
+    spans = [(m - w / 2, m + w / 2) for m, w in zip(placed, widths, strict=True)]
+    assert all(a[1] + 6 <= b[0] + 1e-9 for a, b in zip(spans, spans[1:])), spans
+    assert spans[0][0] >= low and spans[-1][1] <= high, spans
+    # Nothing moves that had room where it was.
+    for m, w, p in zip(middles, widths, placed, strict=True):
+        if all(abs(m - q) >= (w + v) / 2 + 6 for q, v in zip(middles, widths, strict=True)
+               if q != m) and low <= m - w / 2 and m + w / 2 <= high:
+            assert p == m
