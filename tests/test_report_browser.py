@@ -199,10 +199,27 @@ def test_russian_interface(browser, tmp_path):
 
 
 def test_narrow_screen_and_print_layouts(browser, tmp_path):
-    path = write(to_dict(sample_run()), "html", tmp_path / "report.html")
+    report = to_dict(sample_run())
+    # A long agent name in the filter's options widened the page past a phone's screen.
+    agent = next(tp for tp in report["touchpoints"] if tp.get("agent_id"))
+    agent["agent_id"] = "customer-success-team-north-east-region-evening-shift"
+    path = write(report, "html", tmp_path / "report.html")
     page, _log = _open(browser, path, width=390)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"page scrolls sideways on a phone ({width}px)"
+    # Each touchpoint is a card: its title whole at the card's width (the table's seven
+    # columns left it cut off at the screen's edge), its status, score and findings above.
+    cards = page.evaluate("""() => {
+        const seen = document.querySelector('#tp-table').parentElement.getBoundingClientRect();
+        return [...document.querySelectorAll('#tp-body tr.tp-row')].map(tr => {
+            const title = tr.querySelector('.tp-title').getBoundingClientRect();
+            return {text: tr.querySelector('.tp-toggle').textContent, width: title.width,
+                    inside: [...tr.children].every(c => c.getBoundingClientRect().right
+                                                        <= seen.right + 0.5)};
+        }); }""")
+    assert cards
+    for card in cards:
+        assert card["width"] > 280 and card["inside"], card
     page.emulate_media(media="print")
     assert not page.locator("#tp-filters").is_visible()
     page.pdf(path=str(tmp_path / "report.pdf"))
