@@ -220,6 +220,25 @@ def test_narrow_screen_and_print_layouts(browser, tmp_path):
     assert cards
     for card in cards:
         assert card["width"] > 280 and card["inside"], card
+    # Each channel a card too, every count under its column's name (six columns ran off the
+    # screen); a wider table scrolls inside its card with its first column held in place.
+    channels = page.evaluate("""() => {
+        const box = document.querySelector('#channels .table-scroll');
+        return {overflow: box.scrollWidth - box.clientWidth,
+                labels: [...box.querySelectorAll('tbody td[data-label]')].map(
+                    td => getComputedStyle(td, '::before').content)}; }""")
+    assert channels["overflow"] <= 1, channels
+    assert channels["labels"] and all(label.strip('"') for label in channels["labels"])
+    held = page.evaluate("""() => [...document.querySelectorAll('.table-scroll')]
+        .filter(box => box.scrollWidth > box.clientWidth + 1).map(box => {
+            box.scrollLeft = box.scrollWidth;
+            const first = box.querySelector('tbody tr > :first-child');
+            return [box.closest('section').id,
+                    first.getBoundingClientRect().left - box.getBoundingClientRect().left];
+        })""")
+    assert held, "no table wider than a phone in the sample: the check would not run"
+    for section, offset in held:
+        assert abs(offset) <= 1, f"#{section}'s first column scrolled away ({offset:.0f} px)"
     page.emulate_media(media="print")
     assert not page.locator("#tp-filters").is_visible()
     page.pdf(path=str(tmp_path / "report.pdf"))
