@@ -673,6 +673,28 @@ def _print_summary(ctx: click.Context, audit_run) -> None:
     for ch in audit_run.channels:
         _say(ctx, f"  {ch.channel:8} {_fmt(ch.score)}  {counted(ch.touchpoints, 'touchpoint'):>16}"
                   f"  {ch.diverging} diverge  {ch.warnings} warn")
+    _print_errors(audit_run.errors)
+
+
+#: Collection errors listed on the terminal; report.json and the report have them all.
+ERRORS_SHOWN = 10
+
+
+def _print_errors(errors) -> None:
+    """What could not be collected and why, even with --quiet (it prints results and errors):
+    a count alone left the user to dig through report.json for the file to fix."""
+    from reports.i18n import counted
+
+    if not errors:
+        return
+    click.echo(f"could not collect {counted(len(errors), 'source')} (the run went on without "
+               f"{'it' if len(errors) == 1 else 'them'}):", err=True)
+    for error in errors[:ERRORS_SHOWN]:
+        where = f"{error.source} ({error.channel})" if error.channel else error.source
+        click.echo(f"  {where}: {error.error}", err=True)
+    if len(errors) > ERRORS_SHOWN:
+        click.echo(f"  ... and {len(errors) - ERRORS_SHOWN} more: report.json \"errors\" and "
+                   "the report's collection errors list them all", err=True)
 
 
 def main() -> None:

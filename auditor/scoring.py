@@ -290,8 +290,13 @@ def _knn(queries: np.ndarray | RowFile, index: np.ndarray, exclude: np.ndarray |
     from auditor.embedding import top_k
 
     top = top_k(sims, min(K_NEAREST, sims.shape[1]))
-    top = np.where(np.isfinite(top), top, np.nan)
-    return np.nan_to_num(np.nanmean(top, axis=1), nan=0.0)
+    # The mean of the neighbours left after ``exclude``; 0 where none is (approved copy from
+    # one document only: numpy's nanmean warned "Mean of empty slice" on the user's screen).
+    found = np.isfinite(top)
+    count = found.sum(axis=1)
+    total = np.where(found, top, 0.0).sum(axis=1)
+    return np.divide(total, count, out=np.zeros(len(top), dtype=np.float32),
+                     where=count > 0).astype(np.float32)
 
 
 def build_index(baseline: Baseline, embedder: Embedder) -> BaselineIndex:

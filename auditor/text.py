@@ -120,14 +120,17 @@ def declared_language(tag: object) -> str:
 def detect_language(text: str, default: str = "en") -> str:
     """The language of ``text`` as a code (ISO 639-1 where there is one): ``ru`` for mostly
     Cyrillic copy; for mostly Latin copy, ``en`` unless the identifier is sure of another
-    language; ``default`` when there are no letters.
+    language; for copy mostly in another script (Chinese, Japanese, Arabic, Greek...), the
+    language the identifier names (``und`` when it cannot); ``default`` when there are no
+    letters.
 
     The script decides first, which is reliable even for a short CTA. Within the Latin script,
     fastText's language identification model (``lid.176``) tells English from French, German,
     Spanish and the rest, so French copy is not measured with English readability formulas.
+    Copy in another script is never English: it was, and had English rules and formulas.
     """
     text = text[:LANGUAGE_SAMPLE_CHARS]
-    cyrillic = latin = 0
+    cyrillic = latin = other = 0
     for ch in text:
         if ch.isalpha():
             name = unicodedata.name(ch, "")
@@ -135,17 +138,21 @@ def detect_language(text: str, default: str = "en") -> str:
                 cyrillic += 1
             elif name.startswith("LATIN"):
                 latin += 1
-    if cyrillic == latin == 0:
+            else:
+                other += 1
+    if cyrillic == latin == other == 0:
         return default
-    if cyrillic >= latin:
+    if cyrillic >= max(latin, other):
         return "ru"
-    if latin < MIN_LETTERS:
+    if latin >= other and latin < MIN_LETTERS:
         return "en"
     # One line (the model reads one), and no lone surrogates (undecodable bytes kept in the
     # text), which the model's string conversion refuses.
     line = " ".join(text.split()).encode("utf-8", "replace").decode("utf-8")
     (label,), (confidence,) = _language_identifier().predict(line)
     code = label.removeprefix("__label__")
+    if latin < other:  # too short for the identifier to name: undetermined, not English
+        return code if code not in ("en", "ru") else "und"
     return code if confidence >= MIN_CONFIDENCE else "en"
 
 

@@ -336,6 +336,29 @@ def test_nearest_copy_is_the_same_a_batch_of_queries_at_a_time(monkeypatch) -> N
     assert np.allclose(batched, whole, rtol=0, atol=1e-6)
 
 
+def test_nearest_copy_with_every_neighbour_excluded_is_zero_and_quiet() -> None:
+    # Approved copy from one document: leaving a paragraph's own document out leaves nothing,
+    # and numpy printed "RuntimeWarning: Mean of empty slice" on the user's screen.
+    import warnings
+
+    from auditor import scoring
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(6, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    one_doc = np.zeros(6, dtype=int)
+    two_docs = np.array([0, 0, 0, 1, 1, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alone = scoring._knn(vectors, vectors, exclude=one_doc, groups=one_doc)
+        paired = scoring._knn(vectors, vectors, exclude=two_docs, groups=two_docs)
+    assert alone.dtype == np.float32 and np.array_equal(alone, np.zeros(6, dtype=np.float32))
+    sims = vectors @ vectors.T
+    for i in range(6):
+        others = np.sort(sims[i][two_docs != two_docs[i]])[::-1][:scoring.K_NEAREST]
+        assert paired[i] == pytest.approx(others.mean(), abs=1e-6)
+
+
 def test_a_judged_touchpoint_keeps_only_the_sentences_a_finding_can_quote(tmp_path) -> None:
     # Judged touchpoints wait for the brand model with their nearest approved sentences; a
     # message finding quotes the least on-brand one or two of them, so only those are kept

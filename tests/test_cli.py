@@ -184,3 +184,31 @@ def test_summary_counts_agree_with_their_number(capsys):
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].startswith("Brand score 61.5: 1 touchpoint, 0 diverge")
     assert "    1 touchpoint  0 diverge" in lines[1] and "12 touchpoints  1 diverge" in lines[2]
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_summary_names_what_could_not_be_collected_and_why(capsys, quiet):
+    # "1 could not be collected" alone sent the user into report.json for the file to fix;
+    # --quiet prints results and errors, so the list comes with it too.
+    from types import SimpleNamespace
+
+    import click
+
+    from auditor import cli as cli_module
+    from auditor.types import CollectionError
+
+    errors = [CollectionError("calls/c1.vtt:3", "line 3: a WebVTT cue needs a timing line",
+                              "calls"),
+              *(CollectionError(f"https://example.com/{n}", "HTTP 500") for n in range(11))]
+    run = SimpleNamespace(score=None, results=[], diverging=0, warnings=0, errors=errors,
+                          channels=[])
+    with click.Context(cli_module.cli, obj={}) as ctx:
+        ctx.params["quiet"] = quiet
+        cli_module._print_summary(ctx, run)
+    err = capsys.readouterr().err
+    assert "could not collect 12 sources" in err
+    assert "  calls/c1.vtt:3 (calls): line 3: a WebVTT cue needs a timing line" in err
+    assert "  https://example.com/8: HTTP 500" in err
+    assert "https://example.com/9:" not in err  # ten listed, the rest counted
+    assert "... and 2 more" in err
+    assert ("Brand score" in err) is not quiet

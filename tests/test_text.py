@@ -28,6 +28,19 @@ def test_detect_language_by_script() -> None:
     assert detect_language("12345", default="und") == "und"
 
 
+def test_copy_in_another_script_is_not_english() -> None:
+    # Chinese, Japanese, Greek or Arabic copy was "en" (no Latin or Cyrillic letters), so it
+    # was checked with the English phrase rules and readability formulas.
+    assert detect_language("我们的价格清楚透明，没有隐藏费用。赶快购买！") == "zh"
+    assert detect_language("価格は明確です。隠れた料金はありません。") == "ja"
+    assert detect_language("Η τιμή μας είναι σαφής και δεν υπάρχουν κρυφές χρεώσεις.") == "el"
+    assert detect_language("السعر واضح ولا توجد رسوم خفية") == "ar"
+    # Too short for the identifier to name: undetermined, still not English.
+    assert detect_language("购买") not in ("en", "ru")
+    # A Latin brand name beside a short phrase in another script is mostly that script.
+    assert detect_language("Sosna: 我们的价格清楚透明") == "zh"
+
+
 def test_detect_language_tells_latin_script_languages_apart() -> None:
     assert detect_language("Nous aidons le gouvernement à mieux servir les Canadiennes et "
                            "les Canadiens.") == "fr"
