@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -905,6 +906,8 @@ class NearestApproved:
 
 
 SHOWN_SENTENCES = 2  # a message finding quotes the least on-brand of these
+#: Characters of that sentence its message quotes (cut at a word, with " …").
+QUOTED_CHARS = 140
 
 
 def nearest_approved(touchpoint: Touchpoint, sentences: list[Sentence], vectors: np.ndarray,
@@ -944,18 +947,22 @@ def score_message(touchpoint: Touchpoint, near: NearestApproved | None, model: B
         sentence = near.sentences[worst]
         unit = index.units[nearest[worst]]
         share = round(cal.share_above(similarity, model.approved) * 100)
+        # The sentence in the message itself: a terminal, summary.md or SARIF shows the
+        # message, not the report's highlight.
+        quoted = textwrap.shorten(sentence.text, QUOTED_CHARS, placeholder=" …")
+        stop = "" if quoted[-1:] in tuple(".!?…") else "."  # no ".”." after a sentence's own
         findings.append(_finding(
             touchpoint, sentence, "message.off_brand", severity,
             f"This {_noun(touchpoint)} reads unlike {index.baseline.name}'s approved copy: "
             f"{share}% of the approved copy is closer to the brand than this {_noun(touchpoint)}. "
-            "Its least on-brand sentence is quoted.",
+            f"Its least on-brand sentence: “{quoted}”{stop}",
             "Rewrite it around what the customer gets, in the brand's words; the approved "
             "example shows the tone and message to aim for.",
             Exemplar(unit.paragraph, unit.source, round(float(sims[worst]), 3)),
             ("{} не {} на одобренные тексты ".format(
                 *_NOUN_RU.get(touchpoint.channel, ("Этот текст", "похож"))) +
              f"бренда «{index.baseline.name}»: {share}% одобренных текстов ближе к бренду. "
-             "Приведено предложение, меньше всего похожее на бренд.",
+             f"Меньше всего похоже на бренд предложение «{quoted}»{stop}",
              "Перепишите его вокруг того, что получает клиент, словами бренда; одобренный "
              "пример показывает, к какому тону и смыслу стремиться.")))
     else:

@@ -168,6 +168,21 @@ def test_a_second_demo_run_finds_nothing_new_or_resolved(demo) -> None:
     assert "web:sosna.example#site-wide" in web
 
 
+def test_an_off_brand_finding_quotes_its_sentence_in_its_message(demo) -> None:
+    # The message said "Its least on-brand sentence is quoted", and a terminal, summary.md or
+    # SARIF, which show the message, never showed the sentence.
+    off_brand = [f for tp in demo[2]["touchpoints"] for f in tp["findings"]
+                 if f["rule"] == "message.off_brand"]
+    assert off_brand
+    for f in off_brand:
+        quoted = " ".join(f["evidence"].split())
+        quoted = quoted if len(quoted) <= 140 else quoted[:100]  # cut at a word past that
+        assert f"“{quoted}" in f["message"], f["message"]
+        assert f"«{quoted}" in f["translations"]["ru"]["message"]
+        assert ".”." not in f["message"] and "!”." not in f["message"]
+    assert "least on-brand sentence: “" in demo[1]["markdown"].read_text(encoding="utf-8")
+
+
 def test_every_finding_is_said_in_russian_too(demo) -> None:
     # A report in Russian said every finding in English (its interface only was Russian).
     import re
