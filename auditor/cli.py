@@ -219,6 +219,11 @@ def baseline_check(directory: Path, model: str | None) -> None:
     outliers = index.inconsistent_paragraphs()
     click.echo(f"{index.baseline.name}: {cal.samples} approved paragraphs; median similarity "
                f"to the rest {cal.median:.3f}")
+    if len(set(index.doc_ids.tolist())) < 2:
+        from auditor.doctor import ONE_FILE
+
+        click.echo(f"! {ONE_FILE[0].upper()}{ONE_FILE[1:]}.")
+        sys.exit(EXIT_USAGE)
     if not outliers:
         click.echo("✓ The approved copy is consistent: no paragraph stands apart.")
         return

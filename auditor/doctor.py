@@ -43,6 +43,13 @@ def diagnose(config: str | Path | None = None, store: str | Path | None = None
     return checks
 
 
+#: Why approved copy in one file is not enough (``doctor`` and ``baseline check`` say it).
+ONE_FILE = ("all approved copy is in one file, and scores are calibrated by comparing each "
+            "approved paragraph with the copy of the other files: with none, every score is "
+            "uncalibrated. Add approved copy from a few more pages, posts or calls, a file each "
+            "(any text format), under exemplars/")
+
+
 def _config_checks(path: Path, checks: list[Check]):
     from auditor.config import load_config
     from baselines import load_baseline
@@ -57,7 +64,9 @@ def _config_checks(path: Path, checks: list[Check]):
     try:
         baseline = load_baseline(config.baseline)
         files = counted(len(baseline.exemplars), "exemplar file")
-        checks.append(Check("baseline", True, f"{config.baseline}: {baseline.name}, {files}"))
+        checks.append(Check("baseline", len(baseline.exemplars) > 1,
+                            f"{config.baseline}: {baseline.name}, {files}"
+                            + ("" if len(baseline.exemplars) > 1 else f"; {ONE_FILE}")))
     except BrandAuditError as exc:
         checks.append(Check("baseline", False, exc.describe()))
     for section in config.channels:

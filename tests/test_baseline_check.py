@@ -36,3 +36,20 @@ def test_consistent_approved_copy_flags_nothing() -> None:
     assert result.returncode == 0, result.stderr
     assert "consistent: no paragraph stands apart" in result.stdout
 
+
+
+def test_approved_copy_in_one_file_is_not_called_consistent(tmp_path) -> None:
+    # Each paragraph is calibrated against the other files; with one file there is nothing to
+    # compare it with, and the check said "consistent" over a median similarity of 0.000.
+    baseline = tmp_path / "acme"
+    (baseline / "exemplars").mkdir(parents=True)
+    (baseline / "brand.toml").write_text('name = "Acme"\n', encoding="utf-8")
+    (baseline / "exemplars" / "web.md").write_text(
+        "We answer every question plainly, the same day. No hidden fees, ever.\n\n"
+        "Our team is here when you need us, by phone or chat.\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "auditor", "baseline", "check",
+                             str(baseline)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "consistent" not in result.stdout
+    assert "all approved copy is in one file" in result.stdout.lower()
+    assert "Add approved copy from a few more pages" in result.stdout

@@ -27,6 +27,7 @@ from auditor.engine import collect
 from auditor.errors import ConfigError, ToolError
 from auditor.store import SCHEMA_VERSION
 from auditor.types import CollectionError, Touchpoint
+from baselines import DEMO_BASELINE
 from channels import CollectContext
 from channels.fetch import AsyncFetcher
 from channels.limits import LimitError, Limits, cap_touchpoint, check_json_depth, gunzip
@@ -450,7 +451,7 @@ def test_doctor_reports_store_and_config_problems(tmp_path, monkeypatch):
     config = tmp_path / "audit.toml"
     config.write_text(f"""
 [audit]
-baseline = "{BASELINE}"
+baseline = "{DEMO_BASELINE}"
 store = "good.db"
 
 [[channels.files]]
@@ -485,3 +486,19 @@ def test_doctor_command_exit_codes(tmp_path):
                           str(FIXTURES / "config" / "unknown_key.toml")], capture_output=True,
                          text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "FAIL config" in bad.stdout and "unknown key" in bad.stdout
+
+
+def test_doctor_says_approved_copy_in_one_file_cannot_calibrate(tmp_path):
+    baseline = tmp_path / "acme"
+    (baseline / "exemplars").mkdir(parents=True)
+    (baseline / "brand.toml").write_text('name = "Acme"\n', encoding="utf-8")
+    (baseline / "exemplars" / "web.md").write_text("We answer every question plainly.\n",
+                                                   encoding="utf-8")
+    config = tmp_path / "audit.toml"
+    config.write_text(f'[audit]\nbaseline = "{baseline}"\n\n[[channels.files]]\npath = "."\n')
+    checks = {c.subject: c for c in diagnose(config=config)}
+    assert not checks["baseline"].ok
+    assert "1 exemplar file; all approved copy is in one file" in checks["baseline"].message
+    (baseline / "exemplars" / "posts.md").write_text("Our team is here when you need us.\n",
+                                                     encoding="utf-8")
+    assert {c.subject: c for c in diagnose(config=config)}["baseline"].ok
