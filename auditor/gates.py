@@ -14,13 +14,14 @@ Each gate has a level: ``off`` (not checked), ``warn`` (reported, never fails) o
     no_regression = true                  # against the previous run or --baseline-report
     tolerance = 2.0                       # points a score may drop before it is a regression
     expired_waivers = "error"             # an expired waiver fails the gate
-    collection_errors = "warn"            # sources that could not be read
+    collection_errors = "warn"            # sources that could not be read ("error" when
+                                          # nothing at all was collected, unless "off")
     fail_on = "error"                     # the --fail-on shorthand: touchpoint status
 
 A finding's level is its rule's (the most specific matching pattern in ``rules``, else
 ``severity`` by the finding's severity), capped by its channel's level in ``channels``.
-Without any gates configured only ``fail_on`` (default ``error``: a touchpoint diverges)
-and ``expired_waivers`` apply.
+Without any gates configured only ``fail_on`` (default ``error``: a touchpoint diverges),
+``expired_waivers`` and a run that collected nothing at all apply.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ class Gates:
 
 
 def default_gates(fail_on: str | None = "error") -> Gates:
-    """The gates of a run with no ``[gates]``: the ``fail_on`` shorthand and expired waivers."""
+    """The gates of a run with no ``[gates]``: the ``fail_on`` shorthand, expired waivers and
+    a run that collected nothing."""
     return Gates(fail_on=fail_on or "error", configured=False)
 
 
@@ -306,10 +308,14 @@ def evaluate(report: dict, gates: Gates, *, previous: dict | None = None,
                 f"Ask {waiver.owner} to renew it with a new date or fix the copy.",
                 (f"reason: {waiver.reason}",)))
     errors = report.get("errors", [])
-    if gates.collection_errors != "off" and errors and gates.configured:
+    # Nothing collected at all (the site down, every file unreadable) fails the run even
+    # without [gates]: a scheduled audit that audited nothing must not exit 0.
+    nothing = bool(errors) and not report.get("touchpoints")
+    if gates.collection_errors != "off" and errors and (gates.configured or nothing):
+        read = f"{counted(len(errors), 'source')} could not be read"
         results.append(GateResult(
-            "collection_errors", gates.collection_errors, False,
-            f"{counted(len(errors), 'source')} could not be read",
+            "collection_errors", "error" if nothing else gates.collection_errors, False,
+            f"nothing was collected: {read}, so nothing was audited" if nothing else read,
             tuple(f"{e.get('source')}: {e.get('error')}" for e in errors[:20])))
     return GateReport(tuple(results))
 

@@ -282,3 +282,28 @@ def test_run_and_check_compare_with_the_previous_run(tmp_path) -> None:
     assert json.loads(stored.stdout)["comparison"]["previous_run"] == after["run"]["id"]
     both = check("--baseline-report", "reference.json", "--store", "history/audit.db")
     assert both.returncode == 2 and "pass one" in both.stderr
+
+
+def test_a_run_that_collected_nothing_fails_even_without_gates() -> None:
+    # The site down and nothing else configured: "Brand score n/a, 0 touchpoints" exited 0,
+    # so a scheduled audit's `|| mail ...` never fired.
+    down = report()
+    down["errors"] = [{"source": "https://acme.example/", "error": "connection refused",
+                       "channel": "web"}]
+    (result,) = gate(down, default_gates(), "collection_errors")
+    assert result.level == "error" and not result.passed
+    assert "nothing was collected: 1 source could not be read" in result.message
+    assert evaluate(down, default_gates()).exit_code == 1
+    # Something collected: the errors alone fail nothing unless [gates] asks.
+    partly = report(tp("web:/", "web", 80.0, "ok"))
+    partly["errors"] = down["errors"]
+    assert gate(partly, default_gates(), "collection_errors") == []
+    assert evaluate(partly, default_gates()).exit_code == 0
+    (warned,) = gate(partly, parse_gates({"collection_errors": "warn"}, "audit.toml"),
+                     "collection_errors")
+    assert warned.level == "warn"
+    # Turned off, it is off.
+    assert gate(down, parse_gates({"collection_errors": "off"}, "audit.toml"),
+                "collection_errors") == []
+    # Nothing to collect and nothing failed (an empty folder) is not this gate's business.
+    assert gate(report(), default_gates(), "collection_errors") == []
