@@ -72,8 +72,10 @@ key_messages = [
 
 EXEMPLARS_README = '''\
 Put approved copy here: pages, posts, e-mails and call scripts the brand is proud of, as
-.md, .txt or .html files. Every paragraph becomes an example of the brand's voice. Aim for
-50-200 paragraphs across your channels. Subfolders are fine; one named after a channel
+.md, .txt or .html files, a file per page, post, e-mail or script. Every paragraph becomes
+an example of the brand's voice; each file's paragraphs are compared with the other files'
+to calibrate the scores, so one file is not enough. Aim for 50-200 paragraphs across your
+channels. Subfolders are fine; one named after a channel
 (web/, social/, calls/, chat/, email/, sms/) holds that channel's copy, and findings on that
 channel show their on-brand examples from it.
 '''
