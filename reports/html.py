@@ -696,7 +696,9 @@ def _brand_map(touchpoints: list[dict], exemplars: object, styles: dict,
         zone = (centre, distances[int(0.95 * (len(distances) - 1))])
         xs += [centre[0] - zone[1], centre[0] + zone[1]]
         ys += [centre[1] - zone[1], centre[1] + zone[1]]
-    width, height, pad = 760, 440, 26
+    # Square, as the places are (one scale for both axes): drawn 760 by 440 for half a page,
+    # it left the sides empty and shrank the points to 3-pixel rings on a phone.
+    width, height, pad = 460, 460, 26
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     span = max(x1 - x0, y1 - y0, 1e-9)  # one scale for both axes: distance means the same
     scale = min(width - 2 * pad, height - 2 * pad) / span

@@ -236,6 +236,13 @@ def test_narrow_screen_and_print_layouts(browser, tmp_path):
             return [box.closest('section').id,
                     first.getBoundingClientRect().left - box.getBoundingClientRect().left];
         })""")
+    # The brand map is square, so on a phone its diverging rings stay big enough to see and
+    # tap (drawn 760 by 440, they were 3.4 pixels across the radius).
+    ring = page.evaluate("""() => {
+        const svg = document.querySelector('svg.map-chart');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return svg.querySelector('circle.ring').r.baseVal.value * scale; }""")
+    assert ring >= 5, f"{ring:.1f} px"
     assert held, "no table wider than a phone in the sample: the check would not run"
     for section, offset in held:
         assert abs(offset) <= 1, f"#{section}'s first column scrolled away ({offset:.0f} px)"

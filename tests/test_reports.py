@@ -629,7 +629,8 @@ def test_brand_zone_is_where_most_approved_copy_sits():
         r'<circle class="zone" cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg).groups())
     outlier = tuple(map(float, re.search(  # the star's top point
         r'aria-label="Approved copy: outlier \(s\)"><path d="M([\d.]+) ([\d.]+)', svg).groups()))
-    assert r < math.dist((cx, cy), outlier) / 2 and r < 440 / 4  # the outlier is outside
+    height = float(re.search(r'viewBox="0 0 [\d.]+ ([\d.]+)"', svg).group(1))
+    assert r < math.dist((cx, cy), outlier) / 2 and r < height / 4  # the outlier is outside
 
 
 def test_the_brand_zone_is_never_cut_off_by_the_charts_edges():
@@ -643,8 +644,10 @@ def test_the_brand_zone_is_never_cut_off_by_the_charts_edges():
     svg = str(_brand_map(tps, stars, {}, Translator("en"))["svg"])
     cx, cy, r = (float(v) for v in re.search(
         r'<circle class="zone" cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg).groups())
-    assert 0 <= cx - r and cx + r <= 760 and 0 <= cy - r and cy + r <= 440
-    assert r > 150  # the zone still holds the spread-out copy
+    width, height = (float(v) for v in re.search(
+        r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg).groups())
+    assert 0 <= cx - r and cx + r <= width and 0 <= cy - r and cy + r <= height
+    assert r > min(width, height) / 3  # the zone still holds the spread-out copy
 
 
 def test_every_language_brand_audit_identifies_has_a_name_in_both_interfaces():
