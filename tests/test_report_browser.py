@@ -253,6 +253,27 @@ def test_narrow_screen_and_print_layouts(browser, tmp_path):
     page.close()
 
 
+def test_channel_cards_on_a_small_phone_in_russian(browser, tmp_path):
+    # Four counts a line on a 320-pixel phone: "ИЗМЕНЕНИЕ" ran into "В ГОЛОСЕ" and
+    # "РАСХОДЯТСЯ" was cut off; two a line leave each its name on one line.
+    path = write(to_dict(sample_run()), "html", tmp_path / "report.html", lang="ru")
+    page, _log = _open(browser, path, width=320)
+    rows = page.evaluate("""() => [...document.querySelectorAll('.channel-table tbody tr')]
+        .map(tr => [...tr.children].map(c => {
+            const r = c.getBoundingClientRect();
+            return [r.left, r.top, r.right, r.bottom, c.dataset.label || c.textContent]; }))""")
+    assert rows
+    for cells in rows:
+        for k, a in enumerate(cells):
+            for b in cells[k + 1:]:
+                apart = a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5 or a[3] <= b[1] + 0.5 \
+                    or b[3] <= a[1] + 0.5
+                assert apart, f"{a[4]!r} overlaps {b[4]!r}"
+        counts = cells[2:]  # after the name and the score
+        assert len(counts) == 4 and all(c[2] - c[0] >= 100 for c in counts), counts
+    page.close()
+
+
 #: Charts show a drawing of their own on a phone; text below this is hard to read.
 READABLE_PX = 10
 
