@@ -19,6 +19,17 @@ report_lang = click.option("--report-lang", "lang", type=click.Choice(["en", "ru
                            default="en", show_default=True,
                            help="Language of the findings in every report format but JSON, and "
                                 "of the HTML report's interface.")
+
+
+def _quiet_root(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_root().params["quiet"] = True
+
+
+#: ``-q`` after a command too (``brand-audit run -q``), the same as ``brand-audit -q run``.
+quiet_too = click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True,
+                         callback=_quiet_root,
+                         help="Print only results and errors (as `brand-audit -q`).")
 MODEL_HELP = ("Embedding model: 'use' (multilingual Universal Sentence Encoder, default), "
               "'minilm' (English only), or any sentence-transformers name or local path.")
 
@@ -90,6 +101,7 @@ def cli(quiet: bool) -> None:
               show_default=True, help="Folder for the demo's report and history.")
 @click.option("--model", default=None, help=MODEL_HELP)
 @report_lang
+@quiet_too
 @click.pass_context
 def demo(ctx: click.Context, out: Path, model: str | None, lang: str) -> None:
     """Run the whole product offline on the bundled demo brand, Sosna.
@@ -274,6 +286,7 @@ def _cache_path() -> Path:
               help="An existing Ray cluster (ray://head:10001, or auto); default with "
                    "--executor ray: a local Ray instance with 2 CPUs for this run.")
 @report_lang
+@quiet_too
 @click.pass_context
 def run(ctx: click.Context, config_path: Path, out: Path | None, fail_on: str | None,
         waivers_path: Path | None, executor: str, ray_address: str | None, lang: str) -> None:
@@ -349,6 +362,7 @@ CHECK_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "html"]
               help="Rules only (respect, shouting, terminology): fast, no model loaded.")
 @click.option("--model", default=None, help=MODEL_HELP)
 @report_lang
+@quiet_too
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], baseline_dir: Path | None,
           config_path: Path | None, fmt: str, output: Path | None, keys: str | None,

@@ -212,3 +212,28 @@ def test_summary_names_what_could_not_be_collected_and_why(capsys, quiet):
     assert "https://example.com/9:" not in err  # ten listed, the rest counted
     assert "... and 2 more" in err
     assert ("Brand score" in err) is not quiet
+
+
+@pytest.mark.parametrize("args", [["-q", "demo"], ["demo", "-q"], ["demo", "--quiet"]])
+def test_quiet_goes_before_or_after_the_command(monkeypatch, tmp_path, args):
+    # `brand-audit run -q` said "No such option: -q"; only `brand-audit -q run` worked.
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    from auditor import demo as demo_module
+    from auditor.cli import cli
+
+    def fake_demo(out, *, model, progress, say, lang):
+        say("serving the demo site")
+        run = SimpleNamespace(score=70.0, results=[], diverging=0, warnings=0, errors=[],
+                              channels=[])
+        return run, {"html": tmp_path / "report.html"}
+
+    monkeypatch.setattr(demo_module, "run_demo", fake_demo)
+    loud = CliRunner().invoke(cli, ["demo"])
+    quiet = CliRunner().invoke(cli, args)
+    assert loud.exit_code == quiet.exit_code == 0, quiet.output
+    assert "serving the demo site" in loud.output and "Brand score 70.0" in loud.output
+    assert "serving the demo site" not in quiet.output and "Brand score" not in quiet.output
+    assert quiet.output.strip().endswith("report.html")
