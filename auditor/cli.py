@@ -692,22 +692,23 @@ def _print_summary(ctx: click.Context, audit_run) -> None:
     for ch in audit_run.channels:
         _say(ctx, f"  {ch.channel:8} {_fmt(ch.score)}  {counted(ch.touchpoints, 'touchpoint'):>16}"
                   f"  {ch.diverging} diverge  {ch.warnings} warn")
-    _print_errors(audit_run.errors)
+    _print_errors(audit_run.errors, collected=len(audit_run.results))
 
 
 #: Collection errors listed on the terminal; report.json and the report have them all.
 ERRORS_SHOWN = 10
 
 
-def _print_errors(errors) -> None:
+def _print_errors(errors, collected: int) -> None:
     """What could not be collected and why, even with --quiet (it prints results and errors):
     a count alone left the user to dig through report.json for the file to fix."""
     from reports.i18n import counted
 
     if not errors:
         return
-    click.echo(f"could not collect {counted(len(errors), 'source')} (the run went on without "
-               f"{'it' if len(errors) == 1 else 'them'}):", err=True)
+    went_on = (f"the run went on without {'it' if len(errors) == 1 else 'them'}" if collected
+               else "and nothing else was collected")
+    click.echo(f"could not collect {counted(len(errors), 'source')} ({went_on}):", err=True)
     for error in errors[:ERRORS_SHOWN]:
         where = f"{error.source} ({error.channel})" if error.channel else error.source
         click.echo(f"  {where}: {error.error}", err=True)

@@ -206,12 +206,18 @@ def test_summary_names_what_could_not_be_collected_and_why(capsys, quiet):
         ctx.params["quiet"] = quiet
         cli_module._print_summary(ctx, run)
     err = capsys.readouterr().err
-    assert "could not collect 12 sources" in err
+    assert "could not collect 12 sources (and nothing else was collected):" in err
     assert "  calls/c1.vtt:3 (calls): line 3: a WebVTT cue needs a timing line" in err
     assert "  https://example.com/8: HTTP 500" in err
     assert "https://example.com/9:" not in err  # ten listed, the rest counted
     assert "... and 2 more" in err
     assert ("Brand score" in err) is not quiet
+    run.results = [object()]
+    with click.Context(cli_module.cli, obj={}) as ctx:
+        ctx.params["quiet"] = quiet
+        cli_module._print_summary(ctx, run)
+    assert "could not collect 12 sources (the run went on without them):" in \
+        capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args", [["-q", "demo"], ["demo", "-q"], ["demo", "--quiet"]])
