@@ -150,8 +150,10 @@ EN: dict[str, str | tuple[str, ...]] = {
     "about_score": "Score",
     "about_score_text": "0–100: how closely the copy matches the brand's approved copy in message "
                         "and tone. The brand score and channel scores read On brand from {ok}, "
-                        "Needs attention from {warn}, Off brand below that. A dash means the "
-                        "copy could not be scored; it never counts as a pass.",
+                        "Needs attention from {warn}, Off brand below that; the brand score "
+                        "reads Needs attention, whatever its value, while any touchpoint "
+                        "diverges. A dash means the copy could not be scored; it never counts "
+                        "as a pass.",
     "about_diverges": "Less like the brand than nearly all of its own approved copy, or a "
                       "serious problem such as pressure or false urgency. Fix these first.",
     "about_warn": "Borderline, or a smaller problem such as a banned term or shouting. Worth a "
@@ -310,8 +312,10 @@ RU: dict[str, str | tuple[str, ...]] = {
     "about_score": "Оценка",
     "about_score_text": "0–100: насколько текст похож на одобренные тексты бренда по смыслу и "
                         "тону. Оценка бренда и каналов — «В голосе бренда» от {ok}, «Требует "
-                        "внимания» от {warn}, ниже — «Не в голосе бренда». Прочерк значит, что "
-                        "текст не удалось оценить; это никогда не считается успехом.",
+                        "внимания» от {warn}, ниже — «Не в голосе бренда»; пока хоть одно "
+                        "касание расходится с брендом, оценка бренда «Требует внимания», какой "
+                        "бы высокой она ни была. Прочерк значит, что текст не удалось оценить; "
+                        "это никогда не считается успехом.",
     "about_diverges": "Меньше похоже на бренд, чем почти все его одобренные тексты, или "
                       "серьёзная проблема вроде давления или ложной срочности. Исправьте в "
                       "первую очередь.",

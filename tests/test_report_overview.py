@@ -61,6 +61,23 @@ def test_status_is_said_in_words_and_symbols_not_only_colour(report) -> None:
     assert "Needs attention" in header
 
 
+@pytest.mark.parametrize(("lang", "verdict", "because"), [
+    ("en", "Needs attention", "while any touchpoint diverges"),
+    ("ru", "Требует внимания", "пока хоть одно касание расходится"),
+])
+def test_a_good_score_with_diverging_copy_says_why_it_needs_attention(report, lang, verdict,
+                                                                      because) -> None:
+    # The demo's 72 read "Needs attention" while the guide said 70 and up is on brand.
+    import copy
+
+    good = copy.deepcopy(report)
+    good["summary"]["score"] = 88.0
+    assert any(tp["status"] == "diverges" for tp in good["touchpoints"])
+    html = render_html(good, lang=lang)
+    assert verdict in _text(html.split("</header>")[0])
+    assert because in _text(_section(html, "about"))
+
+
 def _luminance(colour: str) -> float:
     channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
