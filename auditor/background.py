@@ -175,7 +175,11 @@ class SharedWork:
             while self._receiver.poll(None if block else 0):
                 block = False
                 i, name = self._receiver.recv()
-                if name is not None and not self._has(i):
+                if name is None:
+                    continue
+                if self._has(i):  # done here or let go meanwhile: nobody will read it
+                    (self._folder / name).unlink(missing_ok=True)
+                else:
                     self._ready[i] = self._folder / name
                     self.from_worker.add(i)
         except (EOFError, OSError):  # the worker stopped (done, failed or killed)

@@ -206,6 +206,33 @@ def test_a_released_result_the_worker_wrote_is_deleted_unread(tmp_path, monkeypa
         assert work.get(2)[2] == 4
 
 
+def _a_while_in_the_worker(parent: int) -> tuple[int, int, int]:
+    if os.getpid() != parent:
+        time.sleep(0.5)
+    return _who(1)
+
+
+@pytest.mark.parametrize("here", [False, True])
+def test_a_result_the_worker_finishes_after_it_was_released_or_done_here_is_deleted(
+        tmp_path, monkeypatch, here) -> None:
+    # The worker's file of a task let go (or done here) while it was still on it stayed in
+    # the worker's folder until the end of the run.
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with SharedWork([partial(_a_while_in_the_worker, os.getpid()),
+                     partial(_who, 2)]) as work:
+        deadline = time.monotonic() + 30
+        while not work._started[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if here:
+            assert work.get(0)[0] == os.getpid()
+        else:
+            work.release([0])
+        _wait_for_worker(work, 1)  # task 1 comes after task 0's message
+        assert work.from_worker == {1}
+        (folder,) = tmp_path.iterdir()
+        assert sorted(p.name for p in folder.iterdir()) == ["1.pickle"]
+
+
 def _total(later: Later) -> float:
     return float(later.get().sum())
 
