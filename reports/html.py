@@ -496,8 +496,9 @@ def _format_duration(start: datetime | None, end: datetime | None) -> str:
 # Charts: inline SVG strings. Every text that reaches one goes through ``escape``; numbers are
 # formatted here. Each chart returns None when the report has no data for it.
 
-#: Chart text is drawn at 11.5-13 units; below this many pixels of chart width a drawing
-#: for a computer screen would show it at 5-8 pixels, so a phone gets a drawing of its own.
+#: Width, in drawing units, of a chart's drawing for a phone: its text (11.5-13 units) shows
+#: at 10-12 pixels on a 320-390-pixel phone, where the drawing for a computer screen (500-760
+#: units wide) showed it at 5-8.
 PHONE_DRAWING = 360
 
 
@@ -780,8 +781,8 @@ def _distribution(touchpoints: list[dict], channels: list[str], thresholds: dict
     # Drawn for its half of the page at about its own size (a wider drawing was scaled down
     # to 8-pixel text): each channel's name and median sit above its row, so the plot takes
     # the whole width.
-    width, left, right, row_h, top = (PHONE_DRAWING, 12, 12, 58, 24) if narrow \
-        else (500, 12, 12, 58, 24)
+    width = PHONE_DRAWING if narrow else 500
+    left, right, row_h, top = 12, 12, 58, 24
     plot_w = width - left - right
     height = top + row_h * len(by_channel) + 24
 
