@@ -225,16 +225,18 @@ def baseline_show(directory: Path) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--model", default=None, help=MODEL_HELP)
 def baseline_check(directory: Path, model: str | None) -> None:
-    """Warn about approved copy that reads unlike the rest of the approved copy."""
+    """Warn about approved copy that reads unlike the rest of the approved copy; exit 2 when
+    it is all in one file, which cannot calibrate the scores."""
     index = _build_index(directory, model)
     cal = index.calibration
     outliers = index.inconsistent_paragraphs()
     click.echo(f"{index.baseline.name}: {cal.samples} approved paragraphs; median similarity "
                f"to the rest {cal.median:.3f}")
-    if len(set(index.doc_ids.tolist())) < 2:
-        from auditor.doctor import ONE_FILE
+    from auditor.doctor import one_file_problem
 
-        click.echo(f"! {ONE_FILE[0].upper()}{ONE_FILE[1:]}.")
+    problem = one_file_problem(index.baseline)
+    if problem:
+        click.echo(f"! {problem}")
         sys.exit(EXIT_USAGE)
     if not outliers:
         click.echo("✓ The approved copy is consistent: no paragraph stands apart.")

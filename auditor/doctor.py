@@ -43,11 +43,15 @@ def diagnose(config: str | Path | None = None, store: str | Path | None = None
     return checks
 
 
-#: Why approved copy in one file is not enough (``doctor`` and ``baseline check`` say it).
-ONE_FILE = ("all approved copy is in one file, and scores are calibrated by comparing each "
+def one_file_problem(baseline) -> str | None:
+    """Why approved copy all in one file cannot calibrate the scores (``doctor`` and
+    ``baseline check`` say it), or None when it comes from two files or more."""
+    if sum(1 for doc in baseline.exemplars if doc.paragraphs) > 1:
+        return None
+    return ("All approved copy is in one file, and scores are calibrated by comparing each "
             "approved paragraph with the copy of the other files: with none, every score is "
-            "uncalibrated. Add approved copy from a few more pages, posts or calls, a file each "
-            "(any text format), under exemplars/")
+            "uncalibrated. Add approved copy from a few more pages, posts or calls, a file "
+            "each (any text format), under exemplars/.")
 
 
 def _config_checks(path: Path, checks: list[Check]):
@@ -64,9 +68,10 @@ def _config_checks(path: Path, checks: list[Check]):
     try:
         baseline = load_baseline(config.baseline)
         files = counted(len(baseline.exemplars), "exemplar file")
-        checks.append(Check("baseline", len(baseline.exemplars) > 1,
+        problem = one_file_problem(baseline)
+        checks.append(Check("baseline", problem is None,
                             f"{config.baseline}: {baseline.name}, {files}"
-                            + ("" if len(baseline.exemplars) > 1 else f"; {ONE_FILE}")))
+                            + (f". {problem}" if problem else "")))
     except BrandAuditError as exc:
         checks.append(Check("baseline", False, exc.describe()))
     for section in config.channels:

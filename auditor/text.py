@@ -127,7 +127,8 @@ def detect_language(text: str, default: str = "en") -> str:
     The script decides first, which is reliable even for a short CTA. Within the Latin script,
     fastText's language identification model (``lid.176``) tells English from French, German,
     Spanish and the rest, so French copy is not measured with English readability formulas.
-    Copy in another script is never English: it was, and had English rules and formulas.
+    Copy in another script is never English, so it never gets the English phrase rules and
+    readability formulas.
     """
     text = text[:LANGUAGE_SAMPLE_CHARS]
     cyrillic = latin = other = 0
@@ -151,7 +152,7 @@ def detect_language(text: str, default: str = "en") -> str:
     line = " ".join(text.split()).encode("utf-8", "replace").decode("utf-8")
     (label,), (confidence,) = _language_identifier().predict(line)
     code = label.removeprefix("__label__")
-    if latin < other:  # too short for the identifier to name: undetermined, not English
+    if latin < other:  # another script: what the identifier names, else undetermined
         return code if code not in ("en", "ru") else "und"
     return code if confidence >= MIN_CONFIDENCE else "en"
 

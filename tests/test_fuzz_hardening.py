@@ -498,7 +498,7 @@ def test_doctor_says_approved_copy_in_one_file_cannot_calibrate(tmp_path):
     config.write_text(f'[audit]\nbaseline = "{baseline}"\n\n[[channels.files]]\npath = "."\n')
     checks = {c.subject: c for c in diagnose(config=config)}
     assert not checks["baseline"].ok
-    assert "1 exemplar file; all approved copy is in one file" in checks["baseline"].message
+    assert "1 exemplar file. All approved copy is in one file" in checks["baseline"].message
     (baseline / "exemplars" / "posts.md").write_text("Our team is here when you need us.\n",
                                                      encoding="utf-8")
     assert {c.subject: c for c in diagnose(config=config)}["baseline"].ok

@@ -220,6 +220,9 @@ def test_narrow_screen_and_print_layouts(browser, tmp_path):
     assert cards
     for card in cards:
         assert card["width"] > 280 and card["inside"], card
+    # A call's agent is on its card, named ("Agent: ..."), not hidden with the wide columns.
+    agent_cell = page.locator("#tp-body tr.tp-row td[data-label]").first
+    assert agent_cell.is_visible() and agent_cell.inner_text() == agent["agent_id"]
     # Each channel a card too, every count under its column's name (six columns ran off the
     # screen); a wider table scrolls inside its card with its first column held in place.
     channels = page.evaluate("""() => {
@@ -248,6 +251,9 @@ def test_narrow_screen_and_print_layouts(browser, tmp_path):
         assert abs(offset) <= 1, f"#{section}'s first column scrolled away ({offset:.0f} px)"
     page.emulate_media(media="print")
     assert not page.locator("#tp-filters").is_visible()
+    # On paper a touchpoint is not split from its details across a page break.
+    assert page.evaluate("getComputedStyle(document.querySelector('#tp-body tr.tp-row'))"
+                         ".breakInside") == "avoid"
     page.pdf(path=str(tmp_path / "report.pdf"))
     assert (tmp_path / "report.pdf").stat().st_size > 20_000
     page.close()

@@ -203,7 +203,8 @@
     } else { c5.textContent = "0"; }
     tr.appendChild(c5);
     tr.appendChild(el("td", "", "")).appendChild(el("span", "lang", (tp.language || "").toUpperCase()));
-    tr.appendChild(el("td", "", tp.agent_id || ""));
+    var agent = tr.appendChild(el("td", "", tp.agent_id || ""));
+    if (tp.agent_id) { agent.setAttribute("data-label", M.col_agent); }  // named on a card
     toggle.addEventListener("click", function () { toggleRow(tr, row); });
     return tr;
   }
