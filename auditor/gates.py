@@ -285,7 +285,7 @@ def evaluate(report: dict, gates: Gates, *, previous: dict | None = None,
         results.append(GateResult(
             "fail_on", "error", not bad,
             f"{counted(len(bad), 'touchpoint')} where copy {what} (fail_on = {gates.fail_on})"
-            if bad else f"no touchpoint {what}", tuple(_tp_line(tp) for tp in bad[:20])))
+            if bad else f"no touchpoint {what}", _tp_lines(bad[:20], touchpoints)))
     if gates.configured:
         results.extend(_rule_gates(touchpoints, gates))
         results.extend(_score_gates(summary, gates))
@@ -295,7 +295,7 @@ def evaluate(report: dict, gates: Gates, *, previous: dict | None = None,
             results.append(GateResult(
                 "max_diverging", gates.max_diverging.level, len(bad) <= limit,
                 f"{counted(len(bad), 'diverging touchpoint')}, at most {limit} allowed",
-                tuple(_tp_line(tp) for tp in bad[:20])))
+                _tp_lines(bad[:20], touchpoints)))
         if gates.no_regression != "off":
             results.append(_regression(report, previous, previous_label, gates))
     if waivers is not None and gates.expired_waivers != "off":
@@ -320,10 +320,20 @@ def evaluate(report: dict, gates: Gates, *, previous: dict | None = None,
     return GateReport(tuple(results))
 
 
-def _tp_line(tp: dict) -> str:
-    score = tp.get("score")
-    return f"{tp.get('source', tp.get('id'))}: {tp.get('status')} " + (
-        f"(score {score:.1f})" if isinstance(score, (int, float)) else "(not scored)")
+def _tp_lines(listed: list[dict], touchpoints: list[dict]) -> tuple[str, ...]:
+    """A line for each of ``listed``: where it is, its status and score. A source that
+    names more than one of the run's ``touchpoints`` (a site's home page and its site-wide
+    navigation and footer) is told apart by the touchpoint's title."""
+    shared = Counter(tp.get("source") for tp in touchpoints)
+    lines = []
+    for tp in listed:
+        where = tp.get("source", tp.get("id"))
+        if shared[where] > 1 and tp.get("title"):
+            where = f"{where} ({tp['title']})"
+        score = tp.get("score")
+        lines.append(f"{where}: {tp.get('status')} " + (
+            f"(score {score:.1f})" if isinstance(score, (int, float)) else "(not scored)"))
+    return tuple(lines)
 
 
 def _rule_gates(touchpoints: list[dict], gates: Gates) -> list[GateResult]:

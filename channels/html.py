@@ -71,6 +71,17 @@ class Page:
     scripts: int = 0
     #: The copy was read from the DOM after a browser ran the page's scripts.
     rendered: bool = False
+    #: ``<meta http-equiv="refresh">``: seconds until the browser goes on, and to which URL
+    #: (absolute; the page's own URL when the refresh only reloads it).
+    refresh: tuple[float, str] | None = None
+
+    @property
+    def redirect(self) -> str | None:
+        """Where an instant refresh (0 seconds) sends visitors instead of showing this page,
+        as static sites' redirect pages do (Hugo aliases, jekyll-redirect-from)."""
+        if self.refresh is None or self.refresh[0] > 0 or self.refresh[1] == self.url:
+            return None
+        return self.refresh[1]
 
     @property
     def text(self) -> str:
@@ -129,6 +140,7 @@ def extract_page(html: str, url: str, *, positions: bool = False) -> Page:
         canonical=_canonical(tags.get("link", []), base),
         robots=_robots_directives(tags.get("meta", [])),
         scripts=len(tags.get("script", [])),
+        refresh=_refresh(tags.get("meta", []), url, base),
     )
 
 
@@ -758,6 +770,33 @@ def _robots_directives(metas: list[etree._Element]) -> tuple[str, ...]:
             if part.strip():
                 found.append(part.strip().lower())
     return tuple(found)
+
+
+#: ``<meta http-equiv="refresh" content="...">``: the delay (digits, perhaps a fraction: only
+#: the whole seconds count), then optionally ``;`` or ``,``, ``url=`` and the URL, perhaps
+#: quoted (the HTML standard's "shared declarative refresh steps").
+_REFRESH = re.compile(r"""\s*(\d*)(\.[\d.]*)?\s*(?:[;,]\s*)?(?:url\s*=\s*)?(.*)""",
+                      re.IGNORECASE | re.DOTALL)
+
+
+def _refresh(metas: list[etree._Element], url: str, base: str) -> tuple[float, str] | None:
+    """The first valid refresh of the page at ``url``: ``(seconds, absolute URL)``."""
+    for meta in metas:
+        if meta.get("http-equiv", "").strip().lower() != "refresh":
+            continue
+        match = _REFRESH.fullmatch(meta.get("content") or "")
+        if match is None or not (match.group(1) or match.group(2)):
+            continue  # no delay: browsers ignore it
+        seconds = float(match.group(1) or 0)
+        target = match.group(3).strip()
+        if target[:1] in ("'", '"'):
+            target = target[1:].split(target[0], 1)[0]
+        if not target:
+            return seconds, url
+        joined = _join(base, target)
+        if joined is not None:
+            return seconds, joined
+    return None
 
 
 def _canonical(links: list[etree._Element], base: str) -> str | None:

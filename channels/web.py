@@ -4,7 +4,8 @@ Discovery: start URLs, the site's sitemaps (``Sitemap:`` lines in robots.txt, el
 ``/sitemap.xml``; indexes and ``.gz`` too) and links, within the start URLs' scheme, host and
 port, filtered by ``include``/``exclude``, up to ``max_pages`` and ``max_depth``. URLs are
 normalised (fragment, tracking parameters, default port, query order) and a page that names
-another as ``rel=canonical``, or repeats another page's copy word for word, is read once.
+another as ``rel=canonical``, or repeats another page's copy word for word, is read once. An
+instant ``<meta http-equiv="refresh">`` is a redirect: its target is crawled, not the page.
 
 Fetching goes through the one polite fetcher (``channels.fetch``): robots.txt and Crawl-delay,
 per-host concurrency and delay, retries, size and redirect caps. Pages whose static HTML is an
@@ -13,7 +14,8 @@ empty shell are rendered in Chromium (``channels.render``) when ``render = "auto
 One touchpoint per page (``web:<url>``). Site chrome (navigation, page header and footer,
 cookie banners) would repeat on every page, so it is one touchpoint per host,
 ``web:<host>#site-wide``, scored once. Every page that could not be read is a
-``CollectionError`` saying why. ``site_dir`` audits a built static site from disk instead.
+``CollectionError`` saying why and where the crawl found it. ``site_dir`` audits a built
+static site from disk instead.
 
 ``collect`` is synchronous (the engine calls it, perhaps from a thread); the crawl runs its own
 asyncio loop in a worker thread and hands results over as they come.
@@ -35,6 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -339,6 +342,7 @@ class _Crawl:
         self.pages: dict[str, int] = {}    # origin -> touchpoints yielded
         self.languages: dict[str, Counter[str]] = {}  # origin -> its pages' languages
         self.robots_refused: dict[str, int] = {}
+        self.found_on: dict[str, tuple[str, str]] = {}  # URL -> where the crawl found it
         self.requested = 0
         self.render_failure_reported = False
         self.cache: PageCache | None = None
@@ -353,6 +357,11 @@ class _Crawl:
         self.public_origin = origin_of(public) if public else ""
 
     def error(self, source: str, error: str) -> None:
+        """Report ``source`` as not collected; a page the crawl found says where, so a broken
+        link can be mended where it is (the first page that links to it, or its sitemap)."""
+        found = self.found_on.get(source)
+        if found is not None:
+            error = f"{error}; {found[0]} {found[1]}"
         self.emit(CollectionError(source=source, error=error, channel="web"))
 
     async def run(self) -> None:
@@ -539,9 +548,17 @@ class _Crawl:
         page = await self._read(final, decode_html(body, charset))
         if page is None:
             return
+        remember = partial(self._remember, url, final_url=final, etag=etag,
+                           last_modified=last_modified,
+                           content_type=response.content_type or "text/html", charset=charset,
+                           body=body)
+        if self._refreshed(page, final, depth):
+            remember(content_hash=None)
+            return
         if not ({"nofollow", "none"} & set(page.robots)):
+            found_on = ("linked from", final)
             for link in page.links:
-                self._enqueue(link, depth + 1)
+                self._enqueue(link, depth + 1, found_on)
         key = final
         if self.public_origin:  # a staging or preview deploy, keyed like the live site
             key = _rebased(final, self.public_origin)
@@ -552,9 +569,28 @@ class _Crawl:
         digest = self._accept(page, key, fetched=final,
                               extra={"depth": str(depth)}, cached=cached,
                               not_modified=not_modified)
-        self._remember(url, final_url=final, etag=etag, last_modified=last_modified,
-                       content_type=response.content_type or "text/html", charset=charset,
-                       body=body, content_hash=digest)
+        remember(content_hash=digest)
+
+    def _refreshed(self, page: Page, url: str, depth: int) -> bool:
+        """Whether the page at ``url`` is a redirect in HTML (an instant ``<meta
+        http-equiv="refresh">``): visitors never see its copy, so it is no touchpoint, and
+        its target is crawled as an HTTP redirect's would be, on this site only. A refresh
+        after a delay shows the page first: it is read, and its target is one more link."""
+        target = page.redirect and normalize_url(page.redirect)
+        if not target:
+            if page.refresh is not None:
+                self._enqueue(page.refresh[1], depth + 1, ("refresh target of", url))
+            return False
+        if target == url:
+            return False
+        if depth == 0 and _same_site(url, target):
+            self.scope.add(origin_of(target))  # as a start URL's HTTP redirect may
+        if origin_of(target) not in self.scope:
+            self.error(url, f"redirects off-site to {target} (<meta http-equiv=\"refresh\">); "
+                            f"not followed")
+        else:
+            self._enqueue(target, depth, ("refresh target of", url))
+        return True
 
     def _claim(self, target: str) -> bool:
         """Follow a redirect only to a URL no other task has requested (pages run in parallel,
@@ -578,7 +614,10 @@ class _Crawl:
                            f"linked URLs not requested, as robots.txt disallows them: "
                            f"{count - MAX_ROBOTS_ERRORS:,} more")
 
-    def _enqueue(self, link: str, depth: int) -> None:
+    def _enqueue(self, link: str, depth: int, found_on: tuple[str, str] | None = None) -> None:
+        """Queue ``link`` if it is new, on the site and wanted; ``found_on`` says where it
+        was found (``("linked from", page)``, ``("listed in", sitemap)`` or ``("refresh
+        target of", page)``), for its errors."""
         url = normalize_url(link)
         if url is None or url in self.seen or depth > self.options.max_depth:
             return
@@ -589,6 +628,8 @@ class _Crawl:
         if any(p.search(url) for p in self.exclude):
             return
         self.seen.add(url)
+        if found_on is not None:
+            self.found_on[url] = found_on
         self._push(url, depth)
 
     # -- sitemaps -----------------------------------------------------------------------
@@ -641,7 +682,7 @@ class _Crawl:
                 if child:
                     todo.append((child, True))
             for loc in sitemap.pages:
-                self._enqueue(urljoin(url, loc), 1)
+                self._enqueue(urljoin(url, loc), 1, ("listed in", url))
         if todo and len(read) >= MAX_SITEMAP_FILES:
             self.error(todo[0][0], f"more than {MAX_SITEMAP_FILES} sitemap files; the rest "
                                    f"were not read")
@@ -657,8 +698,8 @@ class _Crawl:
             return None
         mode = self.options.render
         shell = page.scripts > 0 and page.body_chars < self.options.render_min_chars
-        if mode == "never" or (mode == "auto" and not shell):
-            return page
+        if mode == "never" or (mode == "auto" and not shell) or page.redirect is not None:
+            return page  # (a redirect page's script only sends the browser on, too)
         assert self.renderer is not None
         document = Resource(200, "text/html; charset=utf-8", html.encode("utf-8"))
         try:
@@ -833,8 +874,8 @@ class _Crawl:
         # Rendering addresses the page by its (public or stand-in) URL; the touchpoint is
         # keyed by ``url``: the public URL, or the file path when no base_url is given.
         page = await self._read(public, decode_html(body, None))
-        if page is None:
-            return
+        if page is None or page.redirect is not None:
+            return  # a redirect page (Hugo's aliases, jekyll-redirect-from): never shown
         if public != url:
             page = _relocated(page, url)
         cached = self._cached(url)

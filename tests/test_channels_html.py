@@ -162,3 +162,26 @@ def test_copy_after_a_very_deep_subtree_is_read(depth):
     texts = [b.text for b in page.blocks]
     assert texts[0] == "Top" and texts[-1] == "After the deep part."
     assert "Deep copy" in texts[1]
+
+
+@pytest.mark.parametrize(("content", "refresh", "redirect"), [
+    ("0; url=/blog/", (0.0, "https://acme.example/blog/"), "https://acme.example/blog/"),
+    ("0;URL='/new page'", (0.0, "https://acme.example/new page"), "https://acme.example/new page"),
+    (' 0 , url = "https://other.example/" ', (0.0, "https://other.example/"),
+     "https://other.example/"),
+    ("0.5, /next", (0.0, "https://acme.example/next"), "https://acme.example/next"),
+    # After a delay the page is shown first; without a URL it only reloads itself.
+    ("5; url=/later", (5.0, "https://acme.example/later"), None),
+    ("30", (30.0, "https://acme.example/en/old"), None),
+    ("0", (0.0, "https://acme.example/en/old"), None),
+    # No delay: browsers ignore it.
+    ("url=/x", None, None),
+    ("", None, None),
+])
+def test_meta_refresh(content, refresh, redirect):
+    page = extract_page(f'<html><head><meta http-equiv="Refresh" content="{content}">'
+                        f"</head><body><p>Moved.</p></body></html>"
+                        if '"' not in content else
+                        f"<html><head><meta http-equiv=refresh content='{content}'></head>"
+                        f"<body><p>Moved.</p></body></html>", "https://acme.example/en/old")
+    assert (page.refresh, page.redirect) == (refresh, redirect)

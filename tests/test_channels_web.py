@@ -245,7 +245,7 @@ BLOG_POSTS = {f"/blog/post-{n:02d}.html" for n in range(1, 31)}
 EXPECTED_PAGES = {
     "/", "/about.html", "/products/", "/products/widget.html", "/ru/", "/ru/contacts.html",
     "/ru/koi8.html", "/ru/koi8-bare.html", "/blog/", "/campaign/spring.html",
-    "/campaign/summer.html", "/flaky", "/app/",
+    "/campaign/summer.html", "/flaky", "/app/", "/products/gizmo.html",
 } | BLOG_POSTS
 
 
@@ -373,7 +373,9 @@ def test_failures_are_reported_and_the_crawl_completes(full):
     errors = errors_by_path(full.errors)
     assert errors["/loop-a"].startswith("redirect loop:")
     assert "/loop-b" in errors["/loop-a"]
-    assert errors["/broken"] == "HTTP 500 Internal Server Error (after 2 attempts)"
+    # Each says where the crawl found the URL, so the link can be mended there.
+    assert errors["/broken"] == \
+        f"HTTP 500 Internal Server Error (after 2 attempts); linked from {full.site.url}/"
     assert len(full.site.hits("/broken")) == 2  # retries = 1
     assert errors["/slow"].startswith("timed out after 0.5 s")
     assert errors["/big.html"].startswith("too large: over the 200,000-byte cap")
@@ -381,6 +383,29 @@ def test_failures_are_reported_and_the_crawl_completes(full):
     assert all(e.channel == "web" for e in full.errors)
     # The crawl went on: every other page is there (see EXPECTED_PAGES) and the blog last.
     assert BLOG_POSTS <= set(full.pages)
+
+
+def test_an_instant_meta_refresh_is_a_redirect(full):
+    # A static site's redirect page (jekyll-redirect-from's, canonical link and all) is no
+    # touchpoint: visitors never see it; the page it sends them to is crawled instead, and
+    # is only reachable that way.
+    assert "/products/old-gizmo.html" not in full.pages
+    assert full.pages["/products/gizmo.html"].title == "The Gizmo"
+    assert full.pages["/products/gizmo.html"].metadata["depth"] == "1"
+    # One that sends visitors to another site is reported, and that site never asked.
+    errors = errors_by_path(full.errors)
+    assert errors["/products/old-partner.html"] == (
+        f'redirects off-site to {full.external.url}/partner.html (<meta http-equiv="refresh">); '
+        f"not followed; linked from {full.site.url}/")
+    assert "/products/old-partner.html" not in full.pages
+
+
+def test_a_page_found_in_a_sitemap_names_the_sitemap_in_its_error(servers, tmp_path):
+    site = servers.start(SITE)
+    sitemap = f"{site.url}/sitemap-pages.xml"
+    _, errors = run(WebOptions(start=[sitemap], max_depth=1, sitemaps=False, render="never",
+                               cache=""), tmp_path)
+    assert errors_by_path(errors)["/private/secret.html"].endswith(f"; listed in {sitemap}")
 
 
 def test_pdfs_and_images_are_listed_as_skipped_without_a_request(full):
@@ -654,7 +679,8 @@ def test_include_and_exclude_filter_links(servers, tmp_path):
     site, _ = servers.site()
     touchpoints, _ = run(WebOptions(start=[site.url + "/"], exclude=[r"/ru/"],
                                     include=[r"/products/"], render="never"), tmp_path)
-    assert set(by_path(touchpoints)) == {"/", "/products/", "/products/widget.html"}
+    assert set(by_path(touchpoints)) == {"/", "/products/", "/products/widget.html",
+                                         "/products/gizmo.html"}  # by a meta refresh
     assert not [p for p in site.paths if p.startswith(("/ru/", "/blog/", "/campaign/"))]
 
     touchpoints, errors = run(WebOptions(start=[site.url + "/"], include=["("]), tmp_path)
@@ -804,6 +830,7 @@ def test_built_site_keyed_by_public_url(tmp_path):
     touchpoints, errors = run(options, tmp_path)
     assert errors == []
     pages = by_path(touchpoints)
+    # about-us/ is Hugo's alias page for /about/: a redirect, no copy of its own.
     assert set(pages) == {"/", "/about/", "/blog/first-post/", "/configure.html"}
     assert pages["/about/"].id == "web:https://pine.example/about/"
     assert pages["/about/"].metadata["file"] == str(BUILT / "about" / "index.html")

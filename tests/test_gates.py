@@ -104,6 +104,20 @@ def test_max_diverging_gate() -> None:
     assert gate(SAMPLE, parse_gates({"max_diverging": 1}, "x"), "max_diverging")[0].passed
 
 
+def test_a_source_two_touchpoints_share_is_told_apart_by_title() -> None:
+    home = {**tp("web:https://a.example/", "web", 10.0, "diverges"),
+            "source": "https://a.example/", "title": "Acme: home"}
+    chrome = {**tp("web:a.example#site-wide", "web", 20.0, "diverges"),
+              "source": "https://a.example/", "title": "Site-wide navigation and footer"}
+    other = {**tp("web:https://a.example/x", "web", 30.0, "diverges"),
+             "source": "https://a.example/x", "title": "X"}
+    [result] = gate(report(home, chrome, other), default_gates(), "fail_on")
+    assert result.details == (
+        "https://a.example/ (Acme: home): diverges (score 10.0)",
+        "https://a.example/ (Site-wide navigation and footer): diverges (score 20.0)",
+        "https://a.example/x: diverges (score 30.0)")
+
+
 def test_no_regression_with_tolerance() -> None:
     previous = copy.deepcopy(SAMPLE)
     previous["run"]["id"] = "before"
