@@ -63,7 +63,9 @@ class Page:
     language: str
     blocks: tuple[Block, ...]         # main copy, in document order
     chrome_blocks: tuple[Block, ...]  # nav, page header/footer, cookie banners
-    links: tuple[str, ...]            # absolute http(s) hrefs, in document order, no repeats
+    #: Absolute http(s) hrefs of links, image-map areas and ``<link>`` elements to more pages
+    #: (``_page_links``), in that order, no repeats.
+    links: tuple[str, ...]
     canonical: str | None = None
     #: ``<meta name="robots">`` directives, lower case (e.g. ``("noindex", "nofollow")``).
     robots: tuple[str, ...] = ()
@@ -136,7 +138,8 @@ def extract_page(html: str, url: str, *, positions: bool = False) -> Page:
         language=_language(tops, blocks),
         blocks=blocks,
         chrome_blocks=chrome,
-        links=_links(tags.get("a", []) + tags.get("area", []), base),
+        links=_links(tags.get("a", []) + tags.get("area", []) + _page_links(tags.get("link", [])),
+                     base),
         canonical=_canonical(tags.get("link", []), base),
         robots=_robots_directives(tags.get("meta", [])),
         scripts=len(tags.get("script", [])),
@@ -757,6 +760,20 @@ def _links(anchors: list[etree._Element], base: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _page_links(links: list[etree._Element]) -> list[etree._Element]:
+    """The ``<link>`` elements that lead to more pages visitors read: the page in other
+    languages (``rel=alternate`` with ``hreflang``, often the only way to a site's Russian
+    pages when the language switcher is a script) and the next and previous pages of a
+    paginated list (``rel=next``, ``rel=prev``)."""
+    found = []
+    for link in links:
+        rel = set(link.get("rel", "").lower().split())
+        if rel & _PAGE_RELS or ("alternate" in rel and link.get("hreflang")):
+            found.append(link)
+    return found
+
+
+_PAGE_RELS = frozenset({"next", "prev", "previous"})
 #: (base, or its scheme://host for "/..." links; href) -> absolute http(s) URL or None.
 _RESOLVED: dict[tuple[str | None, str], str | None] = {}
 

@@ -1,4 +1,4 @@
-"""HTML extraction: scopes, CSS paths, chrome, links (tests/fixtures/channels/html)."""
+"""HTML extraction: scopes, CSS paths, chrome, links, refreshes (tests/fixtures/channels/html)."""
 
 from __future__ import annotations
 
@@ -185,3 +185,18 @@ def test_meta_refresh(content, refresh, redirect):
                         f"<html><head><meta http-equiv=refresh content='{content}'></head>"
                         f"<body><p>Moved.</p></body></html>", "https://acme.example/en/old")
     assert (page.refresh, page.redirect) == (refresh, redirect)
+
+
+def test_links_to_other_languages_and_pages_of_a_list_are_followed():
+    page = extract_page(
+        '<html><head><link rel="alternate" hreflang="ru" href="/ru/pricing">'
+        '<link rel="alternate" hreflang="x-default" href="/pricing">'
+        '<link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+        '<link rel="stylesheet" href="/site.css"><link rel="icon" href="/favicon.ico">'
+        '<link rel="next" href="?page=3"><link rel="Prev" href="?page=1"></head>'
+        '<body><p>See <a href="/contact">contact</a>.</p></body></html>',
+        "https://acme.example/pricing?page=2")
+    assert page.links == (
+        "https://acme.example/contact", "https://acme.example/ru/pricing",
+        "https://acme.example/pricing", "https://acme.example/pricing?page=3",
+        "https://acme.example/pricing?page=1")
