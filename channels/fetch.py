@@ -354,8 +354,10 @@ class AsyncFetcher:
                 wait = exc.retry_after if exc.retry_after is not None else \
                     BACKOFF * (2 ** attempt) * (1 + random.random() / 4)
                 if attempt >= self.retries:
+                    slow_down = "; the server wants fewer requests: set a longer `delay`" \
+                        if exc.reason.startswith("HTTP 429") else ""
                     raise FetchError(exc.reason + (f" (after {attempt + 1} attempts)"
-                                                   if attempt else "")) from None
+                                                   if attempt else "") + slow_down) from None
                 if wait > MAX_RETRY_WAIT:
                     raise FetchError(f"{exc.reason}; the server asks to retry after {wait:g} s, "
                                      f"longer than brand-audit waits") from None
@@ -436,6 +438,11 @@ class AsyncFetcher:
                             head.get("last-modified")), None
         if status in RETRY_STATUSES:
             raise _Retryable(_status_text(answer), _retry_after(head.get("retry-after")))
+        if status in (401, 403):
+            raise FetchError(f"{_status_text(answer)}: the server refused brand-audit (a page "
+                             f"for signed-in users, or a firewall that turns crawlers away: "
+                             f"let the User-Agent \"{self.user_agent}\" through, or exclude "
+                             f"the page)")
         if status >= 400:
             raise FetchError(_status_text(answer))
         media_type, _ = content_type(head.get("content-type"))

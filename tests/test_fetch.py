@@ -126,3 +126,16 @@ def test_a_body_cut_short_is_fetched_again(site):
     with Fetcher(USER_AGENT, respect_robots=False, retries=0) as fetcher:
         with pytest.raises(FetchError, match="connection dropped: .*4993 bytes missing"):
             fetcher.get(f"{url}/flaky")
+
+
+def test_a_refusal_and_a_request_to_slow_down_say_what_to_do(site):
+    site.routes = {"/staff": (403, {}, b"no"), "/busy": (429, {"Retry-After": "0"}, b"later")}
+    with Fetcher(USER_AGENT, respect_robots=False, retries=1) as fetcher:
+        with pytest.raises(FetchError) as refused:
+            fetcher.get(f"{site.url}/staff")
+        with pytest.raises(FetchError) as busy:
+            fetcher.get(f"{site.url}/busy")
+    assert str(refused.value).startswith("HTTP 403 Forbidden: the server refused brand-audit")
+    assert f'let the User-Agent "{USER_AGENT}" through, or exclude the page' in str(refused.value)
+    assert str(busy.value) == ("HTTP 429 Too Many Requests (after 2 attempts); the server wants "
+                               "fewer requests: set a longer `delay`")
