@@ -69,7 +69,9 @@ def collect(options: FilesOptions, ctx: CollectContext) -> Iterator[CollectResul
     for file in files:
         display = display_path(file, ctx.base_dir)
         try:
-            yield read_content_file(file, display, ctx.limits)
+            touchpoint = read_content_file(file, display, ctx.limits)
+            if touchpoint is not None:
+                yield touchpoint
         except InputError as exc:
             yield CollectionError(source=display, error=exc.message, channel="files")
         except Exception as exc:  # one unparseable file must not end the run
@@ -99,8 +101,11 @@ def _matches(rel: Path, patterns: list[str], *, folders: bool = False) -> bool:
     return False
 
 
-def read_content_file(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Touchpoint:
-    """Read one Markdown, HTML or text file as a touchpoint with id ``files:<display>``.
+def read_content_file(path: Path, display: str, limits: Limits = DEFAULT_LIMITS
+                      ) -> Touchpoint | None:
+    """Read one Markdown, HTML or text file as a touchpoint with id ``files:<display>``;
+    ``None`` for an HTML redirect page (an instant ``<meta http-equiv="refresh">``, as static
+    site generators write for a moved page), whose copy no visitor sees.
 
     ``display`` is how the path is shown in locators and reports. Raises ``InputError`` naming
     the file when it is missing, unreadable, not text or over ``limits.max_file_bytes``.
@@ -126,6 +131,8 @@ def read_content_file(path: Path, display: str, limits: Limits = DEFAULT_LIMITS)
         from channels.html import extract_page
 
         page = extract_page(text, display, positions=True)
+        if page.redirect is not None:
+            return None
         # A content file is all copy its author owns, navigation included.
         blocks = tuple(sorted(page.blocks + page.chrome_blocks,
                               key=lambda b: (b.locator.line or 0, b.locator.column or 0)))

@@ -118,6 +118,20 @@ def test_missing_path_and_unreadable_file_are_errors(tmp_path):
     assert isinstance(results[1], CollectionError) and results[1].source == "mixed/b.txt"
 
 
+def test_an_html_redirect_page_is_no_touchpoint(tmp_path):
+    # What Hugo writes for an alias, or jekyll-redirect-from for a moved page.
+    folder = tmp_path / "public"
+    (folder / "old").mkdir(parents=True)
+    (folder / "old" / "index.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>Redirecting…</title>'
+        '<meta http-equiv="refresh" content="0; url=/new/"></head><body><h1>Redirecting…</h1>'
+        '<a href="/new/">Click here if you are not redirected.</a></body></html>',
+        encoding="utf-8")
+    shutil.copy(CONTENT / "page.html", folder / "new.html")
+    results = list(collect(FilesOptions(path="public"), CollectContext(base_dir=tmp_path)))
+    assert [r.id for r in results] == ["files:public/new.html"]
+
+
 def test_read_content_file_raises_input_error_naming_the_file(tmp_path):
     with pytest.raises(InputError, match="missing.md"):
         read_content_file(tmp_path / "missing.md", "missing.md")
