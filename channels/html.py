@@ -46,7 +46,8 @@ _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo"})
 _CHROME_MARKER = re.compile("cookie|consent")  # in an id or class, lower case
 _CTA_CLASS = re.compile(r"btn|button|cta", re.IGNORECASE)
 _SUBMIT_TYPES = frozenset({"submit", "button", "reset"})
-_HEAD_SCOPES = frozenset({"web.title", "web.meta.description", "web.og.description"})
+#: Scopes of what a page's head says (its title and descriptions), not its body.
+HEAD_SCOPES = frozenset({"web.title", "web.meta.description", "web.og.description"})
 _PAGE_TAGS = ("a", "area", "link", "meta", "script", "base")
 # Text inside these is not the text of the element around them (a title's or a flattened
 # subtree's text leaves it out): the string kinds of the HTML model copy extraction follows.
@@ -94,7 +95,7 @@ class Page:
     def body_chars(self) -> int:
         """Characters of copy a visitor sees in the body: main copy and chrome, no head tags."""
         return sum(len(b.text) for b in self.blocks + self.chrome_blocks
-                   if b.scope not in _HEAD_SCOPES)
+                   if b.scope not in HEAD_SCOPES)
 
 
 def extract_page(html: str, url: str, *, positions: bool = False) -> Page:

@@ -12,10 +12,10 @@ per-host concurrency and delay, retries, size and redirect caps. Pages whose sta
 empty shell are rendered in Chromium (``channels.render``) when ``render = "auto"``.
 
 One touchpoint per page (``web:<url>``). Site chrome (navigation, page header and footer,
-cookie banners) would repeat on every page, so it is one touchpoint per host,
-``web:<host>#site-wide``, scored once. Every page that could not be read is a
-``CollectionError`` saying why and where the crawl found it. ``site_dir`` audits a built
-static site from disk instead.
+cookie banners, and any copy on most of a site's pages) would repeat on every page, so it is
+one touchpoint per host, ``web:<host>#site-wide``, scored once. Every page that could not be
+read is a ``CollectionError`` saying why and where the crawl found it. ``site_dir`` audits a
+built static site from disk instead.
 
 ``collect`` is synchronous (the engine calls it, perhaps from a thread); the crawl runs its own
 asyncio loop in a worker thread and hands results over as they come.
@@ -57,7 +57,7 @@ from channels.fetch import (
     origin_of,
 )
 from channels.files import decode_text
-from channels.html import Page, extract_page
+from channels.html import HEAD_SCOPES, Page, extract_page
 from channels.render import DEFAULT_CHROMIUM, Renderer, RenderError, Resource, chromium_path
 from channels.sitemap import SitemapError, parse_sitemap
 from channels.web_cache import CachedPage, PageCache
@@ -234,9 +234,9 @@ class _Failed:
 
 
 def collect(options: WebOptions, ctx: CollectContext) -> Iterator[CollectResult]:
-    """Crawl (or read ``site_dir``); yield page touchpoints as they are read, errors as they
-    happen (the first at once, then in batches: ``_HandOver``), then one site-wide
-    touchpoint per host."""
+    """Crawl (or read ``site_dir``); yield errors as they happen (the first at once, then in
+    batches: ``_HandOver``), the page touchpoints once the crawl has read them all
+    (``_Crawl._emit_pages``), then one site-wide touchpoint per host."""
     try:
         include = [re.compile(p) for p in options.include]
         exclude = [re.compile(p) for p in options.exclude]
@@ -286,7 +286,7 @@ HAND_OVER_SECONDS = 0.05
 
 class _HandOver:
     """Passes the crawl's results to the caller's thread a batch at a time: the first result
-    at once (a caller that needs one page can stop the crawl early), then every
+    at once (a caller that sees the site refuse the crawl can stop it early), then every
     ``HAND_OVER_ITEMS`` results or ``HAND_OVER_SECONDS`` after the first of a batch. Waking
     the other thread for every page cost the crawl a tenth of its pages per second on
     loopback (each wake-up makes the two threads trade the interpreter's lock)."""
@@ -343,6 +343,9 @@ class _Crawl:
         self.languages: dict[str, Counter[str]] = {}  # origin -> its pages' languages
         self.robots_refused: dict[str, int] = {}
         self.found_on: dict[str, tuple[str, str]] = {}  # URL -> where the crawl found it
+        self.held: list[tuple[str, Touchpoint]] = []   # (origin, page) until the crawl ends
+        self.repeats: dict[str, Counter[str]] = {}     # origin -> body text -> its pages
+        self.repeated: dict[str, set[str]] = {}        # origin -> texts on most of them
         self.requested = 0
         self.render_failure_reported = False
         self.cache: PageCache | None = None
@@ -377,6 +380,7 @@ class _Crawl:
                     self.cache.close()
                 except (sqlite3.Error, OSError) as exc:
                     self._cache_failed(exc)
+            self._emit_pages()  # a crawl that broke still hands over what it read
         self._emit_site_wide()
 
     def _open_cache(self) -> None:
@@ -754,7 +758,9 @@ class _Crawl:
             metadata["unchanged"] = "true"     # same copy as the previous crawl
         self.pages[origin] = self.pages.get(origin, 0) + 1
         self.languages.setdefault(origin, Counter())[page.language] += 1
-        self.emit(Touchpoint(
+        self.repeats.setdefault(origin, Counter()).update(
+            {b.text for b in page.blocks if b.scope not in HEAD_SCOPES})
+        self.held.append((origin, Touchpoint(
             id=f"web:{key}",
             channel="web",
             source=key,
@@ -763,7 +769,7 @@ class _Crawl:
             blocks=page.blocks,
             captured_at=datetime.now(UTC),
             metadata=metadata,
-        ))
+        )))
         return digest
 
     async def _resolve_remote(self, url: str) -> Resource | None:
@@ -783,6 +789,36 @@ class _Crawl:
         if response.charset:
             media += f"; charset={response.charset}"
         return Resource(200, media, response.body)
+
+    def _emit_pages(self) -> None:
+        """Hand over the pages read, each without the copy that repeats on most pages of its
+        site: a menu, a footer or a newsletter box that is not marked up as one (``<div
+        class="footer">``, as many site builders and older themes write) joins the
+        structural chrome in the site-wide touchpoint, scored once instead of on every page.
+        The pages wait until the crawl has read them all, so what counts as repeated does not
+        depend on the order they arrived in."""
+        held, self.held = self.held, []
+        for origin, touchpoint in held:
+            repeated = self._repeated(origin)
+            if repeated and any(b.text in repeated for b in touchpoint.blocks):
+                site = self.chrome.setdefault(origin, {})
+                kept = []
+                for block in touchpoint.blocks:
+                    if block.text in repeated and block.scope not in HEAD_SCOPES:
+                        site.setdefault(block.text, block)
+                    else:
+                        kept.append(block)
+                touchpoint = replace(touchpoint, blocks=tuple(kept))
+            self.emit(touchpoint)
+
+    def _repeated(self, origin: str) -> set[str]:
+        """Texts of the body blocks on more than half of ``origin``'s pages, and on at least
+        ``REPEATED_MIN_PAGES`` of them."""
+        if origin not in self.repeated:
+            pages, counts = self.pages.get(origin, 0), self.repeats.get(origin, Counter())
+            self.repeated[origin] = {text for text, n in counts.items()
+                                     if n >= REPEATED_MIN_PAGES and 2 * n > pages}
+        return self.repeated[origin]
 
     def _emit_site_wide(self) -> None:
         for origin, by_text in self.chrome.items():
@@ -903,6 +939,9 @@ class _Crawl:
         return Resource(200, kind, await asyncio.to_thread(target.read_bytes))
 
 
+#: Body copy on more than half of a site's pages, and on at least this many, is site chrome
+#: (``_Crawl._emit_pages``): two pages of a three-page site may well share a paragraph.
+REPEATED_MIN_PAGES = 3
 #: Turns of the event loop a page waits before it is parsed (``_hand_off``).
 HAND_OFF_TURNS = 4
 

@@ -708,9 +708,11 @@ def test_stopping_early_ends_the_crawl(servers, tmp_path):
     site, _ = servers.site()
     results = collect(WebOptions(start=[site.url + "/"], render="never", sitemaps=False),
                       CollectContext(base_dir=tmp_path, user_agent=USER_AGENT))
-    first = next(r for r in results if isinstance(r, Touchpoint))
+    # Pages wait for the crawl's end (what repeats on most of them is chrome); an error is
+    # handed over at once: the home page links to a PDF.
+    first = next(results)
     results.close()  # the engine gave up: the worker thread must end, not crawl on
-    assert first.source == site.url + "/"
+    assert isinstance(first, CollectionError) and first.source.endswith(".pdf")
     settled = len(site.requests)
     time.sleep(0.3)
     assert len(site.requests) == settled < 20
@@ -840,6 +842,34 @@ def test_built_site_keyed_by_public_url(tmp_path):
     site_wide = [t for t in touchpoints if t.id.endswith("#site-wide")]
     assert [t.id for t in site_wide] == ["web:pine.example#site-wide"]
     assert "© 2024 Pine & Co. Made with care." in [b.text for b in site_wide[0].blocks]
+
+
+def test_copy_on_most_pages_is_site_wide_without_chrome_markup(tmp_path):
+    # A site builder's pages: no <nav>, <header> or <footer>, only divs.
+    site = tmp_path / "site"
+    site.mkdir()
+    shared = "Delivery across Karelia in a week."
+    for n, name in enumerate(["index", "tables", "chairs", "beds"]):
+        both = f"<p>{shared}</p>" if n < 2 else ""
+        (site / f"{name}.html").write_text(
+            f'<html lang="en"><head><title>Pine: {name}</title></head><body>'
+            f'<div class="t-menu"><a href="/">Home</a> <a href="/tables.html">Tables</a></div>'
+            f"<div class=t-rec><h1>Our {name}</h1><p>Solid pine {name}, page {n}.</p>{both}"
+            f'</div><div class="t-footer"><p>© Pine 2024. Call us on 8 800 555-35-35.</p>'
+            f"</div></body></html>", encoding="utf-8")
+    touchpoints, errors = run(WebOptions(site_dir=str(site), base_url="https://pine.example",
+                                         render="never"), tmp_path)
+    assert errors == []
+    pages = by_path(touchpoints)
+    (chrome,) = [t for t in touchpoints if t.id.endswith("#site-wide")]
+    assert [b.text for b in chrome.blocks] == ["Home Tables",
+                                               "© Pine 2024. Call us on 8 800 555-35-35."]
+    assert chrome.blocks[0].locator.source == "https://pine.example/beds.html"  # the first
+    assert [b.text for b in pages["/tables.html"].blocks] == [
+        "Pine: tables", "Our tables", "Solid pine tables, page 1.", shared]  # on 2 of 4
+    assert [b.text for b in pages["/beds.html"].blocks] == [
+        "Pine: beds", "Our beds", "Solid pine beds, page 3."]
+    assert touchpoints[-1] is chrome
 
 
 def test_built_site_without_base_url_keyed_by_file(tmp_path):
