@@ -53,9 +53,16 @@ MAX_RETRY_WAIT = 60.0      # seconds; a Retry-After beyond this is not waited fo
 BACKOFF = 0.5              # seconds before the first retry; doubled for each further one
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-# Query parameters that only track a visit; the page is the same without them.
-_TRACKING_PARAMS = re.compile(r"^(utm_.*|gclid|dclid|gbraid|wbraid|fbclid|yclid|msclkid|mc_cid|"
-                              r"mc_eid|_ga|_gl|igshid|ref_src)$", re.IGNORECASE)
+# Query parameters that only track a visit; the page is the same without them. Ad and
+# analytics click ids (Google, Meta, Microsoft, X, TikTok, LinkedIn, Pinterest, Adobe), e-mail
+# and marketing tools' (Mailchimp, HubSpot, Marketo, Klaviyo), and those Russian sites carry:
+# Yandex search's ysclid (on every link copied from its results), Yandex Direct's yclid,
+# yadclid, yadordid and _openstat, Roistat's roistat*.
+_TRACKING_PARAMS = re.compile(
+    r"^(utm_.*|gclid|gclsrc|gad_source|dclid|gbraid|wbraid|srsltid|fbclid|msclkid|twclid|"
+    r"ttclid|li_fat_id|epik|s_kwcid|ef_id|mc_cid|mc_eid|_hsenc|_hsmi|__hstc|__hssc|__hsfp|"
+    r"hsctatracking|mkt_tok|_kx|_ga|_gl|igshid|ref_src|ysclid|yclid|yadclid|yadordid|"
+    r"_openstat|roistat.*)$", re.IGNORECASE)
 
 T = TypeVar("T")
 

@@ -790,6 +790,12 @@ def test_normalize_url():
     assert normalize_url("https://example.com") == "https://example.com/"
     assert normalize_url("https://example.com:8443/x?fbclid=1") == "https://example.com:8443/x"
     assert normalize_url("mailto:team@example.com") is None
+    # What Yandex search, Yandex Direct and Roistat add to links on Russian sites.
+    assert normalize_url("https://пример.рф/о-нас?ysclid=lq2x9&yclid=7&_openstat=ZGlyZWN0&"
+                         "roistat=direct1&roistat_referrer=ya&page=2") == \
+        "https://пример.рф/о-нас?page=2"
+    assert normalize_url("https://a.example/?srsltid=AfmBO&_hsenc=p2&mkt_tok=x&id=5") == \
+        "https://a.example/?id=5"
 
 
 def test_decode_html_prefers_header_then_meta():
