@@ -53,7 +53,13 @@ class Progress:
             self.bar = click.progressbar(length=max(total, 1), label=stage.ljust(24),
                                          file=sys.stderr, show_eta=False)
             self.bar.__enter__()
-        if self.bar is not None and done > self.done:
+        if self.bar is None:
+            return
+        if max(total, 1) != self.bar.length:  # a crawl finds more pages as it goes
+            self.bar.length = max(total, 1)
+            if done <= self.done:
+                self.bar.render_progress()
+        if done > self.done:
             self.bar.update(done - self.done)
             self.done = done
 

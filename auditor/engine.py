@@ -105,11 +105,7 @@ def iter_collect(config: AuditConfig, progress: Progress = _quiet,
     executor = executor or LocalExecutor()
     sections = list(config.channels)
     seen: set[str] = set()
-    current = None
-    for section, item in executor.collect_sections(config):
-        if section is not current:
-            current = section
-            progress(f"collecting {section.kind}", sections.index(section), len(sections))
+    for _, item in executor.collect_sections(config, progress):
         if isinstance(item, CollectionError):
             yield item
         elif item.id not in seen:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from auditor.config import AuditConfig, ChannelSection
     from auditor.embedding import Embedder
+    from auditor.engine import Progress
     from auditor.types import CollectionError, Touchpoint
 
 EXECUTORS = ("local", "ray")
@@ -49,9 +50,11 @@ class Executor(Protocol):
     name: str
     batch_size: int | None  # sentences per embedding call; None: the engine's default
 
-    def collect_sections(self, config: AuditConfig
+    def collect_sections(self, config: AuditConfig, progress: Progress | None = None
                          ) -> Iterator[tuple[ChannelSection, Touchpoint | CollectionError]]:
-        """Every configured section's touchpoints and errors, section by section."""
+        """Every configured section's touchpoints and errors, section by section, each
+        announced to ``progress`` as it starts; a long collector running here (a crawl) tells
+        it how far it is."""
         ...
 
     def encode(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
@@ -61,19 +64,26 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
-def collect_section(section: ChannelSection, config: AuditConfig
-                    ) -> Iterator[Touchpoint | CollectionError]:
+def collect_section(section: ChannelSection, config: AuditConfig,
+                    progress: Progress | None = None) -> Iterator[Touchpoint | CollectionError]:
     """One section's collector; a collector bug becomes an error, never a crash."""
     from auditor.types import CollectionError
     from channels import CollectContext, channel_kinds
 
     kind = channel_kinds()[section.kind]
     try:
-        yield from kind.collect(section.options, CollectContext(base_dir=config.base_dir))
+        yield from kind.collect(section.options,
+                                CollectContext(base_dir=config.base_dir, progress=progress))
     except Exception as exc:  # a collector bug must not lose what others collected
         yield CollectionError(
             source=f"channels.{section.kind}[{section.index}]",
             error=f"collector failed: {type(exc).__name__}: {exc}", channel=section.kind)
+
+
+def _starting(section: ChannelSection, n: int, config: AuditConfig,
+              progress: Progress | None) -> None:
+    if progress is not None:
+        progress(f"collecting {section.kind}", n, len(config.channels))
 
 
 class LocalExecutor:
@@ -82,10 +92,11 @@ class LocalExecutor:
     name = "local"
     batch_size = None  # the engine's own bound (``auditor.engine.EMBED_BATCH``)
 
-    def collect_sections(self, config: AuditConfig
+    def collect_sections(self, config: AuditConfig, progress: Progress | None = None
                          ) -> Iterator[tuple[ChannelSection, Touchpoint | CollectionError]]:
-        for section in config.channels:
-            for item in collect_section(section, config):
+        for n, section in enumerate(config.channels):
+            _starting(section, n, config, progress)
+            for item in collect_section(section, config, progress):
                 yield section, item
 
     def encode(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
@@ -186,7 +197,7 @@ class RayExecutor:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.actors = actors or max(1, min(cpus, 8))
 
-    def collect_sections(self, config: AuditConfig
+    def collect_sections(self, config: AuditConfig, progress: Progress | None = None
                          ) -> Iterator[tuple[ChannelSection, Touchpoint | CollectionError]]:
         ray = self._ray
         remote = ray.remote(_collect_remote)
@@ -195,11 +206,12 @@ class RayExecutor:
         # Network sections run here while the file sections run on the cluster; results are
         # yielded in config order either way, so the run is the same as a local one.
         for n, section in enumerate(config.channels):
+            _starting(section, n, config, progress)
             if n in futures:
                 for item in ray.get(futures[n]):
                     yield section, item
             else:
-                for item in collect_section(section, config):
+                for item in collect_section(section, config, progress):
                     yield section, item
 
     def encode(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:

@@ -8,7 +8,7 @@ validated by ``auditor.config``) and a ``collect`` function that yields touchpoi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,10 @@ class CollectContext:
     #: Let crawlers reach private, loopback and link-local addresses behind public host names
     #: (``[audit] allow_private_addresses``; a web section may also set it for itself).
     allow_private_addresses: bool = False
+    #: ``progress(stage, done, total)`` for a long collector (a crawl), called in the thread
+    #: that iterates its results; ``None``: nobody is watching.
+    progress: Callable[[str, int, int], None] | None = field(default=None, compare=False,
+                                                            repr=False)
 
     def __post_init__(self) -> None:
         if self.limits is None:

@@ -33,6 +33,7 @@ import queue
 import re
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -229,6 +230,18 @@ _DONE = object()
 
 
 @dataclass(frozen=True)
+class _Reading:
+    """How far the crawl is: handed over with its results, told to ``ctx.progress``."""
+    stage: str
+    done: int
+    total: int
+
+
+#: How often a crawl says how far it is.
+PROGRESS_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
 class _Failed:
     error: BaseException
 
@@ -272,6 +285,10 @@ def collect(options: WebOptions, ctx: CollectContext) -> Iterator[CollectResult]
                     return
                 if isinstance(item, _Failed):
                     raise item.error
+                if isinstance(item, _Reading):
+                    if ctx.progress is not None:
+                        ctx.progress(item.stage, item.done, item.total)
+                    continue
                 yield item  # type: ignore[misc]
     finally:
         stop.set()  # the caller stopped early: let the crawl wind down
@@ -347,6 +364,8 @@ class _Crawl:
         self.repeats: dict[str, Counter[str]] = {}     # origin -> body text -> its pages
         self.repeated: dict[str, set[str]] = {}        # origin -> texts on most of them
         self.requested = 0
+        self.visited = 0                   # pages whose visit ended, read or not
+        self.progress_at = 0.0             # when the caller last heard how far the crawl is
         self.render_failure_reported = False
         self.cache: PageCache | None = None
         self.fetcher: AsyncFetcher | None = None
@@ -358,6 +377,17 @@ class _Crawl:
         # With base_url and start URLs, crawled pages are keyed by it (``_rebased``).
         public = normalize_url(options.base_url) if not options.site_dir else None
         self.public_origin = origin_of(public) if public else ""
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        """Tell the caller how far the crawl is, at most every ``PROGRESS_SECONDS`` (and when
+        it is done): read in its own thread by ``collect``."""
+        if self.ctx.progress is None:
+            return
+        now = time.monotonic()
+        if done < total and now - self.progress_at < PROGRESS_SECONDS:
+            return
+        self.progress_at = now
+        self.emit(_Reading(stage, done, total))
 
     def error(self, source: str, error: str) -> None:
         """Report ``source`` as not collected; a page the crawl found says where, so a broken
@@ -489,6 +519,10 @@ class _Crawl:
             done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()  # a bug in _visit must surface, not vanish
+            self.visited += len(done)
+            left = max(0, o.max_pages - self.requested)
+            self._progress("reading web pages", self.visited,
+                           self.visited + len(running) + min(len(self.frontier), left))
         if running:  # stopped early: let pages in flight finish
             await asyncio.gather(*running, return_exceptions=True)
         pending = [u for d, _, u in self.frontier if only_depth is None or d <= only_depth]
@@ -895,6 +929,7 @@ class _Crawl:
                     break
                 read += 1
                 await self._read_file(path, public, url)
+                self._progress("reading the built site", read, min(len(files), o.max_pages))
 
     async def _read_file(self, path: Path, public: str, url: str) -> None:
         try:

@@ -704,6 +704,22 @@ def test_timeout_and_refused_connection_are_errors(servers, tmp_path):
     assert "robots.txt unreachable" in results[0].error
 
 
+def test_a_crawl_says_how_far_it_is(servers, tmp_path):
+    site, _ = servers.site()
+    told: list[tuple[str, int, int]] = []
+    options = WebOptions(start=[site.url + "/blog/"], max_depth=1, sitemaps=False,
+                         render="never", include=[r"/blog/"])
+    results = list(collect(options, CollectContext(base_dir=tmp_path, user_agent=USER_AGENT,
+                                                   progress=lambda *a: told.append(a))))
+    assert all(isinstance(r, (Touchpoint, CollectionError)) for r in results)
+    assert told and {stage for stage, _, _ in told} == {"reading web pages"}
+    assert all(0 < done <= total for _, done, total in told)
+    visits = told[-1][1]
+    assert told[0] == ("reading web pages", 1, visits)  # the start page read: its links known
+    assert told[-1] == ("reading web pages", visits, visits)
+    assert visits == len(BLOG_POSTS) + 2  # the blog, its posts, a draft robots.txt refuses
+
+
 def test_stopping_early_ends_the_crawl(servers, tmp_path):
     site, _ = servers.site()
     results = collect(WebOptions(start=[site.url + "/"], render="never", sitemaps=False),

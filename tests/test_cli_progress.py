@@ -33,6 +33,18 @@ def test_progress_bars_draw_on_a_terminal(monkeypatch) -> None:
     assert "scoring" in drawn and "writing the report" in drawn and "100%" in drawn
 
 
+def test_a_bar_grows_with_a_crawl_that_finds_more_pages(monkeypatch) -> None:
+    stream = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    progress = Progress(True)
+    progress("reading web pages", 1, 4)
+    progress("reading web pages", 3, 40)  # the home page linked to 36 more
+    assert progress.bar is not None and progress.bar.length == 40 and progress.bar.pos == 3
+    progress("reading web pages", 40, 40)
+    progress.close()
+    assert "100%" in stream.getvalue().split("\r")[-1]
+
+
 def test_no_bars_when_quiet_or_not_a_terminal(monkeypatch) -> None:
     assert _draw(monkeypatch, _Terminal(), enabled=False) == ""
     assert _draw(monkeypatch, io.StringIO(), enabled=True) == ""
