@@ -72,8 +72,9 @@ def collect_section(section: ChannelSection, config: AuditConfig,
 
     kind = channel_kinds()[section.kind]
     try:
-        yield from kind.collect(section.options,
-                                CollectContext(base_dir=config.base_dir, progress=progress))
+        yield from kind.collect(section.options, CollectContext(
+            base_dir=config.base_dir, limits=config.limits, progress=progress,
+            allow_private_addresses=config.allow_private_addresses))
     except Exception as exc:  # a collector bug must not lose what others collected
         yield CollectionError(
             source=f"channels.{section.kind}[{section.index}]",

@@ -139,6 +139,20 @@ def test_a_file_over_the_configured_cap_is_refused(tmp_path):
     assert error.source == "b.md" and "max_file_bytes" in error.error
 
 
+def test_the_configured_caps_reach_every_collector(tmp_path):
+    # [limits] in audit.toml, through the engine (not only a context built by hand).
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.md").write_text("# Small\n\nFits.\n")
+    (tmp_path / "content" / "b.md").write_text("# Big\n\n" + "word " * 400)
+    config = tmp_path / "audit.toml"
+    config.write_text(f'[audit]\nbaseline = "{BASELINE}"\n\n[limits]\nmax_file_bytes = 1000\n\n'
+                      f'[[channels.files]]\npath = "content/"\n', encoding="utf-8")
+    collected = collect(load_config(config))
+    assert [t.source for t in collected.touchpoints] == ["content/a.md"]
+    (error,) = collected.errors
+    assert error.source == "content/b.md" and "max_file_bytes" in error.error
+
+
 def test_zip_bomb_export_is_refused_and_other_members_read(tmp_path):
     archive = tmp_path / "export.zip"
     post = [{"timestamp": 1759300000, "data": [{"post": "We help, step by step."}]}]
@@ -219,6 +233,22 @@ def test_public_name_resolving_to_loopback_is_refused_by_default(site, tmp_path,
     # The global setting ([audit] allow_private_addresses) does the same.
     pages, _ = crawl(options, tmp_path, allow_private_addresses=True)
     assert [p.source for p in pages if "site-wide" not in p.id] == [start]
+
+
+def test_the_audit_wide_setting_reaches_the_crawl(site, tmp_path, public_name_is_loopback):
+    # [audit] allow_private_addresses = true in audit.toml, not only in a channel section.
+    site.routes = {"/": html()}
+    start = f"http://public.example:{site.port}/"
+    config = tmp_path / "audit.toml"
+    for allowed in (False, True):
+        config.write_text(
+            f'[audit]\nbaseline = "{DEMO_BASELINE.as_posix()}"\n'
+            f"allow_private_addresses = {str(allowed).lower()}\n\n"
+            f'[[channels.web]]\nstart = ["{start}"]\nsitemaps = false\ncache = ""\n'
+            f'render = "never"\nretries = 0\n', encoding="utf-8")
+        collected = collect(load_config(config))
+        pages = [t.source for t in collected.touchpoints if "site-wide" not in t.id]
+        assert pages == ([start] if allowed else []), collected.errors
 
 
 @pytest.mark.parametrize("name", ["rebind.example", "ребинд.example"])
