@@ -665,9 +665,13 @@ def explain(rule: str | None) -> None:
               help="audit.toml to check (default: ./audit.toml if it exists).")
 @click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
               help="History store to check (default: the config's store).")
-def doctor(config_path: Path | None, store_path: Path | None) -> None:
+@click.option("--online", is_flag=True,
+              help="Also request each web section's start URLs (robots.txt obeyed, as the "
+                   "crawler would): does the site answer brand-audit?")
+def doctor(config_path: Path | None, store_path: Path | None, online: bool) -> None:
     """Check a config (loads, baseline, input paths, Chromium, secrets) and a history store
-    (integrity, schema version, runs); exit 0 when all is well, 2 when something is wrong."""
+    (integrity, schema version, runs); exit 0 when all is well, 2 when something is wrong.
+    Nothing is fetched unless --online is given."""
     from auditor.doctor import diagnose
 
     if config_path is None and store_path is None:
@@ -675,7 +679,7 @@ def doctor(config_path: Path | None, store_path: Path | None) -> None:
             raise BrandAuditError("nothing to check", hint="pass --config audit.toml and/or "
                                                           "--store PATH")
         config_path = Path("audit.toml")
-    checks = diagnose(config_path, store_path)
+    checks = diagnose(config_path, store_path, online=online)
     for check in checks:
         click.echo(check.describe())
     from reports.i18n import counted

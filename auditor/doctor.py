@@ -3,7 +3,8 @@
 Each check is a ``Check`` (what was looked at, whether it is fine, what to do); ``diagnose``
 returns them all rather than stopping at the first problem, so one run of ``doctor`` lists
 everything that would make ``brand-audit run`` fail or lose data. Nothing is written: the store
-is opened read-only and no page is fetched.
+is opened read-only, and no page is fetched unless asked (``online``: each web section's start
+URLs and their robots.txt, as the crawler would request them).
 """
 
 from __future__ import annotations
@@ -28,14 +29,15 @@ class Check:
         return f"{'ok  ' if self.ok else 'FAIL'} {self.subject}: {self.message}"
 
 
-def diagnose(config: str | Path | None = None, store: str | Path | None = None
-             ) -> list[Check]:
-    """Checks of ``config`` (loads, baseline, input paths, Chromium, secrets) and of ``store``
+def diagnose(config: str | Path | None = None, store: str | Path | None = None,
+             online: bool = False) -> list[Check]:
+    """Checks of ``config`` (loads, baseline, input paths, Chromium, secrets; with
+    ``online``, that each web section's start URLs answer the crawler) and of ``store``
     (default: the config's store); at least one must be given."""
     checks: list[Check] = []
     loaded = None
     if config is not None:
-        loaded = _config_checks(Path(config), checks)
+        loaded = _config_checks(Path(config), checks, online)
     if store is None and loaded is not None:
         store = loaded.store
     if store is not None:
@@ -54,7 +56,7 @@ def one_file_problem(baseline) -> str | None:
             "each (any text format), under exemplars/.")
 
 
-def _config_checks(path: Path, checks: list[Check]):
+def _config_checks(path: Path, checks: list[Check], online: bool = False):
     from auditor.config import load_config
     from baselines import load_baseline
 
@@ -78,7 +80,44 @@ def _config_checks(path: Path, checks: list[Check]):
         subject = f"channels.{section.kind}[{section.index}]"
         for problem in _section_problems(section.kind, section.options, config.base_dir):
             checks.append(Check(subject, False, problem))
+        if online and section.kind == "web" and not section.options.site_dir:
+            checks += _start_urls_answer(subject, section.options, config)
     return config
+
+
+#: Start URLs of one web section that ``doctor --online`` requests.
+ONLINE_START_URLS = 5
+
+
+def _start_urls_answer(subject: str, options, config) -> list[Check]:
+    """Each start URL (the first few) requested as the crawl would: its robots.txt read and
+    obeyed, the crawler's User-Agent, the section's timeout, retries and private-address
+    setting; a page that answers with HTML is fine, anything else says why."""
+    from channels import USER_AGENT
+    from channels.fetch import Fetcher, FetchError, normalize_url
+    from channels.web import HTML_TYPES
+
+    checks = []
+    with Fetcher(USER_AGENT, timeout=options.timeout, respect_robots=options.respect_robots,
+                 max_redirects=options.max_redirects, retries=options.retries,
+                 allow_private=options.allow_private_addresses
+                 or config.allow_private_addresses) as fetcher:
+        for url in options.start[:ONLINE_START_URLS]:
+            try:
+                refusal = fetcher.robots_refusal(url)
+                if refusal:
+                    checks.append(Check(subject, False, f"{url}: {refusal}"))
+                    continue
+                response = fetcher.get(url, same_origin=False,
+                                       accept=lambda media: media in HTML_TYPES)
+            except FetchError as exc:
+                checks.append(Check(subject, False, f"{url}: {exc}"))
+                continue
+            moved = f" (redirected to {response.url})" \
+                if normalize_url(response.url) != normalize_url(url) else ""
+            checks.append(Check(subject, True, f"{url} answers the crawler with a page of "
+                                               f"{len(response.body):,} bytes{moved}"))
+    return checks
 
 
 def _section_problems(kind: str, options: object, base: Path) -> list[str]:

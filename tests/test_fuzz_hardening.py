@@ -503,6 +503,26 @@ token_env = "BRAND_AUDIT_TEST_TOKEN"
     assert [c.subject for c in checks if c.ok] == ["config", "baseline", "store"]
 
 
+def test_doctor_online_asks_the_site_as_the_crawler_would(site, tmp_path):
+    site.routes = {"/": html(), "/robots.txt": (200, {}, b"User-agent: *\nDisallow: /staff/\n"),
+                   "/old": (301, {"Location": "/"}, b""),
+                   "/shop": (403, {}, b"no crawlers"), "/staff/": html()}
+    config = tmp_path / "audit.toml"
+    urls = [f"{site.url}/", f"{site.url}/old", f"{site.url}/shop", f"{site.url}/staff/"]
+    config.write_text(f'[audit]\nbaseline = "{BASELINE}"\n\n[[channels.web]]\nstart = '
+                      f'{json.dumps(urls)}\nrender = "never"\nretries = 0\n', encoding="utf-8")
+    assert [c.subject for c in diagnose(config=config)] == ["config", "baseline", "store"]
+    assert site.requests == []  # nothing is fetched without --online
+    checks = [c for c in diagnose(config=config, online=True) if c.subject == "channels.web[0]"]
+    assert [c.ok for c in checks] == [True, True, False, False]
+    assert checks[0].message.startswith(f"{site.url}/ answers the crawler with a page of")
+    assert checks[1].message.endswith(f"(redirected to {site.url}/)")
+    assert checks[2].message.startswith(f"{site.url}/shop: HTTP 403 Forbidden: the server "
+                                        f"refused brand-audit")
+    assert checks[3].message.startswith(f"{site.url}/staff/: disallowed by {site.url}/robots.txt")
+    assert "/staff/" not in [path for path, _ in site.requests]
+
+
 def test_doctor_command_exit_codes(tmp_path):
     from auditor.store import Store
 
