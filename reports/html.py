@@ -172,7 +172,7 @@ def _view(report: dict, tr: Translator) -> dict:
     trend = _trend_runs(context.get("trend"))
     comparison = _comparison_view(report.get("comparison"), tr)
     urgent = _urgent(touchpoints, tr)
-    errors = [e for e in report.get("errors", []) if isinstance(e, dict)]
+    errors = _errors(report.get("errors", []))
     filters = _facets(touchpoints, rule_names, tr)
     return {
         "brand": str(context.get("brand") or run.get("baseline") or "Brand audit"),
@@ -219,6 +219,7 @@ def _view(report: dict, tr: Translator) -> dict:
                           rule_names),
         "errors": errors[:ERRORS_LIMIT],
         "more_errors": max(len(errors) - ERRORS_LIMIT, 0),
+        "skipped": any(e["skipped"] for e in errors),
         "channel_label": lambda c: _channel_label(c, tr),
     }
 
@@ -240,6 +241,14 @@ def _channel_styles(channels: list[str]) -> dict[str, tuple[str, str]]:
             styles[channel] = _SPARE_STYLES[spare % len(_SPARE_STYLES)]
             spare += 1
     return styles
+
+
+def _errors(errors: list) -> list[dict]:
+    """The collection errors, failures first, then what was skipped by design (a PDF or an
+    image on a crawled site: ``skipped: not HTML``), each marked ``skipped`` or not."""
+    marked = [{**e, "skipped": str(e.get("error", "")).startswith("skipped:")}
+              for e in errors if isinstance(e, dict)]
+    return sorted(marked, key=lambda e: e["skipped"])
 
 
 def _urgent(touchpoints: list[dict], tr: Translator) -> list[dict]:

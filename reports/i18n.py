@@ -144,6 +144,8 @@ EN: dict[str, str | tuple[str, ...]] = {
     "errors_title": "Could not be collected",
     "errors_intro": "These sources are missing from the scores above. Nothing here counts as a "
                     "pass: fix the cause and run the audit again.",
+    "errors_skipped": "The ones marked – were skipped by design (PDFs, images and other files "
+                      "that are not web pages): nothing to fix there.",
     "errors_more": ("…and {n} more in report.json.", "…and {n} more in report.json."),
     # About and footer
     "about_title": "How to read this report",
@@ -306,6 +308,8 @@ RU: dict[str, str | tuple[str, ...]] = {
     "errors_title": "Не удалось собрать",
     "errors_intro": "Этих источников нет в оценках выше. Ничто здесь не считается успехом: "
                     "устраните причину и запустите аудит снова.",
+    "errors_skipped": "Отмеченные знаком – пропущены намеренно (PDF, изображения и другие "
+                      "файлы, которые не являются веб-страницами): там исправлять нечего.",
     "errors_more": ("…и ещё {n} в report.json.", "…и ещё {n} в report.json.",
                     "…и ещё {n} в report.json."),
     "about_title": "Как читать отчёт",

@@ -311,6 +311,23 @@ def test_only_web_sources_become_links():
     assert "javascript:alert(1)" in html
 
 
+def test_what_was_skipped_by_design_is_told_apart_from_failures():
+    report = to_dict(_minimal_run())
+    pdf = {"source": "https://a.example/price.pdf", "channel": "web",
+           "error": "skipped: not HTML (a .pdf file; only web pages are audited, so it was "
+                    "not requested); linked from https://a.example/"}
+    gone = {"source": "https://a.example/old", "channel": "web",
+            "error": "HTTP 404 Not Found; linked from https://a.example/"}
+    report["errors"] = [pdf, gone]
+    page = render_html(report)
+    section = page[page.index('id="errors"'):]
+    assert section.index("https://a.example/old") < section.index("https://a.example/price.pdf")
+    assert section.count('class="skipped"') == 1
+    assert "were skipped by design (PDFs, images" in section
+    report["errors"] = [gone]
+    assert "skipped by design" not in render_html(report)
+
+
 def test_html_shows_the_report(html):
     assert "<h1>Northwind Coffee</h1>" in html
     assert "Needs attention" in html  # 61.4 with the sample's thresholds (75 / 55)
