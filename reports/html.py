@@ -243,6 +243,14 @@ def _channel_styles(channels: list[str]) -> dict[str, tuple[str, str]]:
     return styles
 
 
+def _title(tp: dict, tr: Translator) -> str:
+    """A touchpoint's title as the report shows it: a site's navigation and footer
+    (``web:<host>#site-wide``) named in the report's language, others as collected."""
+    if str(tp.get("id", "")).endswith("#site-wide"):
+        return tr.t("site_wide")
+    return tp.get("title") or _source_label(tp.get("source", ""))
+
+
 def _errors(errors: list) -> list[dict]:
     """The collection errors, failures first, then what was skipped by design (a PDF or an
     image on a crawled site: ``skipped: not HTML``), each marked ``skipped`` or not."""
@@ -263,7 +271,7 @@ def _urgent(touchpoints: list[dict], tr: Translator) -> list[dict]:
         source = locator.get("source") or tp.get("source", "")
         items.append({
             "tp_id": tp.get("id", ""),
-            "title": tp.get("title") or _source_label(tp.get("source", "")),
+            "title": _title(tp, tr),
             "channel": tp.get("channel", ""),
             "score": tp.get("score"),
             "agent_id": tp.get("agent_id"),
@@ -764,7 +772,7 @@ def _point(value: object) -> tuple[float, float] | None:
 def _map_title(tp: dict, tr: Translator) -> str:
     status = tp.get("status") if tp.get("status") in STATUS_ORDER else "none"
     channel = _channel_label(tp.get("channel", ""), tr)
-    head = (f'{tp.get("title") or tp.get("source", "")} · {channel}'
+    head = (f'{_title(tp, tr)} · {channel}'
             f' · {tr.t(f"status_{status}")} · {_format_score(tp.get("score"))}')
     findings = [f for f in tp.get("findings", []) if isinstance(f, dict)]
     if findings:

@@ -42,6 +42,7 @@ EN: dict[str, str | tuple[str, ...]] = {
     "verdict_ok": "On brand", "verdict_warn": "Needs attention", "verdict_diverges": "Off brand",
     "verdict_none": "Not scored",
     "status_ok": "On brand", "status_warn": "Needs review", "status_diverges": "Diverges",
+    "site_wide": "Site-wide navigation and footer",
     "status_none": "Not scored",
     "sev_error": "Error", "sev_warning": "Warning", "sev_info": "Note",
     "not_scored_title": "Not scored: an error or too little copy; never counted as a pass",
@@ -209,6 +210,7 @@ RU: dict[str, str | tuple[str, ...]] = {
     "verdict_ok": "В голосе бренда", "verdict_warn": "Требует внимания",
     "verdict_diverges": "Не в голосе бренда", "verdict_none": "Нет оценки",
     "status_ok": "В голосе", "status_warn": "Проверить", "status_diverges": "Расходится",
+    "site_wide": "Навигация и подвал сайта",
     "status_none": "Нет оценки",
     "sev_error": "Ошибка", "sev_warning": "Предупреждение", "sev_info": "Заметка",
     "not_scored_title": "Нет оценки: ошибка или слишком мало текста; это никогда не считается "
@@ -380,6 +382,7 @@ JS_EN = {
     "findings_n": ["{n} finding", "{n} findings"],
     "new": "New since last run",
     "untitled": "(untitled)",
+    "site_wide": "Site-wide navigation and footer",
     "sorted_by": "sorted by {column}",
 }
 
@@ -412,6 +415,7 @@ JS_RU = {
     "findings_n": ["{n} замечание", "{n} замечания", "{n} замечаний"],
     "new": "Новое с прошлого запуска",
     "untitled": "(без названия)",
+    "site_wide": "Навигация и подвал сайта",
     "sorted_by": "сортировка: {column}",
 }
 

@@ -187,10 +187,18 @@ def test_keyboard_opens_a_row_and_reaches_the_map(opened):
 
 
 def test_russian_interface(browser, tmp_path):
-    path = write(to_dict(sample_run()), "html", tmp_path / "report.html", lang="ru")
+    report = to_dict(sample_run())
+    chrome = next(tp for tp in report["touchpoints"] if tp["title"] == "Plans and pricing")
+    site_wide = {**chrome, "id": "web:acme.example#site-wide",
+                 "title": "Site-wide navigation and footer"}
+    report["touchpoints"].append(site_wide)
+    path = write(report, "html", tmp_path / "report.html", lang="ru")
     page, log = _open(browser, path)
+    # A site's navigation and footer is named in Russian in the list the page draws.
+    assert _row(page, "Навигация и подвал сайта").count() == 1
+    assert _row(page, "Site-wide navigation").count() == 0
     assert page.locator("html").get_attribute("lang") == "ru"
-    assert page.locator("#f-count").inner_text() == "Показаны все касания: 9"
+    assert page.locator("#f-count").inner_text() == "Показаны все касания: 10"
     assert "Самое срочное" in page.locator("#urgent h2").inner_text()
     _row(page, "Plans and pricing").locator(".tp-toggle").click()
     assert "Как звучит голос бренда" in page.locator("figure.exemplar figcaption").text_content()

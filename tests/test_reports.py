@@ -311,6 +311,20 @@ def test_only_web_sources_become_links():
     assert "javascript:alert(1)" in html
 
 
+def test_a_sites_navigation_and_footer_is_named_in_the_reports_language():
+    report = to_dict(_minimal_run())
+    tp = report["touchpoints"][0]
+    tp.update(id="web:a.example#site-wide", channel="web", source="https://a.example/",
+              title="Site-wide navigation and footer", status="diverges", score=10.0)
+    page = render_html(report, lang="ru")
+    urgent = page[page.index('id="urgent"'):page.index('id="channels"')]
+    assert "Навигация и подвал сайта" in urgent and "Site-wide navigation" not in urgent
+    # The touchpoint list is drawn by the page's script, which names it the same way.
+    assert '"site_wide": "Навигация и подвал сайта"' in page or \
+        '"site_wide":"Навигация и подвал сайта"' in page
+    assert "titleOf(tp)" in page
+
+
 def test_what_was_skipped_by_design_is_told_apart_from_failures():
     report = to_dict(_minimal_run())
     pdf = {"source": "https://a.example/price.pdf", "channel": "web",

@@ -100,9 +100,12 @@
 
   // Filtering, search and sort ------------------------------------------------------------
 
+  // A site's navigation and footer is named in the report's language (see html._title).
+  function titleOf(tp) { return /#site-wide$/.test(tp.id || "") ? M.site_wide : tp.title; }
+
   function haystack(row) {
     if (row.hay === null) {
-      var tp = row.tp, parts = [tp.title, tp.source, tp.agent_id, tp.id];
+      var tp = row.tp, parts = [titleOf(tp), tp.title, tp.source, tp.agent_id, tp.id];
       (tp.blocks || []).forEach(function (b) { parts.push(b.text); });
       row.findings.forEach(function (f) { parts.push(f.rule, f.message, f.evidence, f.suggestion); });
       row.hay = parts.filter(Boolean).join("\n").toLowerCase();
@@ -121,7 +124,7 @@
       (STATUS_RANK[b.status] === undefined ? -1 : STATUS_RANK[b.status]) || byScore(a, b); },
     score: function (a, b) { return byScore(a, b); },
     channel: function (a, b) { return cmp(channelLabel(a.tp.channel), channelLabel(b.tp.channel)); },
-    title: function (a, b) { return cmp(a.tp.title || "", b.tp.title || ""); },
+    title: function (a, b) { return cmp(titleOf(a.tp) || "", titleOf(b.tp) || ""); },
     findings: function (a, b) { return a.findings.length - b.findings.length; },
     language: function (a, b) { return cmp(a.tp.language || "", b.tp.language || ""); },
     agent: function (a, b) { return cmp(a.tp.agent_id || "", b.tp.agent_id || ""); }
@@ -189,7 +192,7 @@
     toggle.setAttribute("aria-expanded", "false");
     toggle.setAttribute("title", M.open);
     toggle.appendChild(el("span", "chev", "\u25b8")).setAttribute("aria-hidden", "true");
-    toggle.appendChild(el("span", "", tp.title || M.untitled));
+    toggle.appendChild(el("span", "", titleOf(tp) || M.untitled));
     th.appendChild(toggle);
     var src = el("span", "tp-src", sourceLabel(tp.source));
     th.appendChild(src);
