@@ -714,16 +714,23 @@ ERRORS_SHOWN = 10
 def _print_errors(errors, collected: int) -> None:
     """What could not be collected and why, even with --quiet (it prints results and errors):
     a count alone left the user to dig through report.json for the file to fix."""
+    from auditor.types import skipped_by_design
     from reports.i18n import counted
 
     if not errors:
         return
     went_on = (f"the run went on without {'it' if len(errors) == 1 else 'them'}" if collected
                else "and nothing else was collected")
-    click.echo(f"could not collect {counted(len(errors), 'source')} ({went_on}):", err=True)
+    # Failures first; what was left out by design (a PDF on a crawled site) after them.
+    errors = sorted(errors, key=lambda e: skipped_by_design(e.error))
+    skipped = sum(skipped_by_design(e.error) for e in errors)
+    by_design = f"; {skipped} of them skipped by design, marked –" if skipped else ""
+    click.echo(f"could not collect {counted(len(errors), 'source')} ({went_on}{by_design}):",
+               err=True)
     for error in errors[:ERRORS_SHOWN]:
         where = f"{error.source} ({error.channel})" if error.channel else error.source
-        click.echo(f"  {where}: {error.error}", err=True)
+        mark = "– " if skipped_by_design(error.error) else "  "
+        click.echo(f"{mark}{where}: {error.error}", err=True)
     if len(errors) > ERRORS_SHOWN:
         click.echo(f"  ... and {len(errors) - ERRORS_SHOWN} more: report.json \"errors\" and "
                    "the report's collection errors list them all", err=True)

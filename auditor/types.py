@@ -176,6 +176,16 @@ class TouchpointResult:
     position: tuple[float, float] | None = None
 
 
+#: How a collection error that is no failure starts: a file left out by design (a PDF or an
+#: image on a crawled site), listed so that nothing is left out silently.
+SKIPPED = "skipped: "
+
+
+def skipped_by_design(error: str) -> bool:
+    """Whether a collection error's text says the source was left out by design."""
+    return error.startswith(SKIPPED)
+
+
 @dataclass(frozen=True)
 class CollectionError:
     """A source that could not be collected; the run goes on without it."""

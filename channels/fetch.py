@@ -44,6 +44,7 @@ import certifi
 import yarl
 from protego import Protego
 
+from auditor.types import SKIPPED
 from channels.transport import Answer, BodyTooLarge, CurlSession, TransferError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -454,7 +455,7 @@ class AsyncFetcher:
             raise FetchError(_status_text(answer))
         media_type, _ = content_type(head.get("content-type"))
         if accept is not None and not accept(media_type):
-            raise FetchError(f"skipped: not HTML ({media_type or 'no content type'})")
+            raise FetchError(f"{SKIPPED}not HTML ({media_type or 'no content type'})")
         length = head.get("content-length", "")
         if length.isdigit() and int(length) > self.max_bytes:
             raise FetchError(self._too_large(int(length)))

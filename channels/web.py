@@ -44,7 +44,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from auditor.text import detect_language
-from auditor.types import Block, CollectionError, Touchpoint, display_path
+from auditor.types import SKIPPED, Block, CollectionError, Touchpoint, display_path
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.fetch import (
     MAX_BYTES,
@@ -537,7 +537,7 @@ class _Crawl:
         extension = _not_html_extension(url)
         if extension:
             self.requested -= 1  # not requested, so it does not count against max_pages
-            self.error(url, f"skipped: not HTML (a .{extension} file; only web pages are "
+            self.error(url, f"{SKIPPED}not HTML (a .{extension} file; only web pages are "
                             f"audited, so it was not requested)")
             return
         refusal = await self.fetcher.robots_refusal(url)

@@ -40,6 +40,8 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from auditor.types import skipped_by_design
+
 from .i18n import Translator, localized, messages_for_js, translator
 from .json_report import STATUS_ORDER
 
@@ -254,7 +256,7 @@ def _title(tp: dict, tr: Translator) -> str:
 def _errors(errors: list) -> list[dict]:
     """The collection errors, failures first, then what was skipped by design (a PDF or an
     image on a crawled site: ``skipped: not HTML``), each marked ``skipped`` or not."""
-    marked = [{**e, "skipped": str(e.get("error", "")).startswith("skipped:")}
+    marked = [{**e, "skipped": skipped_by_design(str(e.get("error", "")))}
               for e in errors if isinstance(e, dict)]
     return sorted(marked, key=lambda e: e["skipped"])
 

@@ -218,6 +218,19 @@ def test_summary_names_what_could_not_be_collected_and_why(capsys, quiet):
         cli_module._print_summary(ctx, run)
     assert "could not collect 12 sources (the run went on without them):" in \
         capsys.readouterr().err
+    # A PDF left out by design comes after the failures, marked, and is counted apart.
+    run.errors = [CollectionError("https://example.com/a.pdf", "skipped: not HTML (a .pdf file)",
+                                  "web"), CollectionError("https://example.com/x", "HTTP 404")]
+    with click.Context(cli_module.cli, obj={}) as ctx:
+        ctx.params["quiet"] = quiet
+        cli_module._print_summary(ctx, run)
+    lines = capsys.readouterr().err.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("could not collect"))
+    assert lines[start:start + 3] == [
+        "could not collect 2 sources (the run went on without them; 1 of them skipped by "
+        "design, marked –):",
+        "  https://example.com/x: HTTP 404",
+        "– https://example.com/a.pdf (web): skipped: not HTML (a .pdf file)"]
 
 
 @pytest.mark.parametrize("args", [["-q", "demo"], ["demo", "-q"], ["demo", "--quiet"]])
