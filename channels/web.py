@@ -18,7 +18,8 @@ read is a ``CollectionError`` saying why and where the crawl found it. ``site_di
 built static site from disk instead.
 
 ``collect`` is synchronous (the engine calls it, perhaps from a thread); the crawl runs its own
-asyncio loop in a worker thread and hands results over as they come.
+asyncio loop in a worker thread and hands errors over as they come, the pages once it has read
+them all.
 """
 
 from __future__ import annotations
