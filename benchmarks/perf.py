@@ -517,7 +517,14 @@ NOTES = [
     "is the larger of the audit process's max RSS and the sampled PSS sum of the audit and "
     "its worker, in a "
     "second cold audit: sampling slowed the audit it sampled by about 12 s (80.4 s against "
-    "68.4 s, measured), so the timed cold audit is not sampled.",
+    "68.4 s, measured), so the timed cold audit is not sampled. One sample is noisy: on "
+    "2026-12-04 three cold audits of the same 100,000 sentences on the same code peaked at "
+    "825 (row 4b), 854 and 918 MB, so a growth figure from two sizes moves by up to 2 MB per "
+    "1,000 sentences between runs. Tried and not kept (2026-12-04): giving the worker its "
+    "inputs pickled in a temporary file instead of the audit's own objects (which its "
+    "reference counts copy page by page): 919 and 934 MB at 100,000 sentences against 854 "
+    "and 918 MB without, as the worker's unpickled copies cost more than the pages it "
+    "copied.",
 ]
 
 
