@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
@@ -82,8 +82,10 @@ class Page:
     def redirect(self) -> str | None:
         """Where an instant refresh (0 seconds) sends visitors instead of showing this page,
         as static sites' redirect pages do (Hugo aliases, jekyll-redirect-from)."""
-        if self.refresh is None or self.refresh[0] > 0 or self.refresh[1] == self.url:
+        if self.refresh is None or self.refresh[0] > 0:
             return None
+        if urldefrag(self.refresh[1]).url == urldefrag(self.url).url:
+            return None  # it only reloads this page (perhaps at an anchor)
         return self.refresh[1]
 
     @property

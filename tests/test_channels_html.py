@@ -174,6 +174,7 @@ def test_copy_after_a_very_deep_subtree_is_read(depth):
     ("5; url=/later", (5.0, "https://acme.example/later"), None),
     ("30", (30.0, "https://acme.example/en/old"), None),
     ("0", (0.0, "https://acme.example/en/old"), None),
+    ("0; url=#top", (0.0, "https://acme.example/en/old#top"), None),
     # No delay: browsers ignore it.
     ("url=/x", None, None),
     ("", None, None),
