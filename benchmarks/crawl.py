@@ -315,10 +315,17 @@ def main(argv: list[str] | None = None) -> int:
         "saved it; unpickling a page's blocks alone takes 40 µs against 300 µs to extract "
         "them, but a leaner second process would have to share the second core with the "
         "server, and the two need more than that core at wget's pace), uvloop, the garbage "
-        "collector off. wget's speed moves most with how busy "
+        "collector off; and (2026-12-04) that leaner process: one forked helper fed pages "
+        "through a pipe the crawl's event loop reads, which took the crawl's own CPU a page "
+        "from 0.65-0.68 to 0.52-0.56 ms but not its pages/s (median 1,350 against 1,456 "
+        "extracting in the crawl, same quarter hour): the helper and the server share the "
+        "second core. wget's speed moves most with how busy "
         "the machine is (one connection, so every scheduling delay adds up): in one run of "
         "2026-12-02 it made 58-208 pages/s in every round, in the next 1,320-1,470, with "
-        "the same code. Against a server with a real round trip, concurrency wins (the "
+        "the same code; on 2026-12-04 the written run had wget at 1,400 pages/s and 0.36 ms "
+        "of CPU a page (0.80x), and a loopback re-run 45 minutes later at 1,055 pages/s and "
+        "0.66 ms (brand-audit 1,337: 1.27x, every round 1.02 or more). Against a server "
+        "with a real round trip, concurrency wins (the "
         "second row).",
     ])
     print()
