@@ -894,6 +894,17 @@ def test_copy_on_most_pages_is_site_wide_without_chrome_markup(tmp_path):
     assert touchpoints[-1] is chrome
 
 
+def test_a_built_site_counts_its_files_as_it_reads_them(tmp_path):
+    told: list[tuple[str, int, int]] = []
+    results = list(collect(WebOptions(site_dir=str(BUILT), render="never"),
+                           CollectContext(base_dir=tmp_path, progress=lambda *a: told.append(a))))
+    files = len([p for p in BUILT.rglob("*.html") if not any(
+        part.startswith(".") for part in p.relative_to(BUILT).parts)])
+    assert told[0] == ("reading the built site", 1, files)
+    assert told[-1] == ("reading the built site", files, files)
+    assert all(isinstance(r, (Touchpoint, CollectionError)) for r in results)
+
+
 def test_built_site_without_base_url_keyed_by_file(tmp_path):
     options = WebOptions(site_dir=str(BUILT), render="never", exclude=[r"configure"])
     touchpoints, errors = run(options, tmp_path)
