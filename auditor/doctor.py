@@ -95,7 +95,8 @@ def _start_urls_answer(subject: str, options, config) -> list[Check]:
     setting; a page that answers with HTML is fine, anything else says why."""
     from channels import USER_AGENT
     from channels.fetch import Fetcher, FetchError, normalize_url
-    from channels.web import HTML_TYPES
+    from channels.sitemap import SitemapError, parse_sitemap
+    from channels.web import HTML_TYPES, looks_like_sitemap
 
     checks = []
     with Fetcher(USER_AGENT, timeout=options.timeout, respect_robots=options.respect_robots,
@@ -108,15 +109,21 @@ def _start_urls_answer(subject: str, options, config) -> list[Check]:
                 if refusal:
                     checks.append(Check(subject, False, f"{url}: {refusal}"))
                     continue
-                response = fetcher.get(url, same_origin=False,
-                                       accept=lambda media: media in HTML_TYPES)
-            except FetchError as exc:
+                sitemap = looks_like_sitemap(url)
+                response = fetcher.get(url, same_origin=False, accept=None if sitemap else
+                                       lambda media: media in HTML_TYPES)
+                found = ""
+                if sitemap:
+                    read = parse_sitemap(response.body, config.limits)
+                    found = f", a sitemap of {len(read.pages):,} pages and " \
+                            f"{len(read.sitemaps):,} sitemaps"
+            except (FetchError, SitemapError) as exc:
                 checks.append(Check(subject, False, f"{url}: {exc}"))
                 continue
             moved = f" (redirected to {response.url})" \
                 if normalize_url(response.url) != normalize_url(url) else ""
-            checks.append(Check(subject, True, f"{url} answers the crawler with a page of "
-                                               f"{len(response.body):,} bytes{moved}"))
+            checks.append(Check(subject, True, f"{url} answers the crawler with "
+                                               f"{len(response.body):,} bytes{found}{moved}"))
     return checks
 
 

@@ -220,7 +220,8 @@ def _not_html_extension(url: str) -> str | None:
     return extension if extension in _NOT_HTML_EXTENSIONS else None
 
 
-def _looks_like_sitemap(url: str) -> bool:
+def looks_like_sitemap(url: str) -> bool:
+    """Whether a start URL names a sitemap (``.xml``, ``.xml.gz``) rather than a page."""
     path = urlsplit(url).path.lower()
     return path.endswith((".xml", ".xml.gz"))
 
@@ -480,7 +481,7 @@ class _Crawl:
                                       "https://example.com/")
                     continue
                 self.scope.add(origin_of(url))
-                if _looks_like_sitemap(url):
+                if looks_like_sitemap(url):
                     sitemaps.append((url, True))
                 elif url not in self.seen:
                     self.seen.add(url)

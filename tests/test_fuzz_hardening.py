@@ -503,24 +503,38 @@ token_env = "BRAND_AUDIT_TEST_TOKEN"
     assert [c.subject for c in checks if c.ok] == ["config", "baseline", "store"]
 
 
-def test_doctor_online_asks_the_site_as_the_crawler_would(site, tmp_path):
+def test_doctor_online_asks_the_site_as_the_crawler_would(site, tmp_path, monkeypatch):
     site.routes = {"/": html(), "/robots.txt": (200, {}, b"User-agent: *\nDisallow: /staff/\n"),
                    "/old": (301, {"Location": "/"}, b""),
-                   "/shop": (403, {}, b"no crawlers"), "/staff/": html()}
+                   "/shop": (403, {}, b"no crawlers"), "/staff/": html(),
+                   "/sitemap.xml": (200, {"Content-Type": "application/xml"},
+                                    b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                                    b"<url><loc>/a</loc></url><url><loc>/b</loc></url></urlset>"),
+                   "/broken.xml": (200, {"Content-Type": "application/xml"}, b"<html>no</html>")}
     config = tmp_path / "audit.toml"
-    urls = [f"{site.url}/", f"{site.url}/old", f"{site.url}/shop", f"{site.url}/staff/"]
+    urls = [f"{site.url}/", f"{site.url}/old", f"{site.url}/shop", f"{site.url}/staff/",
+            f"{site.url}/sitemap.xml", f"{site.url}/broken.xml"]
     config.write_text(f'[audit]\nbaseline = "{BASELINE}"\n\n[[channels.web]]\nstart = '
                       f'{json.dumps(urls)}\nrender = "never"\nretries = 0\n', encoding="utf-8")
     assert [c.subject for c in diagnose(config=config)] == ["config", "baseline", "store"]
     assert site.requests == []  # nothing is fetched without --online
-    checks = [c for c in diagnose(config=config, online=True) if c.subject == "channels.web[0]"]
-    assert [c.ok for c in checks] == [True, True, False, False]
-    assert checks[0].message.startswith(f"{site.url}/ answers the crawler with a page of")
+    def web_checks():
+        return [c for c in diagnose(config=config, online=True)
+                if c.subject == "channels.web[0]"]
+
+    assert len(web_checks()) == 5  # the first 5 start URLs
+    monkeypatch.setattr("auditor.doctor.ONLINE_START_URLS", 6)
+    checks = web_checks()
+    assert [c.ok for c in checks] == [True, True, False, False, True, False]
+    assert checks[0].message.startswith(f"{site.url}/ answers the crawler with ")
     assert checks[1].message.endswith(f"(redirected to {site.url}/)")
     assert checks[2].message.startswith(f"{site.url}/shop: HTTP 403 Forbidden: the server "
                                         f"refused brand-audit")
     assert checks[3].message.startswith(f"{site.url}/staff/: disallowed by {site.url}/robots.txt")
     assert "/staff/" not in [path for path, _ in site.requests]
+    # A start URL may be a sitemap: it is read as one.
+    assert checks[4].message.endswith("bytes, a sitemap of 2 pages and 0 sitemaps")
+    assert checks[5].message.startswith(f"{site.url}/broken.xml: ")
 
 
 def test_doctor_command_exit_codes(tmp_path):
