@@ -439,7 +439,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], baseline_dir: Path | None
     def score(embedder_cache):
         return check_content(
             list(paths), b, embedder_cache, keys=key_paths, changes=changes, waivers=waivers,
-            gates=gates, previous=previous, previous_label=label)
+            gates=gates, previous=previous, previous_label=label,
+            limits=config.limits if config is not None else None)
 
     if no_embeddings:
         result = score(None)

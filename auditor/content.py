@@ -524,19 +524,21 @@ class CheckResult:
 
 
 def collect_paths(paths: list[Path], keys: tuple[str, ...] = (), changes: Changes | None = None,
-                  base_dir: Path | None = None) -> tuple[list[Touchpoint], list, dict[str, str]]:
+                  base_dir: Path | None = None, limits=None
+                  ) -> tuple[list[Touchpoint], list, dict[str, str]]:
     """Touchpoints, collection errors and raw texts (by source) of content files and folders.
 
     Folders are walked like ``[[channels.files]]`` (hidden folders skipped); YAML and JSON
     files are included when ``keys`` select fields, and always when named. With ``changes``
-    only changed or untracked files are read.
+    only changed or untracked files are read. ``limits``: the config's ``[limits]`` (default
+    caps when None).
     """
     from channels import CollectContext
     from channels.files import KIND as FILES
     from channels.files import FilesOptions, decode_text
 
     base_dir = base_dir or Path.cwd()
-    ctx = CollectContext(base_dir)
+    ctx = CollectContext(base_dir, limits=limits)
     default_include = FilesOptions(path=".").include
     include = [*default_include, *(["*.yaml", "*.yml", "*.json"] if keys else [])]
     touchpoints: list[Touchpoint] = []
@@ -582,7 +584,7 @@ def collect_paths(paths: list[Path], keys: tuple[str, ...] = (), changes: Change
 def check_content(paths: list[Path], baseline, embedder, *, keys: tuple[str, ...] = (),
                   changes: Changes | None = None, waivers: tuple = (), gates=None,
                   previous: dict | None = None, previous_label: str | None = None,
-                  today=None, base_dir: Path | None = None) -> CheckResult:
+                  today=None, base_dir: Path | None = None, limits=None) -> CheckResult:
     """Check content files against ``baseline`` (``embedder`` None: rules only).
 
     Inline suppressions and ``waivers`` set findings aside; with ``changes`` only findings on
@@ -595,7 +597,7 @@ def check_content(paths: list[Path], baseline, embedder, *, keys: tuple[str, ...
     from reports.json_report import to_dict
 
     gates = gates or default_gates("error")
-    touchpoints, errors, texts = collect_paths(paths, keys, changes, base_dir)
+    touchpoints, errors, texts = collect_paths(paths, keys, changes, base_dir, limits)
     run = audit(touchpoints, errors, baseline, embedder)
     inline: dict[tuple[str, int], Exemption] = {}
     outside: set[tuple[str, int]] = set()

@@ -153,6 +153,17 @@ def test_the_configured_caps_reach_every_collector(tmp_path):
     assert error.source == "content/b.md" and "max_file_bytes" in error.error
 
 
+def test_check_applies_the_configs_caps(tmp_path):
+    (tmp_path / "big.md").write_text("# Big\n\n" + "word " * 400)
+    config = tmp_path / "audit.toml"
+    config.write_text(f'[audit]\nbaseline = "{BASELINE}"\n\n[limits]\nmax_file_bytes = 1000\n',
+                      encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "auditor", "check", "--config", str(config),
+                           "--no-embeddings", "big.md"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert "big.md" in done.stdout and "max_file_bytes" in done.stdout, done.stdout + done.stderr
+
+
 def test_zip_bomb_export_is_refused_and_other_members_read(tmp_path):
     archive = tmp_path / "export.zip"
     post = [{"timestamp": 1759300000, "data": [{"post": "We help, step by step."}]}]
