@@ -47,7 +47,7 @@ from auditor.text import declared_language, detect_language
 from auditor.types import Block, CollectionError, Locator, Touchpoint, display_path
 from channels import ChannelKind, CollectContext, CollectResult
 from channels.files import decode_text
-from channels.limits import LimitError, read_file
+from channels.limits import DEFAULT_LIMITS, LimitError, Limits, read_file
 from channels.transcripts import (
     FORMATS,
     CsvColumns,
@@ -202,17 +202,18 @@ def collect_conversations(options: CallsOptions, ctx: CollectContext, *, channel
             yield CollectionError(source=display, error=f"cannot read transcript: {exc}",
                                   channel=channel)
             continue
-        yield from conversation_touchpoints(text, display, options, agents, channel=channel)
+        yield from conversation_touchpoints(text, display, options, agents, channel=channel,
+                                            limits=ctx.limits)
 
 
 def conversation_touchpoints(text: str, source: str, options: CallsOptions,
-                             agents: AgentMap | None = None, *, channel: str = "calls"
-                             ) -> Iterator[CollectResult]:
+                             agents: AgentMap | None = None, *, channel: str = "calls",
+                             limits: Limits = DEFAULT_LIMITS) -> Iterator[CollectResult]:
     """Touchpoints (or located errors) for every conversation in one transcript file."""
     agents = agents or AgentMap()
     items = parse_transcripts(text, options.format, columns=options.columns,
                               known_speaker=lambda label: _configured_role(label, options)
-                              is not None)
+                              is not None, limits=limits)
     several = len(items) > 1 or (items and isinstance(items[0], Transcript)
                                  and items[0].format == "csv")
     for ordinal, item in enumerate(items, 1):

@@ -234,12 +234,13 @@ def _matches(name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(base, p) for p in patterns)
 
 
-def _json_items(text: str, display: str, *, prefix: re.Pattern[str] | None = None,
+def _json_items(text: str, display: str, limits: Limits, *,
+                prefix: re.Pattern[str] | None = None,
                 keys: tuple[str, ...] = ()) -> Iterator[JsonItem]:
     """Elements of the export's array: the top-level array, after a ``window.YTD`` style
     ``prefix``, or under one of ``keys`` of a top-level object."""
     try:
-        check_json_depth(text)  # json would recurse until the stack gives out
+        check_json_depth(text, limits)  # json would recurse until the stack gives out
     except LimitError as exc:
         raise ExportFormatError(display, str(exc)) from None
     start = 0
@@ -294,10 +295,11 @@ def read_x_archive(options: SocialOptions, access: SourceAccess
         # tweets.js given on its own: its archive's account.js sits beside it.
         beside = access.resolve(options.path).parent / "account.js"
         if access.resolve(options.path).is_file() and beside.is_file():
-            username = _archive_username(beside.read_text(encoding="utf-8", errors="replace"))
+            username = _archive_username(beside.read_text(encoding="utf-8", errors="replace"),
+                                         access.ctx.limits)
     for entry in files:
         if not isinstance(entry, CollectionError) and PurePosixPath(entry[0]).name == "account.js":
-            username = username or _archive_username(entry[1])
+            username = username or _archive_username(entry[1], access.ctx.limits)
     for entry in files:
         if isinstance(entry, CollectionError):
             yield entry
@@ -306,15 +308,15 @@ def read_x_archive(options: SocialOptions, access: SourceAccess
         if PurePosixPath(display).name == "account.js":
             continue
         try:
-            for item in _json_items(text, display, prefix=_YTD_PREFIX):
+            for item in _json_items(text, display, access.ctx.limits, prefix=_YTD_PREFIX):
                 yield _tweet(item, display, username)
         except ExportFormatError as exc:
             yield source_error(exc.where, exc.message)
 
 
-def _archive_username(text: str) -> str:
+def _archive_username(text: str, limits: Limits) -> str:
     try:
-        for item in _json_items(text, "account.js", prefix=_YTD_PREFIX):
+        for item in _json_items(text, "account.js", limits, prefix=_YTD_PREFIX):
             account = item.value.get("account", {}) if isinstance(item.value, dict) else {}
             return str(account.get("username", ""))
     except ExportFormatError:
@@ -390,7 +392,8 @@ def read_facebook(options: SocialOptions, access: SourceAccess
             continue
         display, text = entry
         try:
-            for item in _json_items(text, display, keys=("status_updates_v2", "status_updates")):
+            for item in _json_items(text, display, access.ctx.limits,
+                                   keys=("status_updates_v2", "status_updates")):
                 post = _facebook_post(fix_meta_mojibake(item.value), item, display, options)
                 if post is not None:
                     yield post
@@ -440,7 +443,7 @@ def read_instagram(options: SocialOptions, access: SourceAccess
             continue
         display, text = entry
         try:
-            for item in _json_items(text, display, keys=("ig_reels_media",)):
+            for item in _json_items(text, display, access.ctx.limits, keys=("ig_reels_media",)):
                 post = _instagram_post(fix_meta_mojibake(item.value), item, display, options)
                 if post is not None:
                     yield post

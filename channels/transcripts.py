@@ -52,7 +52,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.text import normalize_space
-from channels.limits import LimitError, check_json_depth
+from channels.limits import DEFAULT_LIMITS, LimitError, Limits, check_json_depth
 
 FORMATS = ("auto", "txt", "vtt", "srt", "whisper", "aws", "deepgram", "assemblyai", "csv")
 JSON_FORMATS = ("whisper", "aws", "deepgram", "assemblyai")
@@ -115,9 +115,10 @@ KnownSpeaker = Callable[[str], bool]
 
 
 def parse_transcripts(text: str, fmt: str = "auto", *, columns: CsvColumns | None = None,
-                      known_speaker: KnownSpeaker = lambda label: False
-                      ) -> list[Transcript | TranscriptError]:
+                      known_speaker: KnownSpeaker = lambda label: False,
+                      limits: Limits = DEFAULT_LIMITS) -> list[Transcript | TranscriptError]:
     """Every conversation in ``text``; a broken one is a ``TranscriptError`` in the list.
+    ``limits``: how deep JSON may nest (``[limits] max_json_depth``).
 
     Only CSV exports hold several conversations, so only they can give both transcripts and
     errors; for the other formats the list has exactly one item.
@@ -125,11 +126,11 @@ def parse_transcripts(text: str, fmt: str = "auto", *, columns: CsvColumns | Non
     columns = columns or CsvColumns()
     try:
         if fmt == "auto":
-            fmt = detect_format(text, columns)
+            fmt = detect_format(text, columns, limits)
         if fmt == "csv":
             return list(_parse_csv(text, columns))
         if fmt in JSON_FORMATS:
-            data = _load_json(text)
+            data = _load_json(text, limits)
             if not isinstance(data, (dict, list)):
                 raise TranscriptError(f"expected a {fmt} JSON object, found "
                                       f"{type(data).__name__} {_shorten(repr(data))}", 1)
@@ -155,7 +156,8 @@ _SRT_CLOCK = r"\d{1,3}:\d{2}:\d{2}[,.]\d{1,3}"
 _SRT_TIMING = re.compile(rf"^\s*{_SRT_CLOCK}\s*-->\s*{_SRT_CLOCK}")
 
 
-def detect_format(text: str, columns: CsvColumns | None = None) -> str:
+def detect_format(text: str, columns: CsvColumns | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> str:
     """The transcript format of ``text``, judged from its content (see the module docstring)."""
     columns = columns or CsvColumns()
     body = text.lstrip("\ufeff \t\r\n")
@@ -163,7 +165,7 @@ def detect_format(text: str, columns: CsvColumns | None = None) -> str:
         return "vtt"
     # "[00:01] Agent: ..." also starts with "[": a JSON array starts "[{" or "[]".
     if body.startswith("{") or re.match(r"\[\s*[{\]]", body):
-        return json_format(_load_json(text))
+        return json_format(_load_json(text, limits))
     lines = [line for line in body.splitlines()[:3] if line.strip()]
     if len(lines) >= 2 and lines[0].strip().isdigit() and _SRT_TIMING.match(lines[1]):
         return "srt"
@@ -195,9 +197,9 @@ def json_format(data: Any) -> str:
         f"or AssemblyAI (`utterances`); set `format` in [[channels.calls]] if it is one of them")
 
 
-def _load_json(text: str) -> Any:
+def _load_json(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     try:
-        check_json_depth(text)  # json.loads would recurse until the stack gives out
+        check_json_depth(text, limits)  # json.loads would recurse until the stack gives out
     except LimitError as exc:
         raise TranscriptError(str(exc), _line_in(str(exc))) from None
     try:

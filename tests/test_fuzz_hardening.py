@@ -153,6 +153,26 @@ def test_the_configured_caps_reach_every_collector(tmp_path):
     assert error.source == "content/b.md" and "max_file_bytes" in error.error
 
 
+def test_the_configured_json_depth_reaches_transcripts_and_exports(tmp_path):
+    # [limits] max_json_depth is for every JSON input, not only JSON Lines and feeds.
+    (tmp_path / "calls").mkdir()
+    (tmp_path / "calls" / "call.json").write_text(json.dumps(
+        {"segments": [{"start": 0, "end": 1, "speaker": "Agent",
+                       "text": "Hello, how can I help?", "extra": {"a": {"b": {"c": 1}}}}]}))
+    (tmp_path / "your_posts_1.json").write_text(json.dumps(
+        [{"timestamp": 1759300000, "data": [{"post": "We help.", "x": {"y": {"z": 1}}}]}]))
+    config = tmp_path / "audit.toml"
+    body = (f'[audit]\nbaseline = "{BASELINE}"\n\n[[channels.calls]]\npath = "calls/"\n\n'
+            f'[[channels.social]]\nkind = "facebook-export"\npath = "your_posts_1.json"\n')
+    config.write_text(body, encoding="utf-8")
+    assert not collect(load_config(config)).errors  # 200 levels by default
+    config.write_text(body + "\n[limits]\nmax_json_depth = 4\n", encoding="utf-8")
+    errors = {e.source: e.error for e in collect(load_config(config)).errors}
+    assert set(errors) == {"calls/call.json:1", "your_posts_1.json"}, errors
+    assert all("nested more than 4 levels deep" in e and "max_json_depth" in e
+               for e in errors.values()), errors
+
+
 def test_check_applies_the_configs_caps(tmp_path):
     (tmp_path / "big.md").write_text("# Big\n\n" + "word " * 400)
     config = tmp_path / "audit.toml"
