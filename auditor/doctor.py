@@ -92,11 +92,12 @@ ONLINE_START_URLS = 5
 def _start_urls_answer(subject: str, options, config) -> list[Check]:
     """Each start URL (the first few) requested as the crawl would: its robots.txt read and
     obeyed, the crawler's User-Agent, the section's timeout, retries and private-address
-    setting; a page that answers with HTML is fine, anything else says why."""
+    setting; a page that answers with HTML (or a sitemap start URL with a sitemap) is fine,
+    anything else says why."""
     from channels import USER_AGENT
     from channels.fetch import Fetcher, FetchError, normalize_url
     from channels.sitemap import SitemapError, parse_sitemap
-    from channels.web import HTML_TYPES, looks_like_sitemap
+    from channels.web import is_html, looks_like_sitemap
 
     checks = []
     with Fetcher(USER_AGENT, timeout=options.timeout, respect_robots=options.respect_robots,
@@ -110,13 +111,16 @@ def _start_urls_answer(subject: str, options, config) -> list[Check]:
                     checks.append(Check(subject, False, f"{url}: {refusal}"))
                     continue
                 sitemap = looks_like_sitemap(url)
-                response = fetcher.get(url, same_origin=False, accept=None if sitemap else
-                                       lambda media: media in HTML_TYPES)
+                response = fetcher.get(url, same_origin=False,
+                                       accept=None if sitemap else is_html)
                 found = ""
                 if sitemap:
                     read = parse_sitemap(response.body, config.limits)
-                    found = f", a sitemap of {len(read.pages):,} pages and " \
-                            f"{len(read.sitemaps):,} sitemaps"
+                    listed = [counted(len(read.pages), "page")] if read.pages or \
+                        not read.sitemaps else []
+                    if read.sitemaps:
+                        listed.append(counted(len(read.sitemaps), "sitemap"))
+                    found = f", a sitemap listing {' and '.join(listed)}"
             except (FetchError, SitemapError) as exc:
                 checks.append(Check(subject, False, f"{url}: {exc}"))
                 continue

@@ -763,6 +763,10 @@ def _links(anchors: list[etree._Element], base: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+#: ``rel`` values of a ``<link>`` to the next or previous page of a paginated list.
+_PAGE_RELS = frozenset({"next", "prev", "previous"})
+
+
 def _page_links(links: list[etree._Element]) -> list[etree._Element]:
     """The ``<link>`` elements that lead to more pages visitors read: the page in other
     languages (``rel=alternate`` with ``hreflang``, often the only way to a site's Russian
@@ -776,7 +780,6 @@ def _page_links(links: list[etree._Element]) -> list[etree._Element]:
     return found
 
 
-_PAGE_RELS = frozenset({"next", "prev", "previous"})
 #: (base, or its scheme://host for "/..." links; href) -> absolute http(s) URL or None.
 _RESOLVED: dict[tuple[str | None, str], str | None] = {}
 

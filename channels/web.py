@@ -207,7 +207,8 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
-def _is_html(media_type: str) -> bool:
+def is_html(media_type: str) -> bool:
+    """Whether a response's media type is a web page the crawl reads."""
     return media_type in HTML_TYPES
 
 
@@ -554,7 +555,7 @@ class _Crawl:
             # A start URL may redirect to its own site under another scheme or www. name (which
             # then joins the scope); never to another site, and no other page leaves the scope.
             response = await self.fetcher.get(
-                url, accept=_is_html, same_origin=depth > 0,
+                url, accept=is_html, same_origin=depth > 0,
                 follow=self._claim if depth > 0 else
                 lambda target: _same_site(url, target) and self._claim(target),
                 etag=cached.etag if usable and cached else None,

@@ -541,10 +541,14 @@ def test_doctor_online_asks_the_site_as_the_crawler_would(site, tmp_path, monkey
                    "/sitemap.xml": (200, {"Content-Type": "application/xml"},
                                     b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                                     b"<url><loc>/a</loc></url><url><loc>/b</loc></url></urlset>"),
-                   "/broken.xml": (200, {"Content-Type": "application/xml"}, b"<html>no</html>")}
+                   "/broken.xml": (200, {"Content-Type": "application/xml"}, b"<html>no</html>"),
+                   "/index.xml": (200, {"Content-Type": "application/xml"},
+                                  b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+                                  b'sitemap/0.9"><sitemap><loc>/sitemap.xml</loc></sitemap>'
+                                  b"</sitemapindex>")}
     config = tmp_path / "audit.toml"
     urls = [f"{site.url}/", f"{site.url}/old", f"{site.url}/shop", f"{site.url}/staff/",
-            f"{site.url}/sitemap.xml", f"{site.url}/broken.xml"]
+            f"{site.url}/sitemap.xml", f"{site.url}/broken.xml", f"{site.url}/index.xml"]
     config.write_text(f'[audit]\nbaseline = "{BASELINE}"\n\n[[channels.web]]\nstart = '
                       f'{json.dumps(urls)}\nrender = "never"\nretries = 0\n', encoding="utf-8")
     assert [c.subject for c in diagnose(config=config)] == ["config", "baseline", "store"]
@@ -554,9 +558,9 @@ def test_doctor_online_asks_the_site_as_the_crawler_would(site, tmp_path, monkey
                 if c.subject == "channels.web[0]"]
 
     assert len(web_checks()) == 5  # the first 5 start URLs
-    monkeypatch.setattr("auditor.doctor.ONLINE_START_URLS", 6)
+    monkeypatch.setattr("auditor.doctor.ONLINE_START_URLS", 7)
     checks = web_checks()
-    assert [c.ok for c in checks] == [True, True, False, False, True, False]
+    assert [c.ok for c in checks] == [True, True, False, False, True, False, True]
     assert checks[0].message.startswith(f"{site.url}/ answers the crawler with ")
     assert checks[1].message.endswith(f"(redirected to {site.url}/)")
     assert checks[2].message.startswith(f"{site.url}/shop: HTTP 403 Forbidden: the server "
@@ -564,8 +568,9 @@ def test_doctor_online_asks_the_site_as_the_crawler_would(site, tmp_path, monkey
     assert checks[3].message.startswith(f"{site.url}/staff/: disallowed by {site.url}/robots.txt")
     assert "/staff/" not in [path for path, _ in site.requests]
     # A start URL may be a sitemap: it is read as one.
-    assert checks[4].message.endswith("bytes, a sitemap of 2 pages and 0 sitemaps")
+    assert checks[4].message.endswith("bytes, a sitemap listing 2 pages")
     assert checks[5].message.startswith(f"{site.url}/broken.xml: ")
+    assert checks[6].message.endswith("bytes, a sitemap listing 1 sitemap")
 
 
 def test_doctor_command_exit_codes(tmp_path):
